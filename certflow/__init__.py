@@ -1,0 +1,1 @@
+"""certflow: turns bootcamp progress into verifiable credentials."""

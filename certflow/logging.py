@@ -1,0 +1,69 @@
+"""structlog, configured once: JSON for machines, console for people."""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from typing import Any
+
+import structlog
+
+from certflow.settings import Settings
+
+# A private key or URL credentials must never reach a log line, whatever put them there.
+_SECRET_PATTERNS = (
+    re.compile(r"0x[0-9a-fA-F]{64}(?![0-9a-fA-F])"),
+    re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]+(?=@)"),
+)
+_SAFE_HEX_KEYS = {"tx_hash", "attestation_uid", "schema_uid", "uid", "hash", "block_hash"}
+
+
+def _scrub(value: str) -> str:
+    for pattern in _SECRET_PATTERNS:
+        value = pattern.sub("[redacted]", value)
+    return value
+
+
+def redact_secrets(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """Mask anything shaped like a private key or a password in a URL."""
+    for key, value in event_dict.items():
+        if isinstance(value, str) and key not in _SAFE_HEX_KEYS:
+            event_dict[key] = _scrub(value)
+    return event_dict
+
+
+def configure_logging(settings: Settings) -> None:
+    """Route structlog and stdlib logging (dramatiq, yoyo) through one renderer."""
+    level = logging.getLevelNamesMapping().get(settings.log_level.upper(), logging.INFO)
+    renderer: Any = (
+        structlog.processors.JSONRenderer()
+        if settings.log_format == "json"
+        else structlog.dev.ConsoleRenderer(colors=False)
+    )
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.stdlib.add_log_level,
+        structlog.stdlib.add_logger_name,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        redact_secrets,
+    ]
+    structlog.configure(
+        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        logger_factory=structlog.stdlib.LoggerFactory(),
+        wrapper_class=structlog.stdlib.BoundLogger,
+        cache_logger_on_first_use=True,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=shared,
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            structlog.processors.format_exc_info,
+            renderer,
+        ],
+    )
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)

@@ -1,0 +1,98 @@
+"""One typed settings object, read once from an explicit environment mapping."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+
+from certflow.errors import ConfigError
+
+LogFormat = Literal["json", "console"]
+
+
+class Settings(BaseModel):
+    """certflow's configuration. Field aliases are the environment variable names."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    database_url: str = Field(alias="DATABASE_URL")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
+
+    rpc_url: str = Field("http://127.0.0.1:8545", alias="RPC_URL")
+    chain_id: int = Field(31337, alias="CHAIN_ID")
+    signer_private_key: SecretStr | None = Field(None, alias="SIGNER_PRIVATE_KEY")
+    signer_private_key_file: Path | None = Field(None, alias="SIGNER_PRIVATE_KEY_FILE")
+    lock_manager_address: str | None = Field(None, alias="LOCK_MANAGER_ADDRESS")
+    eas_contract_address: str | None = Field(None, alias="EAS_CONTRACT_ADDRESS")
+    bootcamp_completion_schema_uid: str | None = Field(None, alias="BOOTCAMP_COMPLETION_SCHEMA_UID")
+    bootcamp_certificates_enabled: bool = Field(False, alias="BOOTCAMP_CERTIFICATES_ENABLED")
+    auto_claim: bool = Field(False, alias="AUTO_CLAIM")
+    rpc_timeout_seconds: float = Field(30.0, alias="RPC_TIMEOUT_SECONDS")
+
+    s3_endpoint: str = Field("http://127.0.0.1:9000", alias="S3_ENDPOINT")
+    s3_access_key: SecretStr | None = Field(None, alias="S3_ACCESS_KEY")
+    s3_secret_key: SecretStr | None = Field(None, alias="S3_SECRET_KEY")
+    s3_bucket: str = Field("certificates", alias="S3_BUCKET")
+    certificate_url_ttl: int = Field(3600, alias="CERTIFICATE_URL_TTL", gt=0, le=7 * 24 * 3600)
+    verify_base_url: str = Field("http://localhost:8000/verify", alias="VERIFY_BASE_URL")
+
+    log_level: str = Field("INFO", alias="LOG_LEVEL")
+    log_format: LogFormat = Field("console", alias="LOG_FORMAT")
+
+    relay_batch_size: int = Field(500, alias="RELAY_BATCH_SIZE", gt=0)
+    relay_poll_seconds: float = Field(0.5, alias="RELAY_POLL_SECONDS", gt=0)
+    worker_poll_ms: int = Field(20, alias="WORKER_POLL_MS", gt=0)
+    max_retries: int = Field(8, alias="MAX_RETRIES", ge=0)
+    min_backoff_ms: int = Field(500, alias="MIN_BACKOFF_MS", gt=0)
+    max_backoff_ms: int = Field(60_000, alias="MAX_BACKOFF_MS", gt=0)
+
+    @model_validator(mode="after")
+    def _read_key_file(self) -> Settings:
+        if self.signer_private_key is None and self.signer_private_key_file is not None:
+            try:
+                key = self.signer_private_key_file.read_text().strip()
+            except OSError as exc:
+                raise ValueError(f"SIGNER_PRIVATE_KEY_FILE cannot be read: {exc.strerror}") from None
+            object.__setattr__(self, "signer_private_key", SecretStr(key))
+        return self
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL with the psycopg 3 driver named, as SQLAlchemy wants it."""
+        url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def libpq_url(self) -> str:
+        """The database URL as libpq (psycopg) wants it."""
+        return self.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
+
+    def require(self, *names: str) -> None:
+        """Fail with a message naming every variable that these operations need and lack."""
+        missing = [
+            field.alias or name
+            for name, field in type(self).model_fields.items()
+            if (field.alias in names or name in names) and getattr(self, name) is None
+        ]
+        if missing:
+            raise ConfigError(f"missing configuration: {', '.join(missing)}")
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Build settings from ``environ`` (the process environment by default)."""
+    source = os.environ if environ is None else environ
+    try:
+        return Settings.model_validate(dict(source))
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors(include_input=False, include_url=False):
+            name = ".".join(str(part) for part in err["loc"]) or "settings"
+            problems.append(f"{name}: {err['msg']}")
+        raise ConfigError("invalid configuration: " + "; ".join(problems)) from None

@@ -1,0 +1,8 @@
+"""Fixtures live in tests/fixtures/, one module per service."""
+
+from __future__ import annotations
+
+pytest_plugins = [
+    "tests.fixtures.services",
+    "tests.fixtures.database",
+]
