@@ -19,7 +19,7 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
 
-    database_url: str = Field(alias="DATABASE_URL")
+    database_url: str = Field("postgresql://postgres@127.0.0.1:5432/certflow", alias="DATABASE_URL")
     redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
 
     rpc_url: str = Field("http://127.0.0.1:8545", alias="RPC_URL")

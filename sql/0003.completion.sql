@@ -32,11 +32,10 @@ BEGIN
     SET enrollment_status = 'completed',
         completion_date = pg_catalog.now(),
         milestones_completed_at = pg_catalog.now()
-    FROM public.enrollment_milestone_counts(e.user_profile_id, e.cohort_id) c
     WHERE e.id = p_enrollment_id
       AND e.enrollment_status <> 'completed'
-      AND c.total > 0
-      AND c.completed = c.total
+      AND (SELECT c.total > 0 AND c.completed = c.total
+           FROM public.enrollment_milestone_counts(e.user_profile_id, e.cohort_id) c)
     RETURNING e.user_profile_id, e.cohort_id INTO v_user, v_cohort;
 
     IF NOT FOUND THEN

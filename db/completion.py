@@ -1,0 +1,66 @@
+"""Completion state transitions: the check for one event and the admin repairs."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from certflow.errors import BadEvent
+from db.queries import query
+
+
+class Outcome(enum.StrEnum):
+    COMPLETED = "completed"
+    INCOMPLETE = "incomplete"
+    ALREADY_COMPLETED = "already_completed"
+    DUPLICATE = "duplicate"
+
+
+@dataclass(frozen=True)
+class CompletionCheck:
+    outcome: Outcome
+    enrollment_id: str | None = None
+    cohort_id: str | None = None
+
+
+def check_milestone(conn: sa.Connection, user_profile_id: UUID, milestone_id: str) -> CompletionCheck:
+    """Apply the completion rule for the enrollment this milestone belongs to."""
+    result: dict[str, Any] = conn.execute(
+        query("check_milestone_completion"),
+        {"user_profile_id": user_profile_id, "milestone_id": milestone_id},
+    ).scalar_one()
+    outcome = result["outcome"]
+    if outcome == "unknown_milestone":
+        raise BadEvent(f"milestone {milestone_id!r} is not a milestone of any cohort")
+    if outcome == "no_enrollment":
+        raise BadEvent(
+            f"user {user_profile_id} has no enrollment in cohort {result['cohort_id']!r}"
+            f" (milestone {milestone_id!r})"
+        )
+    return CompletionCheck(Outcome(outcome), result.get("enrollment_id"), result.get("cohort_id"))
+
+
+def fix_status(conn: sa.Connection, enrollment_id: UUID) -> dict[str, Any]:
+    """The source's fix_completion_status, same JSON."""
+    return dict(
+        conn.execute(query("fix_completion_status"), {"enrollment_id": enrollment_id}).scalar_one()
+    )
+
+
+def fix_statuses(conn: sa.Connection, cohort_id: str, limit: int = 500) -> dict[str, Any]:
+    """Every eligible enrollment of the cohort (up to ``limit``) fixed in one statement."""
+    return dict(
+        conn.execute(
+            query("fix_completion_statuses"), {"cohort_id": cohort_id, "limit": limit}
+        ).scalar_one()
+    )
+
+
+def force_clear_claim_lock(conn: sa.Connection, enrollment_id: UUID) -> dict[str, Any]:
+    return dict(
+        conn.execute(query("force_clear_claim_lock"), {"enrollment_id": enrollment_id}).scalar_one()
+    )

@@ -1,0 +1,23 @@
+"""The ledger of processed idempotency keys (exactly-once effects)."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from db.queries import query
+
+
+def claim(conn: sa.Connection, actor: str, key: str, message_id: str | None) -> bool:
+    """Record the key inside the caller's transaction; False if it was already recorded.
+
+    The row commits with the effect or not at all, so a crash in between leaves
+    the key free for the redelivery.
+    """
+    row = conn.execute(
+        query("ledger_claim"), {"actor": actor, "key": key, "message_id": message_id}
+    ).first()
+    return row is not None
+
+
+def seen(conn: sa.Connection, actor: str, key: str) -> bool:
+    return conn.execute(query("ledger_seen"), {"actor": actor, "key": key}).first() is not None

@@ -1,0 +1,175 @@
+"""The outbox relay: the only producer to the broker.
+
+It drains ``event_outbox`` in batches (``FOR UPDATE SKIP LOCKED``, so relays can
+run side by side without sending an event twice), sends each event to its
+actors with the idempotency key in the message, and marks the rows dispatched
+in the same transaction. NOTIFY is only a wake-up: the relay marks itself
+waiting before it sleeps on LISTEN, and polls as a fallback.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import dramatiq
+import redis
+import sqlalchemy as sa
+import structlog
+from dramatiq.common import compute_backoff
+
+from certflow.errors import BadEvent, CertflowError, TransientError
+from certflow.settings import Settings
+from db import outbox
+from db.engine import make_engine, wrap_db_errors
+from events import schemas
+from events.routes import actors_for
+from workers.delivery import IDEMPOTENCY_KEY, OUTBOX_ID
+
+log = structlog.get_logger("certflow.relay")
+
+CHANNEL = "certflow"
+_MESSAGE_IDS = uuid.UUID("6f1d3c1e-2b7a-4c55-9a53-5c1e0b7d2a10")
+
+
+def build_messages(broker: dramatiq.Broker, event: outbox.OutboxEvent) -> list[dramatiq.Message[Any]]:
+    """The dramatiq messages for one outbox event (BadEvent if it cannot be sent)."""
+    payload = schemas.validate(event.kind, event.payload)
+    if isinstance(payload, schemas.Replay):
+        targets = [(payload.actor, payload.payload, payload.idempotency_key, payload.outbox_id)]
+    else:
+        targets = [(name, event.payload, event.idempotency_key, event.id) for name in actors_for(event.kind)]
+    messages = []
+    for actor_name, args, key, outbox_id in targets:
+        try:
+            actor = broker.get_actor(actor_name)
+        except dramatiq.errors.ActorNotFound:
+            raise BadEvent(f"no actor named {actor_name!r}") from None
+        messages.append(
+            dramatiq.Message(
+                queue_name=actor.queue_name,
+                actor_name=actor_name,
+                args=(args,),
+                kwargs={},
+                options={IDEMPOTENCY_KEY: key, OUTBOX_ID: outbox_id},
+                # Deterministic: the same event sent twice is recognisably the same message.
+                message_id=str(uuid.uuid5(_MESSAGE_IDS, f"{actor_name}:{key}:{event.id}")),
+            )
+        )
+    return messages
+
+
+class Relay:
+    def __init__(self, settings: Settings, broker: dramatiq.Broker) -> None:
+        self.settings = settings
+        self.broker = broker
+        self.engine = make_engine(settings, pool_size=1)
+        self.stopping = threading.Event()
+        self.sent = 0
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def run(self) -> None:
+        """Until stopped: connect, drain, wait; reconnect when Postgres or Redis go away."""
+        failures = 0
+        while not self.stopping.is_set():
+            try:
+                with wrap_db_errors(), self.engine.connect() as conn:
+                    failures = 0
+                    self._serve(conn)
+            except TransientError as exc:
+                failures += 1
+                _, delay_ms = compute_backoff(failures, factor=100, max_backoff=5000)
+                log.warning("relay_disconnected", error=str(exc), retry_in_ms=delay_ms)
+                self.engine.dispose()
+                self.stopping.wait(delay_ms / 1000)
+        self.engine.dispose()
+        log.info("relay_stopped", sent=self.sent)
+
+    def _serve(self, conn: sa.Connection) -> None:
+        conn.execute(sa.text(f"LISTEN {CHANNEL}"))
+        conn.commit()
+        log.info("relay_listening", channel=CHANNEL)
+        waiting = False
+        while not self.stopping.is_set():
+            if self.drain(conn):
+                if waiting:
+                    waiting = self._set_waiting(conn, False)
+                continue
+            if not waiting:
+                # Drain once more after the mark is visible: a commit that read
+                # the mark before it changed did not notify.
+                waiting = self._set_waiting(conn, True)
+                continue
+            self._wait(conn)
+
+    def drain(self, conn: sa.Connection) -> int:
+        """Send one batch; returns how many events were handled."""
+        with wrap_db_errors():
+            events = outbox.claim_batch(conn, self.settings.relay_batch_size)
+            if not events:
+                conn.commit()
+                return 0
+            sent_ids = []
+            for event in events:
+                if self._send(conn, event):
+                    sent_ids.append(event.id)
+            outbox.mark_dispatched(conn, sent_ids)
+            conn.commit()
+        self.sent += len(sent_ids)
+        log.debug("relay_batch_sent", count=len(sent_ids))
+        return len(events)
+
+    def _send(self, conn: sa.Connection, event: outbox.OutboxEvent) -> bool:
+        try:
+            messages = build_messages(self.broker, event)
+        except BadEvent as exc:
+            log.error("outbox_event_rejected", outbox_id=event.id, kind=event.kind,
+                      idempotency_key=event.idempotency_key, error=exc.user_message)
+            outbox.mark_failed(conn, event.id, exc.user_message)
+            return False
+        for message in messages:
+            try:
+                self.broker.enqueue(message)
+            except redis.RedisError as exc:
+                conn.rollback()
+                raise BrokerUnavailable(f"broker unavailable: {type(exc).__name__}") from exc
+        return True
+
+    def _set_waiting(self, conn: sa.Connection, waiting: bool) -> bool:
+        with wrap_db_errors():
+            outbox.set_waiting(conn, waiting)
+            conn.commit()
+        return waiting
+
+    def _wait(self, conn: sa.Connection) -> None:
+        """Sleep until a NOTIFY arrives or the fallback poll interval passes."""
+        pg = conn.connection.driver_connection
+        assert pg is not None
+        with wrap_db_errors():
+            try:
+                for _ in pg.notifies(timeout=self.settings.relay_poll_seconds, stop_after=1):
+                    pass
+            except Exception as exc:  # psycopg raises its own OperationalError here
+                raise RelayConnectionLost(f"listen connection lost: {type(exc).__name__}") from exc
+
+
+class BrokerUnavailable(TransientError):
+    """Redis is not answering; the batch stays in the outbox."""
+
+
+class RelayConnectionLost(TransientError):
+    """The LISTEN connection dropped."""
+
+
+def run_until_signalled(relay: Relay, install: Callable[[Callable[..., None]], None]) -> None:
+    """Run the relay; ``install`` wires SIGTERM/SIGINT to ``relay.stop``."""
+    install(lambda *_: relay.stop())
+    relay.run()
+
+
+__all__ = ["BrokerUnavailable", "CertflowError", "Relay", "build_messages", "run_until_signalled"]

@@ -1,0 +1,58 @@
+"""What each event kind carries. The relay refuses payloads that do not fit."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from certflow.errors import BadEvent
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class MilestoneCompleted(_Payload):
+    user_profile_id: UUID
+    milestone_id: str
+
+
+class EnrollmentEvent(_Payload):
+    enrollment_id: UUID
+
+
+class Replay(_Payload):
+    actor: str
+    payload: dict[str, Any]
+    idempotency_key: str
+    outbox_id: int | None = None
+
+
+SCHEMAS: dict[str, type[_Payload]] = {
+    "milestone.completed": MilestoneCompleted,
+    "enrollment.completed": EnrollmentEvent,
+    "certificate.claim_requested": EnrollmentEvent,
+    "certificate.key_granted": EnrollmentEvent,
+    "certificate.attested": EnrollmentEvent,
+    "certificate.attestation_failed": EnrollmentEvent,
+    "replay": Replay,
+}
+
+
+def validate(kind: str, payload: Any) -> _Payload:
+    """The payload as its kind's model, or BadEvent naming what is wrong."""
+    schema = SCHEMAS.get(kind)
+    if schema is None:
+        raise BadEvent(f"unknown event kind {kind!r}")
+    if not isinstance(payload, dict):
+        raise BadEvent(f"{kind} payload must be a JSON object, got {type(payload).__name__}")
+    try:
+        return schema.model_validate(payload)
+    except ValidationError as exc:
+        fields = ", ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}"
+            for e in exc.errors(include_url=False, include_input=False)
+        )
+        raise BadEvent(f"malformed {kind} payload ({fields})") from None

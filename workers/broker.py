@@ -1,0 +1,69 @@
+"""The Redis broker, set once from settings. Every actor module imports this first.
+
+dramatiq's implicit default broker points at RabbitMQ; importing this module
+replaces it before any actor is declared.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dramatiq
+from dramatiq.brokers.redis import RedisBroker
+from dramatiq.middleware import (
+    CurrentMessage,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+from certflow.settings import Settings, load_settings
+from workers.middleware.dead_letters import DeadLetters, should_retry
+from workers.middleware.idempotency import IdempotencyLedger
+from workers.middleware.log_context import LogContext
+
+#: Queues, one per stage, so ops can scale each with its own processes.
+QUEUES = ("completion", "chain", "render", "achievements")
+
+
+class CertflowBroker(RedisBroker):  # type: ignore[misc]
+    """A Redis broker whose idle consumers poll every ``poll_ms``.
+
+    dramatiq backs an idle consumer off up to the worker timeout (a second by
+    default); a short cap keeps an idle pipeline's latency in milliseconds for
+    the cost of a cheap Lua call per poll.
+    """
+
+    def __init__(self, *, poll_ms: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.poll_ms = poll_ms
+
+    def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Any:
+        return super().consume(queue_name, prefetch=prefetch, timeout=min(timeout, self.poll_ms))
+
+
+def build_broker(settings: Settings) -> CertflowBroker:
+    middleware = [
+        DeadLetters(),
+        TimeLimit(time_limit=10 * 60 * 1000),
+        ShutdownNotifications(),
+        Retries(
+            max_retries=settings.max_retries,
+            min_backoff=settings.min_backoff_ms,
+            max_backoff=settings.max_backoff_ms,
+            retry_when=should_retry,
+        ),
+        CurrentMessage(),
+        LogContext(),
+        IdempotencyLedger(),
+    ]
+    return CertflowBroker(
+        url=settings.redis_url,
+        middleware=middleware,
+        namespace="certflow",
+        poll_ms=settings.worker_poll_ms,
+    )
+
+
+broker = build_broker(load_settings())
+dramatiq.set_broker(broker)

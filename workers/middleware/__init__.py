@@ -1,0 +1,1 @@
+"""Cross-cutting concerns of every actor, one middleware each."""
