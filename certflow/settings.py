@@ -46,6 +46,8 @@ class Settings(BaseModel):
     relay_batch_size: int = Field(500, alias="RELAY_BATCH_SIZE", gt=0)
     relay_poll_seconds: float = Field(0.5, alias="RELAY_POLL_SECONDS", gt=0)
     worker_poll_ms: int = Field(20, alias="WORKER_POLL_MS", gt=0)
+    worker_heartbeat_timeout_ms: int = Field(60_000, alias="WORKER_HEARTBEAT_TIMEOUT_MS", gt=0)
+    broker_maintenance_chance: int = Field(1000, alias="BROKER_MAINTENANCE_CHANCE", ge=0)
     max_retries: int = Field(8, alias="MAX_RETRIES", ge=0)
     min_backoff_ms: int = Field(500, alias="MIN_BACKOFF_MS", gt=0)
     max_backoff_ms: int = Field(60_000, alias="MAX_BACKOFF_MS", gt=0)

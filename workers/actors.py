@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from certflow.logging import configure_logging
+from workers import runtime
 from workers.broker import broker
 from workers.completion import check_completion
+
+# The dramatiq CLI imports this module in every worker process: log as certflow does.
+configure_logging(runtime.current().settings)
 
 __all__ = ["broker", "check_completion"]

@@ -62,6 +62,10 @@ def build_broker(settings: Settings) -> CertflowBroker:
         middleware=middleware,
         namespace="certflow",
         poll_ms=settings.worker_poll_ms,
+        # A killed worker's unacked messages go back on the queue once its
+        # heartbeat is this old; maintenance runs on this many fetches per million.
+        heartbeat_timeout=settings.worker_heartbeat_timeout_ms,
+        maintenance_chance=settings.broker_maintenance_chance,
     )
 
 

@@ -1,0 +1,3 @@
+from certflow.cli import main
+
+main()

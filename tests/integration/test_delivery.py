@@ -1,0 +1,173 @@
+"""At-least-once delivery, exactly-once effect; bad input is recorded, never looped on."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import dramatiq
+import sqlalchemy as sa
+from structlog.testing import capture_logs
+
+from db import seed
+from tests.fixtures.database import wait_until
+from tests.integration.helpers import completion_activities, drained, processed, rows, scalar
+from workers.delivery import IDEMPOTENCY_KEY, OUTBOX_ID
+
+
+def _one_learner_done(engine: sa.Engine) -> tuple[Any, Any, dict[str, Any], str]:
+    with engine.begin() as conn:
+        cohort = seed.create_cohort(conn, bootcamp_id="b1", cohort_id="c1", milestones=1)
+        seed.enroll_learners(conn, cohort, ["Ada"])
+        (user, enrollment), = cohort.learners.items()
+        seed.complete_milestone(conn, user, cohort.milestone_ids[0])
+    payload = {"user_profile_id": str(user), "milestone_id": cohort.milestone_ids[0]}
+    return user, enrollment, payload, f"milestone.completed:{user}:{cohort.milestone_ids[0]}"
+
+
+def _message(payload: dict[str, Any], key: str, message_id: str) -> dramatiq.Message[Any]:
+    return dramatiq.Message(queue_name="completion", actor_name="check_completion",
+                            args=(payload,), kwargs={}, options={IDEMPOTENCY_KEY: key, OUTBOX_ID: 1},
+                            message_id=message_id)
+
+
+def test_same_message_processed_twice_has_one_effect(
+    engine: sa.Engine, broker: Any, worker: Any
+) -> None:
+    _, enrollment, payload, key = _one_learner_done(engine)
+
+    with capture_logs() as logs:
+        for i in range(2):
+            broker.enqueue(_message(payload, key, f"m{i}"))
+            broker.join("completion", timeout=30_000)
+            worker.join()
+
+    assert processed(engine) == 1
+    assert len(completion_activities(engine, enrollment)) == 1
+    assert scalar(engine, "SELECT count(*) FROM event_outbox WHERE kind = 'enrollment.completed'") == 1
+    assert [e["event"] for e in logs].count("message_skipped_duplicate") == 1
+
+
+def test_many_copies_processed_at_once_have_one_effect(
+    engine: sa.Engine, broker: Any, worker: Any
+) -> None:
+    """The ledger row, not the early skip, is the guarantee: 30 copies on 8 threads."""
+    _, enrollment, payload, key = _one_learner_done(engine)
+
+    for i in range(30):
+        broker.enqueue(_message(payload, key, f"copy{i}"))
+    broker.join("completion", timeout=30_000)
+    worker.join()
+
+    assert processed(engine) == 1
+    assert len(completion_activities(engine, enrollment)) == 1
+    assert scalar(engine, "SELECT count(*) FROM dead_letters") == 0
+
+
+def test_same_outbox_row_sent_twice_has_one_effect(
+    engine: sa.Engine, relay: Any, worker: Any, broker: Any
+) -> None:
+    _, enrollment, _, _ = _one_learner_done(engine)
+    wait_until(lambda: processed(engine) == 1)
+    sent_before = relay.sent
+
+    with engine.begin() as conn:  # as if the relay died before recording the dispatch
+        conn.execute(sa.text("UPDATE event_outbox SET dispatched_at = NULL"
+                             " WHERE kind = 'milestone.completed'"))
+    wait_until(lambda: relay.sent > sent_before)
+    wait_until(lambda: drained(engine))
+    broker.join("completion", timeout=30_000)
+    worker.join()
+
+    assert processed(engine) == 1
+    assert len(completion_activities(engine, enrollment)) == 1
+
+
+def test_unknown_milestone_is_dead_lettered_once_and_the_pipeline_goes_on(
+    engine: sa.Engine, relay: Any, worker: Any, broker: Any
+) -> None:
+    with engine.begin() as conn:
+        cohort = seed.create_cohort(conn, bootcamp_id="b1", cohort_id="c1", milestones=1)
+        seed.enroll_learners(conn, cohort, ["Ada"])
+        (user, enrollment), = cohort.learners.items()
+        seed.complete_milestone(conn, user, "no-such-milestone")
+        seed.complete_milestone(conn, user, cohort.milestone_ids[0])
+
+    wait_until(lambda: scalar(engine, "SELECT enrollment_status FROM bootcamp_enrollments") == "completed")
+    [letter] = wait_until(lambda: rows(engine, "SELECT * FROM dead_letters"))
+    assert letter.actor == "check_completion"
+    assert letter.permanent is True
+    assert letter.retries == 0
+    assert letter.error_type == "BadEvent"
+    assert letter.reason == "milestone 'no-such-milestone' is not a milestone of any cohort"
+    assert letter.idempotency_key == f"milestone.completed:{user}:no-such-milestone"
+    assert len(completion_activities(engine, enrollment)) == 1
+
+
+def test_user_without_enrollment_is_dead_lettered_with_a_clear_reason(
+    engine: sa.Engine, relay: Any, worker: Any, broker: Any
+) -> None:
+    with engine.begin() as conn:
+        cohort = seed.create_cohort(conn, bootcamp_id="b1", cohort_id="c1", milestones=1)
+        stranger = conn.execute(sa.text("INSERT INTO user_profiles (display_name) VALUES ('Eve')"
+                                        " RETURNING id")).scalar_one()
+        seed.complete_milestone(conn, stranger, cohort.milestone_ids[0])
+
+    [letter] = wait_until(lambda: rows(engine, "SELECT * FROM dead_letters"))
+    assert letter.permanent is True
+    assert letter.reason == f"user {stranger} has no enrollment in cohort 'c1' (milestone 'c1-m1')"
+    broker.join("completion", timeout=30_000)
+    worker.join()
+    assert scalar(engine, "SELECT count(*) FROM dead_letters") == 1
+
+
+def test_malformed_outbox_payloads_are_parked_and_the_relay_keeps_going(
+    engine: sa.Engine, relay: Any, worker: Any, broker: Any
+) -> None:
+    bad = [
+        ("milestone.completed", {"user_profile_id": "not-a-uuid", "milestone_id": "m"}),
+        ("milestone.completed", [1, 2, 3]),
+        ("no.such.kind", {"x": 1}),
+    ]
+    with engine.begin() as conn:
+        for i, (kind, payload) in enumerate(bad):
+            conn.execute(sa.text("INSERT INTO event_outbox (kind, payload, idempotency_key)"
+                                 " VALUES (:k, CAST(:p AS jsonb), :key)"),
+                         {"k": kind, "p": json.dumps(payload), "key": f"bad{i}"})
+    _, enrollment, _, _ = _one_learner_done(engine)
+
+    wait_until(lambda: len(completion_activities(engine, enrollment)) == 1)
+    parked = rows(engine, "SELECT idempotency_key, last_error FROM event_outbox"
+                          " WHERE failed_at IS NOT NULL ORDER BY idempotency_key")
+    assert [p.idempotency_key for p in parked] == ["bad0", "bad1", "bad2"]
+    assert parked[0].last_error.startswith(
+        "malformed milestone.completed payload (user_profile_id: Input should be a valid UUID")
+    assert parked[1].last_error == "milestone.completed payload must be a JSON object, got list"
+    assert parked[2].last_error == "unknown event kind 'no.such.kind'"
+    assert relay.sent == 2  # the milestone event and the enrollment.completed it caused
+
+
+def test_replayed_dead_letter_succeeds_once_after_the_data_is_fixed(
+    engine: sa.Engine, settings: Any, relay: Any, worker: Any, broker: Any
+) -> None:
+    from workers.admin import replay_dead_letters
+
+    with engine.begin() as conn:
+        cohort = seed.create_cohort(conn, bootcamp_id="b1", cohort_id="c1", milestones=1)
+        user = conn.execute(sa.text("INSERT INTO user_profiles (display_name) VALUES ('Late')"
+                                    " RETURNING id")).scalar_one()
+        seed.complete_milestone(conn, user, cohort.milestone_ids[0])
+    [letter] = wait_until(lambda: rows(engine, "SELECT id FROM dead_letters"))
+    with engine.begin() as conn:  # the admin enrolls the learner the app forgot
+        enrollment = conn.execute(sa.text("INSERT INTO bootcamp_enrollments (user_profile_id,"
+                                          " cohort_id) VALUES (:u, 'c1') RETURNING id"),
+                                  {"u": user}).scalar_one()
+
+    assert replay_dead_letters(settings, [letter.id]) == [letter.id]
+    assert replay_dead_letters(settings, [letter.id]) == []
+
+    wait_until(lambda: len(completion_activities(engine, enrollment)) == 1)
+    broker.join("completion", timeout=30_000)
+    worker.join()
+    assert scalar(engine, "SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL") == 0
+    assert processed(engine) == 1
