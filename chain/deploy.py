@@ -1,0 +1,158 @@
+"""Dev deployment: a grant-only PublicLock, SchemaRegistry, EAS and the V2 schema.
+
+    RPC_URL=http://127.0.0.1:8545 SIGNER_PRIVATE_KEY=0x... python -m chain.deploy >> .env
+    python -m chain.deploy register-schema --registry 0x...
+
+The key is read from SIGNER_PRIVATE_KEY or SIGNER_PRIVATE_KEY_FILE, never from
+the command line (where ``ps`` would show it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from eth_abi.abi import encode
+from web3 import Web3
+
+from certflow.errors import CertflowError, ChainError, ConfigError
+from chain import contracts
+from chain.abi import MAX_UINT256, ZERO_ADDRESS, calldata, checksum, hex32, to_bytes32
+from chain.attestation import SCHEMA, schema_uid
+from chain.rpc import chain_errors, make_web3
+from chain.sender import Signer, send_direct
+
+LOCK_NAME = "Bootcamp Certificate"
+INITIALIZE = "initialize(address,uint256,address,uint256,uint256,string)"
+REGISTER = "register(string,address,bool)"
+
+
+@dataclass(frozen=True)
+class DevDeployment:
+    """Addresses and ids of a dev deployment, named as in .env."""
+
+    eas_contract_address: str
+    schema_registry_address: str
+    lock_address: str
+    lock_manager_address: str
+    bootcamp_completion_schema_uid: str
+
+    def env(self) -> dict[str, str]:
+        return {name.upper(): value for name, value in vars(self).items()}
+
+    def env_lines(self) -> str:
+        """``NAME=value`` lines for a .env file."""
+        return "".join(f"{name}={value}\n" for name, value in self.env().items())
+
+
+@dataclass(frozen=True)
+class SchemaRegistration:
+    uid: str
+    #: False when the schema was already registered (nothing was sent).
+    created: bool
+
+
+def deploy_contract(
+    w3: Web3, signer: Signer, artifact: contracts.Artifact, ctor: bytes = b""
+) -> str:
+    """Deploy shipped bytecode (plus encoded constructor args); the new address."""
+    sent = send_direct(w3, signer, None, artifact.bytecode + ctor)
+    address = sent.receipt["contractAddress"]
+    if address is None:
+        raise ChainError(f"deploying {artifact.name} created no contract")
+    return checksum(address)
+
+
+def deploy_lock(
+    w3: Web3, signer: Signer, name: str = LOCK_NAME, max_keys: int = 0, key_price: int = 0
+) -> str:
+    """A PublicLock initialized with the signer as lock manager.
+
+    ``max_keys = 0`` makes ``purchase`` revert for everyone, while the lock
+    manager can still ``grantKeys``: certificates are granted, never bought.
+    Keys never expire (``type(uint256).max``), and the price is in ETH (token 0).
+    """
+    lock = deploy_contract(w3, signer, contracts.public_lock())
+    args = [signer.address, MAX_UINT256, ZERO_ADDRESS, key_price, max_keys, name]
+    send_direct(w3, signer, lock, calldata(INITIALIZE, args))
+    return lock
+
+
+def register_schema(
+    w3: Web3,
+    signer: Signer,
+    registry: str,
+    *,
+    schema: str = SCHEMA,
+    resolver: str = ZERO_ADDRESS,
+    revocable: bool = False,
+) -> SchemaRegistration:
+    """Register ``schema`` unless the registry already has it; its uid either way."""
+    uid = schema_uid(schema, resolver, revocable)
+    contract = w3.eth.contract(address=checksum(registry), abi=contracts.schema_registry().abi)
+    with chain_errors("reading schema"):
+        record = contract.functions.getSchema(to_bytes32(uid)).call()
+    if hex32(bytes(record[0])) == uid:
+        return SchemaRegistration(uid, created=False)
+    send_direct(w3, signer, registry, calldata(REGISTER, [schema, checksum(resolver), revocable]))
+    with chain_errors("reading schema"):
+        record = contract.functions.getSchema(to_bytes32(uid)).call()
+    if hex32(bytes(record[0])) != uid or record[3] != schema:
+        raise ChainError(f"schema registry did not store the schema under the expected uid {uid}")
+    return SchemaRegistration(uid, created=True)
+
+
+def deploy_dev(w3: Web3, signer: Signer, lock_name: str = LOCK_NAME) -> DevDeployment:
+    """Deploy everything certflow needs on a dev chain; the .env values."""
+    registry = deploy_contract(w3, signer, contracts.schema_registry())
+    eas = deploy_contract(w3, signer, contracts.eas(), encode(["address"], [registry]))
+    lock = deploy_lock(w3, signer, lock_name)
+    schema = register_schema(w3, signer, registry)
+    return DevDeployment(
+        eas_contract_address=eas,
+        schema_registry_address=registry,
+        lock_address=lock,
+        lock_manager_address=signer.address,
+        bootcamp_completion_schema_uid=schema.uid,
+    )
+
+
+def _signer_from_env() -> Signer:
+    key = os.environ.get("SIGNER_PRIVATE_KEY")
+    key_file = os.environ.get("SIGNER_PRIVATE_KEY_FILE")
+    if not key and key_file:
+        key = Path(key_file).read_text().strip()
+    if not key:
+        raise ConfigError("missing configuration: SIGNER_PRIVATE_KEY")
+    return Signer.from_key(key)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chain.deploy", description=__doc__)
+    parser.add_argument("--rpc-url", default=os.environ.get("RPC_URL", "http://127.0.0.1:8545"))
+    parser.add_argument("command", nargs="?", choices=["deploy", "register-schema"])
+    parser.add_argument("--registry", help="SchemaRegistry address (register-schema)")
+    parser.add_argument("--lock-name", default=LOCK_NAME)
+    args = parser.parse_args(argv)
+    try:
+        w3, signer = make_web3(args.rpc_url), _signer_from_env()
+        if args.command == "register-schema":
+            if not args.registry:
+                parser.error("register-schema needs --registry")
+            result = register_schema(w3, signer, args.registry)
+            state = "registered" if result.created else "already registered"
+            print(f"# {state}\nBOOTCAMP_COMPLETION_SCHEMA_UID={result.uid}")
+        else:
+            print(deploy_dev(w3, signer, args.lock_name).env_lines(), end="")
+    except (CertflowError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,121 @@
+"""Unlock PublicLock: key checks, grantKeys calldata, minted keys from receipts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hexbytes import HexBytes
+from web3 import Web3
+
+from chain import contracts
+from chain.abi import (
+    MAX_UINT256,
+    ZERO_ADDRESS,
+    address_topic,
+    calldata,
+    checksum,
+    event_topic,
+    topic_address,
+)
+from chain.rpc import chain_errors
+
+GRANT_KEYS = "grantKeys(address[],uint256[],address[])"
+TRANSFER = event_topic("Transfer(address,address,uint256)")
+#: A key that never expires.
+NEVER_EXPIRES = MAX_UINT256
+
+
+def lock_contract(w3: Web3, lock: str) -> Any:
+    """A web3 contract object for the PublicLock at ``lock``."""
+    return w3.eth.contract(address=checksum(lock, "lock address"), abi=contracts.public_lock().abi)
+
+
+def has_valid_key(w3: Web3, lock: str, owner: str) -> bool:
+    """``getHasValidKey(owner)``: does the learner hold an unexpired key?"""
+    contract = lock_contract(w3, lock)
+    with chain_errors("checking key"):
+        return bool(contract.functions.getHasValidKey(checksum(owner, "wallet address")).call())
+
+
+def is_lock_manager(w3: Web3, lock: str, account: str) -> bool:
+    """Whether ``account`` may grant keys on ``lock``."""
+    contract = lock_contract(w3, lock)
+    with chain_errors("checking lock manager"):
+        return bool(contract.functions.isLockManager(checksum(account)).call())
+
+
+def grant_keys_calldata(
+    recipients: Sequence[str], key_manager: str, expiration: int = NEVER_EXPIRES
+) -> bytes:
+    """Calldata of ``grantKeys`` for a batch, one key per recipient.
+
+    The key manager (the lock manager) keeps the right to move keys, so a
+    learner cannot transfer a certificate away. A recipient that already holds
+    a key makes the whole batch revert: check ``has_valid_key`` first.
+    """
+    owners = [checksum(recipient, "wallet address") for recipient in recipients]
+    manager = checksum(key_manager, "key manager")
+    return calldata(GRANT_KEYS, [owners, [expiration] * len(owners), [manager] * len(owners)])
+
+
+def _is_transfer(log: Mapping[str, Any], lock: str) -> bool:
+    topics = log["topics"]
+    return checksum(log["address"]) == lock and len(topics) == 4 and bytes(topics[0]) == TRANSFER
+
+
+def parse_key_transfers(receipt: Mapping[str, Any], lock: str) -> dict[str, int]:
+    """Keys minted in a receipt: recipient (checksummed) to token id."""
+    lock = checksum(lock, "lock address")
+    minted: dict[str, int] = {}
+    for log in receipt["logs"]:
+        if _is_transfer(log, lock) and topic_address(bytes(log["topics"][1])) == ZERO_ADDRESS:
+            minted[topic_address(bytes(log["topics"][2]))] = int.from_bytes(log["topics"][3])
+    return minted
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """A key an owner holds, with the transaction that gave it to them."""
+
+    owner: str
+    token_id: int
+    tx_hash: str
+    block_number: int
+
+
+def find_key(w3: Web3, lock: str, owner: str, from_block: int = 0) -> KeyRecord | None:
+    """The owner's key and the real transaction that minted or moved it to them.
+
+    For reconciliation: a key found on chain is recorded with its true hash,
+    never a placeholder.
+    """
+    contract = lock_contract(w3, lock)
+    owner = checksum(owner, "wallet address")
+    with chain_errors("looking up key"):
+        if int(contract.functions.balanceOf(owner).call()) == 0:
+            return None
+        token_id = int(contract.functions.tokenOfOwnerByIndex(owner, 0).call())
+        logs = w3.eth.get_logs(
+            {
+                "address": checksum(lock),
+                "topics": [
+                    HexBytes(TRANSFER),
+                    None,
+                    HexBytes(address_topic(owner)),
+                    HexBytes(token_id.to_bytes(32)),
+                ],
+                "fromBlock": from_block,
+                "toBlock": "latest",
+            }
+        )
+    if not logs:
+        return None
+    last = logs[-1]
+    return KeyRecord(
+        owner=owner,
+        token_id=token_id,
+        tx_hash="0x" + bytes(last["transactionHash"]).hex(),
+        block_number=int(last["blockNumber"]),
+    )

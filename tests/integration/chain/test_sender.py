@@ -1,0 +1,233 @@
+"""The Postgres-backed sender: shared nonces, commit-before-broadcast, rebroadcast."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import psycopg
+import pytest
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.exceptions import TransactionNotFound
+
+from certflow.errors import ChainError, ChainUnavailable
+from chain.deploy import deploy_lock
+from chain.devnode import DevNode
+from chain.lock import grant_keys_calldata, has_valid_key, lock_contract, parse_key_transfers
+from chain.rpc import make_web3
+from chain.sender import SentTransaction, Signer, TransactionSender, broadcast
+
+Connect = Callable[[], "psycopg.Connection[Any]"]
+
+
+@pytest.fixture
+def own_lock(w3: Web3, funded_signer: Signer) -> str:
+    """A lock whose manager is a fresh signer, so no other test shares its nonces."""
+    return deploy_lock(w3, funded_signer, "Sender Lock")
+
+
+@pytest.fixture
+def sender(w3: Web3, funded_signer: Signer, connect: Connect) -> TransactionSender:
+    return TransactionSender(w3, funded_signer, connect, chain_id=31337, receipt_timeout=30)
+
+
+def grant(sender: TransactionSender, lock: str, learner: str, key: str) -> SentTransaction:
+    data = grant_keys_calldata([learner], sender.signer.address)
+    return sender.send("grant_keys", key, lock, data)
+
+
+def rows(connect: Connect) -> list[tuple[Any, ...]]:
+    with connect() as conn:
+        return conn.execute(
+            "SELECT intent_key, nonce, tx_hash, status, receipt_block, gas_used"
+            " FROM public.chain_transactions ORDER BY nonce"
+        ).fetchall()
+
+
+def transfers_to(w3: Web3, lock: str, learner: str) -> int:
+    contract = lock_contract(w3, lock)
+    return len(contract.events.Transfer().get_logs(from_block=0, argument_filters={"to": learner}))
+
+
+@pytest.mark.slow
+def test_concurrent_senders_get_consecutive_nonces_and_all_mine(
+    w3: Web3,
+    sender: TransactionSender,
+    own_lock: str,
+    connect: Connect,
+    new_learner: Callable[[], str],
+) -> None:
+    learners = [new_learner() for _ in range(12)]
+    start_nonce = w3.eth.get_transaction_count(sender.signer.address)
+    results: dict[str, SentTransaction] = {}
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        # Each thread is its own sender, as separate worker processes would be.
+        mine = TransactionSender(w3, sender.signer, connect, chain_id=31337, receipt_timeout=30)
+        try:
+            results[learners[i]] = grant(mine, own_lock, learners[i], f"grant:{i}")
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(12)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert errors == []
+    assert sorted(sent.nonce for sent in results.values()) == list(
+        range(start_nonce, start_nonce + 12)
+    )
+    assert w3.eth.get_transaction_count(sender.signer.address) == start_nonce + 12
+    assert [row[3] for row in rows(connect)] == ["mined"] * 12
+    for learner in learners:
+        assert has_valid_key(w3, own_lock, learner) is True
+        assert transfers_to(w3, own_lock, learner) == 1
+
+
+def test_sending_the_same_intent_twice_sends_one_transaction(
+    w3: Web3,
+    sender: TransactionSender,
+    own_lock: str,
+    connect: Connect,
+    new_learner: Callable[[], str],
+) -> None:
+    learner = new_learner()
+
+    first = grant(sender, own_lock, learner, "grant:once")
+    second = grant(sender, own_lock, learner, "grant:once")
+
+    assert second.tx_hash == first.tx_hash
+    assert parse_key_transfers(second.receipt, own_lock) == {learner: 1}
+    assert transfers_to(w3, own_lock, learner) == 1
+    assert len(rows(connect)) == 1
+
+
+def test_committed_but_never_broadcast_transaction_is_rebroadcast_and_mined_once(
+    w3: Web3,
+    sender: TransactionSender,
+    own_lock: str,
+    connect: Connect,
+    new_learner: Callable[[], str],
+) -> None:
+    """A crash after the commit and before the broadcast loses nothing."""
+    learner = new_learner()
+    data = grant_keys_calldata([learner], sender.signer.address)
+    committed = sender.prepare("grant_keys", "grant:crash", own_lock, data)  # then "crash"
+    with pytest.raises(TransactionNotFound):
+        w3.eth.get_transaction(HexBytes(committed.tx_hash))
+
+    sent = sender.send("grant_keys", "grant:crash", own_lock, data)
+    broadcast(w3, committed.raw_tx, committed.tx_hash)  # a late duplicate is harmless
+
+    assert sent.tx_hash == committed.tx_hash
+    assert sent.nonce == committed.nonce
+    assert rows(connect) == [
+        (
+            "grant:crash",
+            committed.nonce,
+            committed.tx_hash,
+            "mined",
+            sent.block_number,
+            sent.gas_used,
+        )
+    ]
+    assert transfers_to(w3, own_lock, learner) == 1
+    assert w3.eth.get_transaction_count(sender.signer.address) == committed.nonce + 1
+
+
+@pytest.mark.slow
+def test_a_nonce_gap_left_by_a_crash_is_healed_by_the_next_send(
+    w3: Web3, sender: TransactionSender, own_lock: str, new_learner: Callable[[], str]
+) -> None:
+    stuck_learner, next_learner = new_learner(), new_learner()
+    data = grant_keys_calldata([stuck_learner], sender.signer.address)
+    stuck = sender.prepare("grant_keys", "grant:stuck", own_lock, data)
+
+    sent = grant(sender, own_lock, next_learner, "grant:next")
+
+    assert sent.nonce == stuck.nonce + 1
+    assert has_valid_key(w3, own_lock, stuck_learner) is True
+    assert has_valid_key(w3, own_lock, next_learner) is True
+
+
+def test_a_reverted_receipt_is_a_permanent_error_recorded_on_the_row(
+    w3: Web3,
+    sender: TransactionSender,
+    own_lock: str,
+    connect: Connect,
+    new_learner: Callable[[], str],
+) -> None:
+    """Two grants to one learner both pass estimation; the second reverts on chain."""
+    learner = new_learner()
+    data = grant_keys_calldata([learner], sender.signer.address)
+    first = sender.prepare("grant_keys", "grant:a", own_lock, data)
+    second = sender.prepare("grant_keys", "grant:b", own_lock, data)
+    sender.complete(first)
+
+    with pytest.raises(ChainError, match="reverted") as caught:
+        sender.complete(second)
+    with pytest.raises(ChainError, match="reverted"):
+        sender.send("grant_keys", "grant:b", own_lock, data)
+
+    assert caught.value.transient is False
+    assert [row[3] for row in rows(connect)] == ["mined", "failed"]
+    assert transfers_to(w3, own_lock, learner) == 1
+
+
+def test_a_grant_that_would_revert_spends_no_nonce(
+    w3: Web3,
+    fresh_lock: str,
+    funded_signer: Signer,
+    connect: Connect,
+    new_learner: Callable[[], str],
+) -> None:
+    """A signer that is not a lock manager: ChainError, and nothing committed."""
+    stranger = TransactionSender(w3, funded_signer, connect, chain_id=31337)
+    data = grant_keys_calldata([new_learner()], funded_signer.address)
+
+    with pytest.raises(ChainError, match="not a lock manager"):
+        stranger.send("grant_keys", "grant:refused", fresh_lock, data)
+
+    assert rows(connect) == []
+
+
+@pytest.mark.slow
+def test_node_outage_is_transient_and_the_send_succeeds_after_restart(
+    w3: Web3,
+    anvil_node: DevNode,
+    sender: TransactionSender,
+    own_lock: str,
+    new_learner: Callable[[], str],
+) -> None:
+    learner = new_learner()
+    anvil_node.stop()
+    try:
+        with pytest.raises(ChainUnavailable) as caught:
+            grant(sender, own_lock, learner, "grant:outage")
+        assert caught.value.transient is True
+    finally:
+        anvil_node.start()
+
+    sent = grant(sender, own_lock, learner, "grant:outage")
+
+    assert has_valid_key(w3, own_lock, learner) is True
+    assert parse_key_transfers(sent.receipt, own_lock) == {learner: 1}
+
+
+@pytest.mark.slow
+def test_a_hung_node_times_out_as_chain_unavailable(
+    anvil_node: DevNode, own_lock: str, new_learner: Callable[[], str]
+) -> None:
+    impatient = make_web3(anvil_node.url, timeout_seconds=0.5)
+    anvil_node.pause()
+    try:
+        with pytest.raises(ChainUnavailable):
+            has_valid_key(impatient, own_lock, new_learner())
+    finally:
+        anvil_node.resume()
+    assert has_valid_key(impatient, own_lock, new_learner()) is False
