@@ -1,0 +1,123 @@
+"""The certificate a learner frames: one landscape A4 page drawn with ReportLab.
+
+``render_pdf`` is a pure function of ``CertificateData``: the same data gives
+the same bytes (invariant mode, a creation date taken from the completion
+date), so a re-run of the render actor stores an identical object.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.pdfgen.canvas import Canvas
+
+from certflow.errors import RenderError
+from render import layout
+from render.fonts import Face
+from render.text import clean, printable
+
+#: Printed instead of an attestation UID while the attestation is not on chain.
+ATTESTATION_PENDING = "Attestation pending"
+
+# A QR code gets hard to scan from paper past a few hundred characters.
+_MAX_URL = 512
+
+
+@dataclass(frozen=True)
+class CertificateData:
+    """Everything printed on one certificate."""
+
+    certificate_id: str
+    learner_name: str
+    bootcamp_title: str
+    cohort_name: str
+    completion_date: dt.date
+    total_xp: int
+    chain_id: int
+    lock_address: str
+    key_tx_hash: str
+    attestation_uid: str | None  # None: the attestation is still pending
+    verify_url: str
+
+
+def render_pdf(data: CertificateData) -> bytes:
+    """Render ``data`` to PDF bytes; raise RenderError for input that cannot be printed."""
+    page = _printable(data)
+    buffer = io.BytesIO()
+    canvas = Canvas(buffer, pagesize=landscape(A4), invariant=1, pageCompression=1)
+    _set_metadata(canvas, page)
+    layout.draw_page(canvas, page)
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _printable(data: CertificateData) -> layout.Page:
+    """Validate and clean every field into the strings the layout prints."""
+    if data.total_xp < 0:
+        raise RenderError(f"total XP cannot be negative: {data.total_xp}")
+    url = clean(data.verify_url, "verify URL", max_chars=None)
+    if len(url) > _MAX_URL or any(c.isspace() for c in url):
+        raise RenderError(f"verify URL is not a short URL without spaces: {url[:80]!r}")
+    attestation = data.attestation_uid and clean(data.attestation_uid, "attestation UID")
+    return layout.Page(
+        certificate_id=clean(data.certificate_id, "certificate id"),
+        learner_name=_field(data.learner_name, layout.NAME_FACE, "learner name"),
+        bootcamp_title=_field(data.bootcamp_title, layout.TITLE_FACE, "bootcamp title"),
+        cohort_name=_field(data.cohort_name, layout.FACT_FACE, "cohort name"),
+        completion_date=format_date(data.completion_date),
+        creation_stamp=_stamp(data.completion_date),
+        total_xp=f"{data.total_xp:,} XP",
+        chain_id=str(data.chain_id),
+        lock_address=clean(data.lock_address, "lock address"),
+        key_tx_hash=clean(data.key_tx_hash, "key transaction hash"),
+        attestation_uid=attestation or None,
+        verify_url=url,
+    )
+
+
+def _field(value: str, face: Face, field: str) -> str:
+    return printable(clean(value, field), face, field)
+
+
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def format_date(day: dt.date) -> str:
+    """``12 March 2025``: spelled out so no reader confuses day and month; no locale."""
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def _stamp(day: dt.date) -> str:
+    # strftime("%Y") does not zero-pad years below 1000 on every platform.
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+
+
+def _set_metadata(canvas: Canvas, page: layout.Page) -> None:
+    """Document info: a fixed creation date and the ids, for tools that read metadata."""
+    stamp = f"D:{page.creation_stamp}000000+00'00'"
+    canvas.setDateFormatter(lambda *_: stamp)
+    canvas.setTitle(f"Certificate of Completion - {page.learner_name}")
+    canvas.setAuthor("certflow")
+    canvas.setCreator("certflow")
+    canvas.setSubject(page.bootcamp_title)
+    uid = page.attestation_uid or "pending"
+    canvas.setKeywords(
+        f"certificate_id={page.certificate_id}; chain_id={page.chain_id}; attestation_uid={uid}"
+    )
