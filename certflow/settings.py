@@ -32,11 +32,24 @@ class Settings(BaseModel):
     bootcamp_certificates_enabled: bool = Field(False, alias="BOOTCAMP_CERTIFICATES_ENABLED")
     auto_claim: bool = Field(False, alias="AUTO_CLAIM")
     rpc_timeout_seconds: float = Field(30.0, alias="RPC_TIMEOUT_SECONDS")
+    #: The source bounds the "already has a key?" check at 5 s.
+    key_check_timeout_seconds: float = Field(5.0, alias="KEY_CHECK_TIMEOUT_SECONDS", gt=0)
+    receipt_timeout_seconds: float = Field(60.0, alias="RECEIPT_TIMEOUT_SECONDS", gt=0)
+    #: Keys per grantKeys (~146k gas each: 150 keys use ~22M of a 30M block).
+    grant_batch_max: int = Field(150, alias="GRANT_BATCH_MAX", gt=0, le=190)
+    #: Attestations per multiAttest (~594k gas each: 50 use 29.7M, so stay at 45).
+    attest_batch_max: int = Field(45, alias="ATTEST_BATCH_MAX", gt=0, le=45)
+    #: A batch not recorded after this long is taken over (its owner is presumed dead).
+    batch_stale_seconds: int = Field(120, alias="BATCH_STALE_SECONDS", gt=0)
+    #: The reconciler heals claims and attestations stuck for longer than this.
+    reconcile_after_seconds: int = Field(120, alias="RECONCILE_AFTER_SECONDS", ge=0)
 
     s3_endpoint: str = Field("http://127.0.0.1:9000", alias="S3_ENDPOINT")
     s3_access_key: SecretStr | None = Field(None, alias="S3_ACCESS_KEY")
     s3_secret_key: SecretStr | None = Field(None, alias="S3_SECRET_KEY")
     s3_bucket: str = Field("certificates", alias="S3_BUCKET")
+    # MinIO ignores the region, but S3 signatures (and presigned URLs) include it.
+    s3_region: str = Field("us-east-1", alias="S3_REGION")
     certificate_url_ttl: int = Field(3600, alias="CERTIFICATE_URL_TTL", gt=0, le=7 * 24 * 3600)
     verify_base_url: str = Field("http://localhost:8000/verify", alias="VERIFY_BASE_URL")
 
@@ -45,6 +58,8 @@ class Settings(BaseModel):
 
     relay_batch_size: int = Field(500, alias="RELAY_BATCH_SIZE", gt=0)
     relay_poll_seconds: float = Field(0.5, alias="RELAY_POLL_SECONDS", gt=0)
+    # false: poll only (for poolers that cannot LISTEN, and as the bench baseline)
+    relay_notify: bool = Field(True, alias="RELAY_NOTIFY")
     worker_poll_ms: int = Field(20, alias="WORKER_POLL_MS", gt=0)
     worker_heartbeat_timeout_ms: int = Field(60_000, alias="WORKER_HEARTBEAT_TIMEOUT_MS", gt=0)
     broker_maintenance_chance: int = Field(1000, alias="BROKER_MAINTENANCE_CHANCE", ge=0)

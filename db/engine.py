@@ -12,13 +12,18 @@ from certflow.errors import DatabaseError, DatabaseUnavailable
 from certflow.settings import Settings
 
 
-def make_engine(settings: Settings, *, pool_size: int = 10) -> sa.Engine:
-    """One pooled engine per process; connections are checked before use."""
+def make_engine(settings: Settings, *, pool_size: int = 10, pre_ping: bool = True) -> sa.Engine:
+    """One pooled engine per process.
+
+    Workers turn ``pre_ping`` off: it costs a round trip per checkout on the
+    hot path, and a connection that died with the server fails as a transient
+    error (retried), after which SQLAlchemy drops the stale pool.
+    """
     return sa.create_engine(
         settings.sqlalchemy_url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_pre_ping=pre_ping,
         pool_recycle=1800,
     )
 

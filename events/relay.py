@@ -12,7 +12,6 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import dramatiq
@@ -21,7 +20,7 @@ import sqlalchemy as sa
 import structlog
 from dramatiq.common import compute_backoff
 
-from certflow.errors import BadEvent, CertflowError, TransientError
+from certflow.errors import BadEvent, TransientError
 from certflow.settings import Settings
 from db import outbox
 from db.engine import make_engine, wrap_db_errors
@@ -100,6 +99,9 @@ class Relay:
                 if waiting:
                     waiting = self._set_waiting(conn, False)
                 continue
+            if not self.settings.relay_notify:
+                self.stopping.wait(self.settings.relay_poll_seconds)
+                continue
             if not waiting:
                 # Drain once more after the mark is visible: a commit that read
                 # the mark before it changed did not notify.
@@ -114,31 +116,45 @@ class Relay:
             if not events:
                 conn.commit()
                 return 0
-            sent_ids = []
+            sendable: list[tuple[outbox.OutboxEvent, list[dramatiq.Message[Any]]]] = []
             for event in events:
-                if self._send(conn, event):
-                    sent_ids.append(event.id)
+                messages = self._messages(conn, event)
+                if messages is not None:
+                    sendable.append((event, messages))
+            self._enqueue(conn, [m for _, ms in sendable for m in ms])
+            sent_ids = [event.id for event, _ in sendable]
             outbox.mark_dispatched(conn, sent_ids)
             conn.commit()
         self.sent += len(sent_ids)
         log.debug("relay_batch_sent", count=len(sent_ids))
         return len(events)
 
-    def _send(self, conn: sa.Connection, event: outbox.OutboxEvent) -> bool:
+    def _messages(
+        self, conn: sa.Connection, event: outbox.OutboxEvent
+    ) -> list[dramatiq.Message[Any]] | None:
+        """The event's messages, or None after parking an event that cannot be sent."""
         try:
-            messages = build_messages(self.broker, event)
+            return build_messages(self.broker, event)
         except BadEvent as exc:
             log.error("outbox_event_rejected", outbox_id=event.id, kind=event.kind,
                       idempotency_key=event.idempotency_key, error=exc.user_message)
             outbox.mark_failed(conn, event.id, exc.user_message)
-            return False
-        for message in messages:
-            try:
-                self.broker.enqueue(message)
-            except redis.RedisError as exc:
-                conn.rollback()
-                raise BrokerUnavailable(f"broker unavailable: {type(exc).__name__}") from exc
-        return True
+            return None
+
+    def _enqueue(self, conn: sa.Connection, messages: list[dramatiq.Message[Any]]) -> None:
+        if not messages:
+            return
+        try:
+            enqueue_many = getattr(self.broker, "enqueue_many", None)
+            if enqueue_many is not None:
+                enqueue_many(messages)
+            else:
+                for message in messages:
+                    self.broker.enqueue(message)
+        except redis.RedisError as exc:
+            # Nothing is marked dispatched: the batch goes again after reconnecting.
+            conn.rollback()
+            raise BrokerUnavailable(f"broker unavailable: {type(exc).__name__}") from exc
 
     def _set_waiting(self, conn: sa.Connection, waiting: bool) -> bool:
         with wrap_db_errors():
@@ -164,12 +180,3 @@ class BrokerUnavailable(TransientError):
 
 class RelayConnectionLost(TransientError):
     """The LISTEN connection dropped."""
-
-
-def run_until_signalled(relay: Relay, install: Callable[[Callable[..., None]], None]) -> None:
-    """Run the relay; ``install`` wires SIGTERM/SIGINT to ``relay.stop``."""
-    install(lambda *_: relay.stop())
-    relay.run()
-
-
-__all__ = ["BrokerUnavailable", "CertflowError", "Relay", "build_messages", "run_until_signalled"]

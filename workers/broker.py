@@ -7,9 +7,11 @@ replaces it before any actor is declared.
 from __future__ import annotations
 
 from typing import Any
+from uuid import uuid4
 
 import dramatiq
 from dramatiq.brokers.redis import RedisBroker
+from dramatiq.common import current_millis
 from dramatiq.middleware import (
     CurrentMessage,
     Retries,
@@ -40,6 +42,28 @@ class CertflowBroker(RedisBroker):  # type: ignore[misc]
 
     def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Any:
         return super().consume(queue_name, prefetch=prefetch, timeout=min(timeout, self.poll_ms))
+
+    def enqueue_many(self, messages: list[dramatiq.Message[Any]]) -> None:
+        """Enqueue a batch in one Redis round trip (the relay's hot path).
+
+        Same effect as ``enqueue`` per message: the same dispatch script with
+        the same arguments, sent through a non-transactional pipeline.
+        """
+        dispatch = self.scripts["dispatch"]
+        prepared = [m.copy(options={"redis_message_id": str(uuid4())}) for m in messages]
+        with self.client.pipeline(transaction=False) as pipe:
+            for message in prepared:
+                self.emit_before("enqueue", message, None)
+                args = [
+                    "enqueue", current_millis(), message.queue_name, self.broker_id,
+                    self.heartbeat_timeout, self.dead_message_ttl,
+                    self._should_do_maintenance("enqueue"), self._max_unpack_size(),
+                    message.options["redis_message_id"], message.encode(),
+                ]
+                dispatch(keys=[self.namespace], args=args, client=pipe)
+            pipe.execute()
+        for message in prepared:
+            self.emit_after("enqueue", message, None)
 
 
 def build_broker(settings: Settings) -> CertflowBroker:

@@ -26,7 +26,7 @@ class Runtime:
         # Built lazily: importing actors must not connect to anything.
         with self._lock:
             if self._engine is None:
-                self._engine = make_engine(self.settings)
+                self._engine = make_engine(self.settings, pool_size=16, pre_ping=False)
             return self._engine
 
     def close(self) -> None:
