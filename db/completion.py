@@ -10,6 +10,7 @@ from uuid import UUID
 import sqlalchemy as sa
 
 from certflow.errors import BadEvent
+from db.engine import wrap_db_errors
 from db.queries import query
 
 
@@ -27,12 +28,23 @@ class CompletionCheck:
     cohort_id: str | None = None
 
 
-def check_milestone(conn: sa.Connection, user_profile_id: UUID, milestone_id: str) -> CompletionCheck:
-    """Apply the completion rule for the enrollment this milestone belongs to."""
-    result: dict[str, Any] = conn.execute(
-        query("check_milestone_completion"),
-        {"user_profile_id": user_profile_id, "milestone_id": milestone_id},
-    ).scalar_one()
+def handle_milestone_completed(
+    engine: sa.Engine, actor: str, key: str, message_id: str, user_profile_id: UUID,
+    milestone_id: str,
+) -> CompletionCheck:
+    """Record the key and apply the completion rule, atomically, in one statement.
+
+    Autocommit on purpose: the SQL function is the transaction, so the whole
+    effect costs one round trip (the worker's hot path).
+    """
+    params = {"actor": actor, "key": key, "message_id": message_id,
+              "user_profile_id": user_profile_id, "milestone_id": milestone_id}
+    with wrap_db_errors(), engine.connect() as conn:
+        result: dict[str, Any] = (
+            conn.execution_options(isolation_level="AUTOCOMMIT")
+            .execute(query("handle_milestone_completed"), params)
+            .scalar_one()
+        )
     outcome = result["outcome"]
     if outcome == "unknown_milestone":
         raise BadEvent(f"milestone {milestone_id!r} is not a milestone of any cohort")

@@ -94,6 +94,35 @@ BEGIN
 END;
 $$;
 
+-- check_completion's whole effect in one statement (so one round trip, atomic
+-- without an explicit transaction): record the idempotency key, apply the rule.
+-- A duplicate waits on the ledger's primary key for the first copy to commit,
+-- then finds the key and does nothing. A bad event leaves no key behind, so a
+-- replay after the data is fixed runs.
+CREATE FUNCTION public.handle_milestone_completed(p_actor text, p_key text, p_message_id text,
+    p_user_profile_id uuid, p_milestone_id text)
+RETURNS jsonb
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+DECLARE
+    v_result jsonb;
+BEGIN
+    INSERT INTO public.processed_messages (actor, idempotency_key, message_id)
+    VALUES (p_actor, p_key, p_message_id)
+    ON CONFLICT DO NOTHING;
+    IF NOT FOUND THEN
+        RETURN pg_catalog.jsonb_build_object('outcome', 'duplicate');
+    END IF;
+
+    v_result := public.check_milestone_completion(p_user_profile_id, p_milestone_id);
+    IF v_result ->> 'outcome' IN ('unknown_milestone', 'no_enrollment') THEN
+        DELETE FROM public.processed_messages WHERE actor = p_actor AND idempotency_key = p_key;
+    END IF;
+    RETURN v_result;
+END;
+$$;
+
 -- Admin: fix one stuck completion status (source 1.3, same JSON).
 CREATE FUNCTION public.fix_completion_status(p_enrollment_id uuid)
 RETURNS jsonb

@@ -40,6 +40,7 @@ GRANT INSERT, UPDATE ON public.event_outbox, public.outbox_relay_state,
 GRANT UPDATE ON public.bootcamp_enrollments TO certflow_worker;
 GRANT EXECUTE ON FUNCTION public.emit_event(text, jsonb, text),
     public.check_milestone_completion(uuid, text), public.complete_enrollment(uuid, text),
+    public.handle_milestone_completed(text, text, text, uuid, text),
     public.enrollment_milestone_counts(uuid, text), public.touch_updated_at() TO certflow_worker;
 
 -- Admins: everything workers do, plus the repair functions.

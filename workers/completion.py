@@ -9,8 +9,7 @@ import dramatiq
 import structlog
 
 from certflow.errors import PermanentError
-from db import completion, ledger
-from db.engine import transaction
+from db import completion
 from events.schemas import MilestoneCompleted, validate
 from workers import runtime
 from workers.broker import broker
@@ -23,10 +22,10 @@ def run_check(payload: dict[str, Any]) -> completion.CompletionCheck:
     event = validate("milestone.completed", payload)
     assert isinstance(event, MilestoneCompleted)
     delivery = current_delivery()
-    with transaction(runtime.current().engine) as conn:
-        if not ledger.claim(conn, delivery.actor, delivery.idempotency_key, delivery.message_id):
-            return completion.CompletionCheck(completion.Outcome.DUPLICATE)
-        result = completion.check_milestone(conn, UUID(str(event.user_profile_id)), event.milestone_id)
+    result = completion.handle_milestone_completed(
+        runtime.current().engine, delivery.actor, delivery.idempotency_key, delivery.message_id,
+        UUID(str(event.user_profile_id)), event.milestone_id,
+    )
     structlog.contextvars.bind_contextvars(enrollment_id=result.enrollment_id)
     log.info("completion_checked", outcome=str(result.outcome), cohort_id=result.cohort_id)
     return result

@@ -1,37 +1,58 @@
-"""Skip a message whose idempotency key this actor already processed.
+"""Skip a message whose idempotency key this process already processed.
 
-This is the cheap early exit for redeliveries. The guarantee itself is the
-ledger row each actor writes in the same transaction as its effect
-(``db.ledger.claim``), so two copies processed at once still have one effect.
+This is the cheap early exit for redeliveries, kept in memory so the hot path
+pays no extra round trip. The guarantee itself is the ledger row each actor
+writes in the same transaction as its effect (``db.ledger.claim``, or the SQL
+function of a one-statement actor), so copies processed by different processes,
+or at the same moment, still have one effect.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 import structlog
 from dramatiq.middleware import Middleware, SkipMessage
 
-from db.engine import wrap_db_errors
-from db.ledger import seen
-from workers import runtime
 from workers.delivery import IDEMPOTENCY_KEY
 
 log = structlog.get_logger("certflow.worker")
 
 
 class IdempotencyLedger(Middleware):  # type: ignore[misc]
+    def __init__(self, remember: int = 100_000) -> None:
+        self.remember = remember
+        self._done: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._lock = threading.Lock()
+
     @property
     def actor_options(self) -> set[str]:
         return {"idempotent"}
 
-    def before_process_message(self, broker: Any, message: Any) -> None:
+    def _key(self, broker: Any, message: Any) -> tuple[str, str] | None:
         actor = broker.get_actor(message.actor_name)
         key = message.options.get(IDEMPOTENCY_KEY)
         if not actor.options.get("idempotent", True) or not key:
-            return
-        with wrap_db_errors(), runtime.current().engine.connect() as conn:
-            already = seen(conn, message.actor_name, key)
-        if already:
+            return None
+        return (message.actor_name, key)
+
+    def before_process_message(self, broker: Any, message: Any) -> None:
+        key = self._key(broker, message)
+        with self._lock:
+            seen = key is not None and key in self._done
+        if seen:
             log.info("message_skipped_duplicate")
             raise SkipMessage()
+
+    def after_process_message(
+        self, broker: Any, message: Any, *, result: Any = None, exception: Any = None
+    ) -> None:
+        key = self._key(broker, message)
+        if key is None or exception is not None:
+            return
+        with self._lock:
+            self._done[key] = None
+            while len(self._done) > self.remember:
+                self._done.popitem(last=False)
