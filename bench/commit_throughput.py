@@ -41,12 +41,15 @@ def pgbench() -> str:
 
 def setup(url: str) -> str:
     with psycopg.connect(url) as conn:
-        user = conn.execute("INSERT INTO user_profiles (display_name) VALUES ('bench')"
-                            " RETURNING id").fetchone()
+        user = conn.execute(
+            "INSERT INTO user_profiles (display_name) VALUES ('bench') RETURNING id"
+        ).fetchone()
         assert user is not None
-        conn.execute("INSERT INTO user_milestone_progress (user_profile_id, milestone_id, status)"
-                     " SELECT %s, 'bm' || g, 'in_progress' FROM generate_series(1, %s) g",
-                     (user[0], ROWS))
+        conn.execute(
+            "INSERT INTO user_milestone_progress (user_profile_id, milestone_id, status)"
+            " SELECT %s, 'bm' || g, 'in_progress' FROM generate_series(1, %s) g",
+            (user[0], ROWS),
+        )
     return str(user[0])
 
 
@@ -72,14 +75,36 @@ def run(url: str, script: Path, clients: int, seconds: int) -> tuple[float, floa
     """Commits per second and p95 latency (ms) of one pgbench run."""
     with tempfile.TemporaryDirectory() as logs:
         out = subprocess.run(
-            [pgbench(), "-n", "-c", str(clients), "-j", "2", "-T", str(seconds), "-f", str(script),
-             "-l", "--log-prefix", f"{logs}/tx", url],
-            check=True, capture_output=True, text=True,
+            [
+                pgbench(),
+                "-n",
+                "-c",
+                str(clients),
+                "-j",
+                "2",
+                "-T",
+                str(seconds),
+                "-f",
+                str(script),
+                "-l",
+                "--log-prefix",
+                f"{logs}/tx",
+                url,
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
         ).stdout
-        latencies = [int(line.split()[2]) / 1000 for f in Path(logs).iterdir()
-                     for line in f.read_text().splitlines()]
-    tps = next(float(line.split("=")[1].split()[0]) for line in out.splitlines()
-               if line.startswith("tps ="))
+        latencies = [
+            int(line.split()[2]) / 1000
+            for f in Path(logs).iterdir()
+            for line in f.read_text().splitlines()
+        ]
+    tps = next(
+        float(line.split("=")[1].split()[0])
+        for line in out.splitlines()
+        if line.startswith("tps =")
+    )
     return tps, percentile(latencies, 95)
 
 
@@ -96,12 +121,13 @@ def main() -> None:
         script.write_text(SCRIPT.format(rows=ROWS, user=setup(url)))
         results: dict[str, list[tuple[float, float]]] = {"none": [], "outbox": [], "notify": []}
         for _ in range(args.runs):
-            for mode in results:
+            for mode, runs in results.items():
                 configure(url, mode)
-                results[mode].append(run(url, script, args.clients, args.seconds))
+                runs.append(run(url, script, args.clients, args.seconds))
 
     base = median([tps for tps, _ in results["none"]])
-    print(f"clients: {args.clients}, {args.seconds}s x {args.runs} runs per mode, cores: {os.cpu_count()}")
+    print(f"clients: {args.clients}, {args.seconds}s x {args.runs} runs per mode")
+    print(f"cores: {os.cpu_count()}")
     for mode, runs in results.items():
         tps = median([t for t, _ in runs])
         p95 = median([p for _, p in runs])

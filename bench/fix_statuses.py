@@ -25,11 +25,14 @@ def stuck_cohort(engine: sa.Engine, cohort_id: str, enrollments: int) -> list[ob
         cohort = seed.create_cohort(conn, bootcamp_id="b", cohort_id=cohort_id, milestones=8)
         seed.enroll_learners(conn, cohort, [f"L{i}" for i in range(enrollments)])
         conn.execute(sa.text("ALTER TABLE user_milestone_progress DISABLE TRIGGER USER"))
-        conn.execute(sa.text(
-            "INSERT INTO user_milestone_progress (user_profile_id, milestone_id, status)"
-            " SELECT e.user_profile_id, m.id, 'completed' FROM bootcamp_enrollments e"
-            " JOIN cohort_milestones m ON m.cohort_id = e.cohort_id WHERE e.cohort_id = :c"),
-            {"c": cohort_id})
+        conn.execute(
+            sa.text(
+                "INSERT INTO user_milestone_progress (user_profile_id, milestone_id, status)"
+                " SELECT e.user_profile_id, m.id, 'completed' FROM bootcamp_enrollments e"
+                " JOIN cohort_milestones m ON m.cohort_id = e.cohort_id WHERE e.cohort_id = :c"
+            ),
+            {"c": cohort_id},
+        )
         conn.execute(sa.text("ALTER TABLE user_milestone_progress ENABLE TRIGGER USER"))
         conn.execute(sa.text("ANALYZE"))
     return list(cohort.learners.values())
@@ -48,8 +51,9 @@ def main() -> None:
             stuck_cohort(engine, f"set{run}", args.enrollments)
             started = time.perf_counter()
             with engine.begin() as conn:
-                result = conn.execute(sa.text("SELECT fix_completion_statuses(:c)"),
-                                      {"c": f"set{run}"}).scalar_one()
+                result = conn.execute(
+                    sa.text("SELECT fix_completion_statuses(:c)"), {"c": f"set{run}"}
+                ).scalar_one()
             set_based.append(time.perf_counter() - started)
             assert len(result["fixed"]) == args.enrollments
 

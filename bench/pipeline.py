@@ -41,9 +41,17 @@ def start(args: list[str], settings: Settings, **env: str) -> subprocess.Popen[b
     LOGS.mkdir(parents=True, exist_ok=True)
     with (LOGS / f"{args[0]}.log").open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "certflow", *args], stdout=out, stderr=subprocess.STDOUT,
-            env={**os.environ, "DATABASE_URL": settings.database_url, "REDIS_URL": REDIS_URL,
-                 "LOG_LEVEL": "WARNING", **env})
+            [sys.executable, "-m", "certflow", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={
+                **os.environ,
+                "DATABASE_URL": settings.database_url,
+                "REDIS_URL": REDIS_URL,
+                "LOG_LEVEL": "WARNING",
+                **env,
+            },
+        )
 
 
 def stop(*procs: subprocess.Popen[bytes]) -> None:
@@ -68,16 +76,21 @@ def write_completions(engine: sa.Engine, cohort_id: str, events: int) -> None:
     with engine.begin() as conn:
         cohort = seed.create_cohort(conn, bootcamp_id="b", cohort_id=cohort_id, milestones=4)
         seed.enroll_learners(conn, cohort, [f"L{i}" for i in range(learners)])
-        conn.execute(sa.text(
-            "INSERT INTO user_milestone_progress (user_profile_id, milestone_id, status)"
-            " SELECT e.user_profile_id, m.id, 'completed' FROM bootcamp_enrollments e"
-            " JOIN cohort_milestones m ON m.cohort_id = e.cohort_id WHERE e.cohort_id = :c"),
-            {"c": cohort_id})
+        conn.execute(
+            sa.text(
+                "INSERT INTO user_milestone_progress (user_profile_id, milestone_id, status)"
+                " SELECT e.user_profile_id, m.id, 'completed' FROM bootcamp_enrollments e"
+                " JOIN cohort_milestones m ON m.cohort_id = e.cohort_id WHERE e.cohort_id = :c"
+            ),
+            {"c": cohort_id},
+        )
 
 
 def pending(cohort_id: str) -> str:
-    return ("SELECT count(*) FROM event_outbox WHERE dispatched_at IS NOT NULL"
-            f" AND payload ->> 'milestone_id' LIKE '{cohort_id}-%'")
+    return (
+        "SELECT count(*) FROM event_outbox WHERE dispatched_at IS NOT NULL"
+        f" AND payload ->> 'milestone_id' LIKE '{cohort_id}-%'"
+    )
 
 
 def relay_only_rate(engine: sa.Engine, settings: Settings, events: int) -> float:
@@ -100,14 +113,18 @@ def end_to_end_rate(engine: sa.Engine, settings: Settings, events: int) -> float
     wait_for(engine, "SELECT count(*) FROM processed_messages", events)
     stop(relay, worker)
     with engine.connect() as conn:
-        span = conn.execute(sa.text(
-            "SELECT extract(epoch FROM max(processed_at) - min(processed_at))"
-            " FROM processed_messages")).scalar_one()
+        span = conn.execute(
+            sa.text(
+                "SELECT extract(epoch FROM max(processed_at) - min(processed_at))"
+                " FROM processed_messages"
+            )
+        ).scalar_one()
     return events / float(span)
 
 
-def idle_latencies(engine: sa.Engine, settings: Settings, samples: int, cohort_id: str,
-                   **env: str) -> list[float]:
+def idle_latencies(
+    engine: sa.Engine, settings: Settings, samples: int, cohort_id: str, **env: str
+) -> list[float]:
     with engine.begin() as conn:
         cohort = seed.create_cohort(conn, bootcamp_id="b", cohort_id=cohort_id, milestones=samples)
         seed.enroll_learners(conn, cohort, ["idle"])
@@ -117,21 +134,37 @@ def idle_latencies(engine: sa.Engine, settings: Settings, samples: int, cohort_i
     time.sleep(3)  # both idle, relay waiting on LISTEN
     for milestone in cohort.milestone_ids:
         with engine.begin() as conn:
-            conn.execute(sa.text(
-                "INSERT INTO user_milestone_progress (user_profile_id, milestone_id, status,"
-                " completed_at) VALUES (:u, :m, 'completed', clock_timestamp())"),
-                {"u": user, "m": milestone})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO user_milestone_progress (user_profile_id, milestone_id, status,"
+                    " completed_at) VALUES (:u, :m, 'completed', clock_timestamp())"
+                ),
+                {"u": user, "m": milestone},
+            )
         time.sleep(0.1)
-    wait_for(engine, "SELECT count(*) FROM processed_messages p JOIN event_outbox o"
-                     f" ON o.idempotency_key = p.idempotency_key WHERE o.payload ->> 'milestone_id'"
-                     f" LIKE '{cohort_id}-%'", samples)
+    wait_for(
+        engine,
+        "SELECT count(*) FROM processed_messages p JOIN event_outbox o"
+        f" ON o.idempotency_key = p.idempotency_key WHERE o.payload ->> 'milestone_id'"
+        f" LIKE '{cohort_id}-%'",
+        samples,
+    )
     stop(relay, worker)
     with engine.connect() as conn:
-        rows = conn.execute(sa.text(
-            "SELECT extract(epoch FROM p.processed_at - ump.completed_at) * 1000"
-            " FROM user_milestone_progress ump JOIN processed_messages p ON p.idempotency_key ="
-            " 'milestone.completed:' || ump.user_profile_id || ':' || ump.milestone_id"
-            " WHERE ump.milestone_id LIKE :c"), {"c": f"{cohort_id}-%"}).scalars().all()
+        rows = (
+            conn.execute(
+                sa.text(
+                    "SELECT extract(epoch FROM p.processed_at - ump.completed_at) * 1000"
+                    " FROM user_milestone_progress ump JOIN processed_messages p"
+                    " ON p.idempotency_key = 'milestone.completed:' || ump.user_profile_id"
+                    " || ':' || ump.milestone_id"
+                    " WHERE ump.milestone_id LIKE :c"
+                ),
+                {"c": f"{cohort_id}-%"},
+            )
+            .scalars()
+            .all()
+        )
     return [float(r) for r in rows]
 
 

@@ -30,9 +30,21 @@ from db.queries import query
 
 LOG_DIR = Path("var/demo")
 NAMES = [
-    "Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Linus Torvalds",
-    "Margaret Hamilton", "Tim Berners-Lee", "Barbara Liskov", "Ken Thompson", "Radia Perlman",
-    "Donald Knuth", "Frances Allen", "Edsger Dijkstra", "Hedy Lamarr", "John von Neumann",
+    "Ada Lovelace",
+    "Grace Hopper",
+    "Alan Turing",
+    "Katherine Johnson",
+    "Linus Torvalds",
+    "Margaret Hamilton",
+    "Tim Berners-Lee",
+    "Barbara Liskov",
+    "Ken Thompson",
+    "Radia Perlman",
+    "Donald Knuth",
+    "Frances Allen",
+    "Edsger Dijkstra",
+    "Hedy Lamarr",
+    "John von Neumann",
 ]
 
 
@@ -52,8 +64,12 @@ def process(args: list[str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     """A certflow process that is stopped with SIGTERM, as an orchestrator would."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("ab") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "certflow", *args], stdout=out,
-                                stderr=subprocess.STDOUT, env={**os.environ, "LOG_FORMAT": "json"})
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "certflow", *args],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "LOG_FORMAT": "json"},
+        )
     try:
         yield proc
     finally:
@@ -68,7 +84,10 @@ def _seed(engine: sa.Engine, learners: int, milestones: int) -> seed.Cohort:
     stamp = time.strftime("%Y%m%d-%H%M%S")
     with transaction(engine) as conn:
         cohort = seed.create_cohort(
-            conn, bootcamp_id="demo-bootcamp", cohort_id=f"demo-{stamp}", milestones=milestones,
+            conn,
+            bootcamp_id="demo-bootcamp",
+            cohort_id=f"demo-{stamp}",
+            milestones=milestones,
             cohort_name=f"Demo cohort {stamp}",
         )
         names = [NAMES[i % len(NAMES)] for i in range(learners)]
@@ -81,7 +100,9 @@ def _complete_progress(engine: sa.Engine, cohort: seed.Cohort) -> int:
     steps = [
         (user, m)
         for i, user in enumerate(cohort.learners)
-        for m in (cohort.milestone_ids if i < len(cohort.learners) - 1 else cohort.milestone_ids[:-1])
+        for m in (
+            cohort.milestone_ids if i < len(cohort.learners) - 1 else cohort.milestone_ids[:-1]
+        )
     ]
     random.shuffle(steps)  # learners finish milestones in no particular order
     for user, milestone in tqdm(steps, desc="completing milestones", unit="milestone"):
@@ -98,15 +119,23 @@ def _report(engine: sa.Engine, cohort: seed.Cohort) -> None:
     for r in rows:
         when = r.completion_date.strftime("%Y-%m-%d %H:%M:%S") if r.completion_date else "-"
         print(f"  {r.display_name:<20} {r.enrollment_status:<10} completed at {when}")
-    print(f"outbox: {counts['dispatched']} dispatched, {counts['pending']} pending,"
-          f" {counts['failed']} failed")
+    print(
+        f"outbox: {counts['dispatched']} dispatched, {counts['pending']} pending,"
+        f" {counts['failed']} failed"
+    )
 
 
 def _completed(engine: sa.Engine, cohort_id: str) -> int:
     with transaction(engine) as conn:
-        return int(conn.execute(
-            sa.text("SELECT count(*) FROM bootcamp_enrollments WHERE cohort_id = :c"
-                    " AND enrollment_status = 'completed'"), {"c": cohort_id}).scalar_one())
+        return int(
+            conn.execute(
+                sa.text(
+                    "SELECT count(*) FROM bootcamp_enrollments WHERE cohort_id = :c"
+                    " AND enrollment_status = 'completed'"
+                ),
+                {"c": cohort_id},
+            ).scalar_one()
+        )
 
 
 def run_demo(settings: Settings, *, learners: int, milestones: int, timeout: float) -> int:
@@ -116,8 +145,9 @@ def run_demo(settings: Settings, *, learners: int, milestones: int, timeout: flo
     engine = make_engine(settings, pool_size=2)
     with ExitStack() as stack:
         stack.enter_context(process(["relay"], LOG_DIR / "relay.log"))
-        stack.enter_context(process(["worker", "--processes", "1", "--threads", "8"],
-                                    LOG_DIR / "worker.log"))
+        stack.enter_context(
+            process(["worker", "--processes", "1", "--threads", "8"], LOG_DIR / "worker.log")
+        )
         cohort = _seed(engine, learners, milestones)
         expected = _complete_progress(engine, cohort)
         deadline = time.monotonic() + timeout
@@ -126,6 +156,8 @@ def run_demo(settings: Settings, *, learners: int, milestones: int, timeout: flo
         _report(engine, cohort)
     done = _completed(engine, cohort.cohort_id)
     engine.dispose()
-    print(f"\n{done} of {len(cohort.learners)} learners completed the bootcamp"
-          f" (expected {expected}); process logs in {LOG_DIR}/")
+    print(
+        f"\n{done} of {len(cohort.learners)} learners completed the bootcamp"
+        f" (expected {expected}); process logs in {LOG_DIR}/"
+    )
     return 0 if done == expected else 1

@@ -73,7 +73,9 @@ class Settings(BaseModel):
             try:
                 key = self.signer_private_key_file.read_text().strip()
             except OSError as exc:
-                raise ValueError(f"SIGNER_PRIVATE_KEY_FILE cannot be read: {exc.strerror}") from None
+                raise ValueError(
+                    f"SIGNER_PRIVATE_KEY_FILE cannot be read: {exc.strerror}"
+                ) from None
             object.__setattr__(self, "signer_private_key", SecretStr(key))
         return self
 

@@ -29,7 +29,11 @@ class CompletionCheck:
 
 
 def handle_milestone_completed(
-    engine: sa.Engine, actor: str, key: str, message_id: str, user_profile_id: UUID,
+    engine: sa.Engine,
+    actor: str,
+    key: str,
+    message_id: str,
+    user_profile_id: UUID,
     milestone_id: str,
 ) -> CompletionCheck:
     """Record the key and apply the completion rule, atomically, in one statement.
@@ -37,8 +41,13 @@ def handle_milestone_completed(
     Autocommit on purpose: the SQL function is the transaction, so the whole
     effect costs one round trip (the worker's hot path).
     """
-    params = {"actor": actor, "key": key, "message_id": message_id,
-              "user_profile_id": user_profile_id, "milestone_id": milestone_id}
+    params = {
+        "actor": actor,
+        "key": key,
+        "message_id": message_id,
+        "user_profile_id": user_profile_id,
+        "milestone_id": milestone_id,
+    }
     with wrap_db_errors(), engine.connect() as conn:
         result: dict[str, Any] = (
             conn.execution_options(isolation_level="AUTOCOMMIT")

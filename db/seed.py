@@ -46,7 +46,13 @@ def create_cohort(
                 " VALUES (:id, :cohort, :name, :idx, :xp)"
             ),
             [
-                {"id": m, "cohort": cohort_id, "name": f"Milestone {i + 1}", "idx": i, "xp": xp_per_milestone}
+                {
+                    "id": m,
+                    "cohort": cohort_id,
+                    "name": f"Milestone {i + 1}",
+                    "idx": i,
+                    "xp": xp_per_milestone,
+                }
                 for i, m in enumerate(ids)
             ],
         )
@@ -58,14 +64,18 @@ def enroll_learners(
 ) -> dict[UUID, UUID]:
     """Create a profile and an active enrollment per name; returns user -> enrollment."""
     wallets = wallets or [None] * len(names)
-    users = conn.execute(
-        sa.text(
-            "INSERT INTO user_profiles (display_name, wallet_address)"
-            " SELECT * FROM unnest(CAST(:names AS text[]), CAST(:wallets AS text[]))"
-            " RETURNING id"
-        ),
-        {"names": names, "wallets": wallets},
-    ).scalars().all()
+    users = (
+        conn.execute(
+            sa.text(
+                "INSERT INTO user_profiles (display_name, wallet_address)"
+                " SELECT * FROM unnest(CAST(:names AS text[]), CAST(:wallets AS text[]))"
+                " RETURNING id"
+            ),
+            {"names": names, "wallets": wallets},
+        )
+        .scalars()
+        .all()
+    )
     enrollments = conn.execute(
         sa.text(
             "INSERT INTO bootcamp_enrollments (user_profile_id, cohort_id, enrollment_status)"

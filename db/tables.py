@@ -12,21 +12,24 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID
 metadata = sa.MetaData()
 
 bootcamp_programs = sa.Table(
-    "bootcamp_programs", metadata,
+    "bootcamp_programs",
+    metadata,
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("lock_address", sa.Text),
 )
 
 cohorts = sa.Table(
-    "cohorts", metadata,
+    "cohorts",
+    metadata,
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("bootcamp_program_id", sa.Text, nullable=False),
     sa.Column("name", sa.Text, nullable=False),
 )
 
 cohort_milestones = sa.Table(
-    "cohort_milestones", metadata,
+    "cohort_milestones",
+    metadata,
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("cohort_id", sa.Text, nullable=False),
     sa.Column("name", sa.Text, nullable=False),
@@ -34,14 +37,16 @@ cohort_milestones = sa.Table(
 )
 
 user_profiles = sa.Table(
-    "user_profiles", metadata,
+    "user_profiles",
+    metadata,
     sa.Column("id", UUID, primary_key=True),
     sa.Column("display_name", sa.Text),
     sa.Column("wallet_address", sa.Text),
 )
 
 bootcamp_enrollments = sa.Table(
-    "bootcamp_enrollments", metadata,
+    "bootcamp_enrollments",
+    metadata,
     sa.Column("id", UUID, primary_key=True),
     sa.Column("user_profile_id", UUID, nullable=False),
     sa.Column("cohort_id", sa.Text, nullable=False),
@@ -60,7 +65,8 @@ bootcamp_enrollments = sa.Table(
 )
 
 user_milestone_progress = sa.Table(
-    "user_milestone_progress", metadata,
+    "user_milestone_progress",
+    metadata,
     sa.Column("id", UUID, primary_key=True),
     sa.Column("user_profile_id", UUID, nullable=False),
     sa.Column("milestone_id", sa.Text, nullable=False),
@@ -68,7 +74,8 @@ user_milestone_progress = sa.Table(
 )
 
 user_activities = sa.Table(
-    "user_activities", metadata,
+    "user_activities",
+    metadata,
     sa.Column("id", UUID, primary_key=True),
     sa.Column("user_profile_id", UUID, nullable=False),
     sa.Column("activity_type", sa.Text, nullable=False),
@@ -76,7 +83,8 @@ user_activities = sa.Table(
 )
 
 event_outbox = sa.Table(
-    "event_outbox", metadata,
+    "event_outbox",
+    metadata,
     sa.Column("id", sa.BigInteger, primary_key=True),
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("payload", JSONB, nullable=False),
@@ -88,7 +96,8 @@ event_outbox = sa.Table(
 )
 
 processed_messages = sa.Table(
-    "processed_messages", metadata,
+    "processed_messages",
+    metadata,
     sa.Column("actor", sa.Text, primary_key=True),
     sa.Column("idempotency_key", sa.Text, primary_key=True),
     sa.Column("message_id", sa.Text),
@@ -96,7 +105,8 @@ processed_messages = sa.Table(
 )
 
 dead_letters = sa.Table(
-    "dead_letters", metadata,
+    "dead_letters",
+    metadata,
     sa.Column("id", sa.BigInteger, primary_key=True),
     sa.Column("actor", sa.Text, nullable=False),
     sa.Column("queue", sa.Text, nullable=False),

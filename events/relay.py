@@ -10,7 +10,6 @@ waiting before it sleeps on LISTEN, and polls as a fallback.
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from typing import Any
 
@@ -34,14 +33,19 @@ CHANNEL = "certflow"
 _MESSAGE_IDS = uuid.UUID("6f1d3c1e-2b7a-4c55-9a53-5c1e0b7d2a10")
 
 
-def build_messages(broker: dramatiq.Broker, event: outbox.OutboxEvent) -> list[dramatiq.Message[Any]]:
+def build_messages(
+    broker: dramatiq.Broker, event: outbox.OutboxEvent
+) -> list[dramatiq.Message[Any]]:
     """The dramatiq messages for one outbox event (BadEvent if it cannot be sent)."""
     payload = schemas.validate(event.kind, event.payload)
     if isinstance(payload, schemas.Replay):
         targets = [(payload.actor, payload.payload, payload.idempotency_key, payload.outbox_id)]
     else:
-        targets = [(name, event.payload, event.idempotency_key, event.id) for name in actors_for(event.kind)]
-    messages = []
+        targets = [
+            (name, event.payload, event.idempotency_key, event.id)
+            for name in actors_for(event.kind)
+        ]
+    messages: list[dramatiq.Message[Any]] = []
     for actor_name, args, key, outbox_id in targets:
         try:
             actor = broker.get_actor(actor_name)
@@ -136,8 +140,13 @@ class Relay:
         try:
             return build_messages(self.broker, event)
         except BadEvent as exc:
-            log.error("outbox_event_rejected", outbox_id=event.id, kind=event.kind,
-                      idempotency_key=event.idempotency_key, error=exc.user_message)
+            log.error(
+                "outbox_event_rejected",
+                outbox_id=event.id,
+                kind=event.kind,
+                idempotency_key=event.idempotency_key,
+                error=exc.user_message,
+            )
             outbox.mark_failed(conn, event.id, exc.user_message)
             return None
 

@@ -28,7 +28,7 @@ from workers.middleware.log_context import LogContext
 QUEUES = ("completion", "chain", "render", "achievements")
 
 
-class CertflowBroker(RedisBroker):  # type: ignore[misc]
+class CertflowBroker(RedisBroker):
     """A Redis broker whose idle consumers poll every ``poll_ms``.
 
     dramatiq backs an idle consumer off up to the worker timeout (a second by
@@ -37,7 +37,7 @@ class CertflowBroker(RedisBroker):  # type: ignore[misc]
     """
 
     def __init__(self, *, poll_ms: int, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(**kwargs)  # type: ignore[no-untyped-call]
         self.poll_ms = poll_ms
 
     def consume(self, queue_name: str, prefetch: int = 1, timeout: int = 5000) -> Any:
@@ -55,10 +55,16 @@ class CertflowBroker(RedisBroker):  # type: ignore[misc]
             for message in prepared:
                 self.emit_before("enqueue", message, None)
                 args = [
-                    "enqueue", current_millis(), message.queue_name, self.broker_id,
-                    self.heartbeat_timeout, self.dead_message_ttl,
-                    self._should_do_maintenance("enqueue"), self._max_unpack_size(),
-                    message.options["redis_message_id"], message.encode(),
+                    "enqueue",
+                    current_millis(),
+                    message.queue_name,
+                    self.broker_id,
+                    self.heartbeat_timeout,
+                    self.dead_message_ttl,
+                    self._should_do_maintenance("enqueue"),
+                    self._max_unpack_size(),  # type: ignore[no-untyped-call]
+                    message.options["redis_message_id"],
+                    message.encode(),
                 ]
                 dispatch(keys=[self.namespace], args=args, client=pipe)
             pipe.execute()

@@ -23,8 +23,12 @@ def run_check(payload: dict[str, Any]) -> completion.CompletionCheck:
     assert isinstance(event, MilestoneCompleted)
     delivery = current_delivery()
     result = completion.handle_milestone_completed(
-        runtime.current().engine, delivery.actor, delivery.idempotency_key, delivery.message_id,
-        UUID(str(event.user_profile_id)), event.milestone_id,
+        runtime.current().engine,
+        delivery.actor,
+        delivery.idempotency_key,
+        delivery.message_id,
+        UUID(str(event.user_profile_id)),
+        event.milestone_id,
     )
     structlog.contextvars.bind_contextvars(enrollment_id=result.enrollment_id)
     log.info("completion_checked", outcome=str(result.outcome), cohort_id=result.cohort_id)

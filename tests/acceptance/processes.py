@@ -15,14 +15,26 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def env_for(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
-    return {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-            "LOG_FORMAT": "json", "PYTHONUNBUFFERED": "1", **extra}
+    return {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "LOG_FORMAT": "json",
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
 
 
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:  # the child keeps its own descriptor
-        return subprocess.Popen([*CERTFLOW, *args], env=env, cwd=ROOT, stdout=out,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [*CERTFLOW, *args],
+            env=env,
+            cwd=ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def stop(proc: subprocess.Popen[bytes], timeout: float = 20) -> int:

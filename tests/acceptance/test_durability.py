@@ -17,7 +17,9 @@ from tests.integration.helpers import drained, scalar
 pytestmark = pytest.mark.slow
 
 
-def _cohort_with_all_milestones_done(engine: sa.Engine, learners: int, milestones: int) -> seed.Cohort:
+def _cohort_with_all_milestones_done(
+    engine: sa.Engine, learners: int, milestones: int
+) -> seed.Cohort:
     with engine.begin() as conn:
         cohort = seed.create_cohort(conn, bootcamp_id="b1", cohort_id="c1", milestones=milestones)
         seed.enroll_learners(conn, cohort, [f"Learner {i}" for i in range(learners)])
@@ -28,18 +30,33 @@ def _cohort_with_all_milestones_done(engine: sa.Engine, learners: int, milestone
 
 
 def _completed(engine: sa.Engine) -> int:
-    return int(scalar(engine, "SELECT count(*) FROM bootcamp_enrollments"
-                              " WHERE enrollment_status = 'completed'"))
+    return int(
+        scalar(
+            engine,
+            "SELECT count(*) FROM bootcamp_enrollments WHERE enrollment_status = 'completed'",
+        )
+    )
 
 
 def _assert_each_completed_once(engine: sa.Engine, learners: int) -> None:
     assert _completed(engine) == learners
-    assert scalar(engine, "SELECT count(*) FROM user_activities"
-                          " WHERE activity_type = 'bootcamp_completed'") == learners
-    assert scalar(engine, "SELECT count(DISTINCT activity_data ->> 'enrollment_id')"
-                          " FROM user_activities") == learners
-    assert scalar(engine, "SELECT count(*) FROM event_outbox"
-                          " WHERE kind = 'enrollment.completed'") == learners
+    assert (
+        scalar(
+            engine,
+            "SELECT count(*) FROM user_activities WHERE activity_type = 'bootcamp_completed'",
+        )
+        == learners
+    )
+    assert (
+        scalar(
+            engine, "SELECT count(DISTINCT activity_data ->> 'enrollment_id') FROM user_activities"
+        )
+        == learners
+    )
+    assert (
+        scalar(engine, "SELECT count(*) FROM event_outbox WHERE kind = 'enrollment.completed'")
+        == learners
+    )
     assert scalar(engine, "SELECT count(*) FROM dead_letters") == 0
 
 
@@ -51,13 +68,17 @@ def test_thousand_completions_written_while_stopped_are_all_processed_once(
     assert _completed(engine) == 0
 
     env = env_for(database_url, redis_url)
-    with running(["relay"], env, tmp_path / "relay.log") as relay, \
-            running(["worker", "--processes", "1", "--threads", "8"], env,
-                    tmp_path / "worker.log") as worker:
+    with (
+        running(["relay"], env, tmp_path / "relay.log") as relay,
+        running(
+            ["worker", "--processes", "1", "--threads", "8"], env, tmp_path / "worker.log"
+        ) as worker,
+    ):
         wait_until(lambda: _completed(engine) == 250, timeout=120, interval=0.2)
         wait_until(lambda: drained(engine), timeout=30)
-        wait_until(lambda: scalar(engine, "SELECT count(*) FROM processed_messages") == 1000,
-                   timeout=30)
+        wait_until(
+            lambda: scalar(engine, "SELECT count(*) FROM processed_messages") == 1000, timeout=30
+        )
         assert stop(relay) == 0
         assert stop(worker) == 0
 
@@ -68,24 +89,38 @@ def test_killing_relay_and_worker_mid_flight_loses_nothing_and_repeats_nothing(
     engine: sa.Engine, database_url: str, redis_url: str, broker: object, tmp_path: Path
 ) -> None:
     _cohort_with_all_milestones_done(engine, learners=300, milestones=3)
-    env = env_for(database_url, redis_url, RELAY_BATCH_SIZE="20",
-                  WORKER_HEARTBEAT_TIMEOUT_MS="2000", BROKER_MAINTENANCE_CHANCE="200000")
+    env = env_for(
+        database_url,
+        redis_url,
+        RELAY_BATCH_SIZE="20",
+        WORKER_HEARTBEAT_TIMEOUT_MS="2000",
+        BROKER_MAINTENANCE_CHANCE="200000",
+    )
 
     relay = start(["relay"], env, tmp_path / "relay.log")
     worker = start(["worker", "--processes", "1", "--threads", "4"], env, tmp_path / "worker.log")
-    wait_until(lambda: scalar(engine, "SELECT count(*) FROM processed_messages") >= 100,
-               timeout=60, interval=0.01)
+    wait_until(
+        lambda: scalar(engine, "SELECT count(*) FROM processed_messages") >= 100,
+        timeout=60,
+        interval=0.01,
+    )
     kill(worker)
     kill(relay)
     done_at_kill = scalar(engine, "SELECT count(*) FROM processed_messages")
     assert done_at_kill < 900, "the kill came too late to prove anything"
 
     time.sleep(2.5)  # the dead worker's heartbeat expires; its messages are requeued
-    with running(["relay"], env, tmp_path / "relay2.log") as relay2, \
-            running(["worker", "--processes", "1", "--threads", "8"], env,
-                    tmp_path / "worker2.log") as worker2:
-        wait_until(lambda: scalar(engine, "SELECT count(*) FROM processed_messages") == 900,
-                   timeout=120, interval=0.2)
+    with (
+        running(["relay"], env, tmp_path / "relay2.log") as relay2,
+        running(
+            ["worker", "--processes", "1", "--threads", "8"], env, tmp_path / "worker2.log"
+        ) as worker2,
+    ):
+        wait_until(
+            lambda: scalar(engine, "SELECT count(*) FROM processed_messages") == 900,
+            timeout=120,
+            interval=0.2,
+        )
         wait_until(lambda: _completed(engine) == 300, timeout=30)
         assert stop(relay2) == 0
         assert stop(worker2) == 0

@@ -19,8 +19,13 @@ def rows(engine: sa.Engine, statement: str, **params: Any) -> list[sa.Row[Any]]:
 
 
 def enrollment_status(engine: sa.Engine, enrollment_id: UUID) -> str:
-    return str(scalar(engine, "SELECT enrollment_status FROM bootcamp_enrollments WHERE id = :id",
-                      id=enrollment_id))
+    return str(
+        scalar(
+            engine,
+            "SELECT enrollment_status FROM bootcamp_enrollments WHERE id = :id",
+            id=enrollment_id,
+        )
+    )
 
 
 def completion_activities(engine: sa.Engine, enrollment_id: UUID) -> list[sa.Row[Any]]:
@@ -38,5 +43,10 @@ def processed(engine: sa.Engine, actor: str = "check_completion") -> int:
 
 def drained(engine: sa.Engine) -> bool:
     """Every outbox event dispatched or parked."""
-    return scalar(engine, "SELECT count(*) FROM event_outbox WHERE dispatched_at IS NULL"
-                          " AND failed_at IS NULL") == 0
+    return (
+        scalar(
+            engine,
+            "SELECT count(*) FROM event_outbox WHERE dispatched_at IS NULL AND failed_at IS NULL",
+        )
+        == 0
+    )

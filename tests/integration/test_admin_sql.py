@@ -36,13 +36,23 @@ def test_fix_completion_status_returns_the_source_json(engine: sa.Engine) -> Non
         partial = completion.fix_status(conn, partial_enrollment)
         missing = completion.fix_status(conn, uuid.uuid4())
 
-    assert fixed == {"success": True, "message": "Status fixed successfully",
-                     "previous_status": "active", "new_status": "completed",
-                     "milestones_completed": 3, "total_milestones": 3}
+    assert fixed == {
+        "success": True,
+        "message": "Status fixed successfully",
+        "previous_status": "active",
+        "new_status": "completed",
+        "milestones_completed": 3,
+        "total_milestones": 3,
+    }
     assert again["reason"] == "Already marked complete"
-    assert partial == {"success": False, "message": "Not eligible for completion",
-                       "current_status": "active", "milestones_completed": 2,
-                       "total_milestones": 3, "reason": "Not all milestones completed"}
+    assert partial == {
+        "success": False,
+        "message": "Not eligible for completion",
+        "current_status": "active",
+        "milestones_completed": 2,
+        "total_milestones": 3,
+        "reason": "Not all milestones completed",
+    }
     assert missing == {"success": False, "message": "Enrollment not found"}
     assert len(completion_activities(engine, done_enrollment)) == 1
     assert enrollment_status(engine, partial_enrollment) == "active"
@@ -63,11 +73,18 @@ def test_fix_completion_statuses_fixes_eligible_and_reports_skipped(engine: sa.E
     assert result["total"] == 35
     assert second["fixed"] == []
     assert len(second["skipped"]) == 5
-    assert scalar(engine, "SELECT count(*) FROM bootcamp_enrollments"
-                          " WHERE enrollment_status = 'completed'") == 30
+    assert (
+        scalar(
+            engine,
+            "SELECT count(*) FROM bootcamp_enrollments WHERE enrollment_status = 'completed'",
+        )
+        == 30
+    )
     assert scalar(engine, "SELECT count(*) FROM user_activities") == 30
-    assert scalar(engine, "SELECT count(*) FROM event_outbox"
-                          " WHERE kind = 'enrollment.completed'") == 30
+    assert (
+        scalar(engine, "SELECT count(*) FROM event_outbox WHERE kind = 'enrollment.completed'")
+        == 30
+    )
     assert len(cohort.learners) == 35
 
 
@@ -83,11 +100,16 @@ def test_force_clear_claim_lock(engine: sa.Engine) -> None:
     cohort = _cohort_with_progress(engine, done=1, partial=0)
     (enrollment,) = cohort.learners.values()
     with engine.begin() as conn:
-        conn.execute(sa.text("UPDATE bootcamp_enrollments SET certificate_claim_in_progress = true"))
+        conn.execute(
+            sa.text("UPDATE bootcamp_enrollments SET certificate_claim_in_progress = true")
+        )
         cleared = completion.force_clear_claim_lock(conn, enrollment)
         missing = completion.force_clear_claim_lock(conn, uuid.uuid4())
-    assert cleared == {"success": True, "message": "Claim lock cleared",
-                       "enrollment_id": str(enrollment)}
+    assert cleared == {
+        "success": True,
+        "message": "Claim lock cleared",
+        "enrollment_id": str(enrollment),
+    }
     assert missing == {"success": False, "message": "Enrollment not found"}
     assert scalar(engine, "SELECT certificate_claim_in_progress FROM bootcamp_enrollments") is False
 
@@ -101,13 +123,21 @@ def test_milestones_cannot_be_added_once_a_certificate_is_issued(engine: sa.Engi
         conn.execute(sa.text("UPDATE bootcamp_enrollments SET certificate_issued = true"))
 
     with pytest.raises(sa.exc.IntegrityError) as refused, engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO cohort_milestones (id, cohort_id, name)"
-                             " VALUES ('late', 'c2', 'Late')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO cohort_milestones (id, cohort_id, name) VALUES ('late', 'c2', 'Late')"
+            )
+        )
     assert "Cannot add milestones - certificates already issued for this bootcamp" in str(
-        refused.value)
+        refused.value
+    )
     with engine.begin() as conn:  # another bootcamp is not affected
-        conn.execute(sa.text("INSERT INTO cohort_milestones (id, cohort_id, name)"
-                             " VALUES ('fine', 'other', 'Fine')"))
+        conn.execute(
+            sa.text(
+                "INSERT INTO cohort_milestones (id, cohort_id, name)"
+                " VALUES ('fine', 'other', 'Fine')"
+            )
+        )
     assert scalar(engine, "SELECT count(*) FROM cohort_milestones WHERE id = 'late'") == 0
 
 
@@ -123,10 +153,13 @@ def test_every_function_pins_its_search_path(engine: sa.Engine) -> None:
 
 def test_app_role_cannot_read_the_outbox_or_touch_enrollments(engine: sa.Engine) -> None:
     with engine.connect() as conn:
-        can = conn.execute(sa.text(
-            "SELECT has_table_privilege('certflow_app', 'event_outbox', 'SELECT'),"
-            " has_table_privilege('certflow_app', 'bootcamp_enrollments', 'UPDATE'),"
-            " has_table_privilege('certflow_app', 'user_milestone_progress', 'UPDATE'),"
-            " has_function_privilege('certflow_app', 'fix_completion_statuses(text, integer)',"
-            "   'EXECUTE')")).one()
+        can = conn.execute(
+            sa.text(
+                "SELECT has_table_privilege('certflow_app', 'event_outbox', 'SELECT'),"
+                " has_table_privilege('certflow_app', 'bootcamp_enrollments', 'UPDATE'),"
+                " has_table_privilege('certflow_app', 'user_milestone_progress', 'UPDATE'),"
+                " has_function_privilege('certflow_app', 'fix_completion_statuses(text, integer)',"
+                "   'EXECUTE')"
+            )
+        ).one()
     assert tuple(can) == (False, False, True, False)

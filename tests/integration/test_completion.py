@@ -22,11 +22,17 @@ from tests.integration.helpers import (
 )
 
 
-def _cohort(engine: sa.Engine, cohort_id: str = "c1", milestones: int = 3, learners: int = 1,
-            bootcamp_id: str = "b1") -> seed.Cohort:
+def _cohort(
+    engine: sa.Engine,
+    cohort_id: str = "c1",
+    milestones: int = 3,
+    learners: int = 1,
+    bootcamp_id: str = "b1",
+) -> seed.Cohort:
     with engine.begin() as conn:
-        cohort = seed.create_cohort(conn, bootcamp_id=bootcamp_id, cohort_id=cohort_id,
-                                    milestones=milestones)
+        cohort = seed.create_cohort(
+            conn, bootcamp_id=bootcamp_id, cohort_id=cohort_id, milestones=milestones
+        )
         seed.enroll_learners(conn, cohort, [f"Learner {i}" for i in range(learners)])
     return cohort
 
@@ -48,19 +54,25 @@ def test_all_milestones_completed_completes_enrollment_once(
     engine: sa.Engine, relay: Any, worker: Any, broker: Any
 ) -> None:
     cohort = _cohort(engine)
-    (user, enrollment), = cohort.learners.items()
+    ((user, enrollment),) = cohort.learners.items()
 
     _complete(engine, user, cohort.milestone_ids)
 
     wait_until(lambda: enrollment_status(engine, enrollment) == "completed")
     _settle(engine, broker, worker, 3)
-    row = rows(engine, "SELECT completion_date, milestones_completed_at FROM bootcamp_enrollments"
-                       " WHERE id = :id", id=enrollment)[0]
+    row = rows(
+        engine,
+        "SELECT completion_date, milestones_completed_at FROM bootcamp_enrollments WHERE id = :id",
+        id=enrollment,
+    )[0]
     assert row.completion_date is not None
     assert row.milestones_completed_at is not None
     [activity] = completion_activities(engine, enrollment)
     assert activity.activity_data == {
-        "enrollment_id": str(enrollment), "cohort_id": "c1", "completion_type": "automatic"}
+        "enrollment_id": str(enrollment),
+        "cohort_id": "c1",
+        "completion_type": "automatic",
+    }
     events = rows(engine, "SELECT payload FROM event_outbox WHERE kind = 'enrollment.completed'")
     assert [e.payload["enrollment_id"] for e in events] == [str(enrollment)]
 
@@ -69,7 +81,7 @@ def test_partial_completion_leaves_enrollment_active(
     engine: sa.Engine, relay: Any, worker: Any, broker: Any
 ) -> None:
     cohort = _cohort(engine)
-    (user, enrollment), = cohort.learners.items()
+    ((user, enrollment),) = cohort.learners.items()
 
     _complete(engine, user, cohort.milestone_ids[:2])
 
@@ -80,11 +92,16 @@ def test_partial_completion_leaves_enrollment_active(
 
 def test_update_to_completed_fires_and_other_updates_do_not(engine: sa.Engine) -> None:
     cohort = _cohort(engine, milestones=1)
-    (user, _), = cohort.learners.items()
+    ((user, _),) = cohort.learners.items()
     milestone = cohort.milestone_ids[0]
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO user_milestone_progress (user_profile_id, milestone_id,"
-                             " status) VALUES (:u, :m, 'in_progress')"), {"u": user, "m": milestone})
+        conn.execute(
+            sa.text(
+                "INSERT INTO user_milestone_progress (user_profile_id, milestone_id,"
+                " status) VALUES (:u, :m, 'in_progress')"
+            ),
+            {"u": user, "m": milestone},
+        )
         conn.execute(sa.text("UPDATE user_milestone_progress SET progress_percentage = 50"))
     assert scalar(engine, "SELECT count(*) FROM event_outbox") == 0
 
@@ -109,8 +126,11 @@ def test_two_sessions_completing_the_last_milestones_at_once_complete_once(
     def admin_session(milestone: str) -> None:
         with psycopg.connect(database_url) as conn:
             for user in cohort.learners:
-                conn.execute("INSERT INTO user_milestone_progress (user_profile_id, milestone_id,"
-                             " status) VALUES (%s, %s, 'completed')", (user, milestone))
+                conn.execute(
+                    "INSERT INTO user_milestone_progress (user_profile_id, milestone_id,"
+                    " status) VALUES (%s, %s, 'completed')",
+                    (user, milestone),
+                )
                 barrier.wait()
                 conn.commit()
 
@@ -124,7 +144,10 @@ def test_two_sessions_completing_the_last_milestones_at_once_complete_once(
     for enrollment in cohort.learners.values():
         assert enrollment_status(engine, enrollment) == "completed"
         assert len(completion_activities(engine, enrollment)) == 1
-    assert scalar(engine, "SELECT count(*) FROM event_outbox WHERE kind = 'enrollment.completed'") == learners
+    assert (
+        scalar(engine, "SELECT count(*) FROM event_outbox WHERE kind = 'enrollment.completed'")
+        == learners
+    )
 
 
 def test_milestone_of_another_cohort_leaves_other_enrollments_untouched(
@@ -135,9 +158,13 @@ def test_milestone_of_another_cohort_leaves_other_enrollments_untouched(
     user, enrollment_a = next(iter(a.learners.items()))
     with engine.begin() as conn:
         seed.enroll_learners  # noqa: B018 - the same user joins cohort B below
-        enrollment_b = conn.execute(sa.text(
-            "INSERT INTO bootcamp_enrollments (user_profile_id, cohort_id) VALUES (:u, 'cB')"
-            " RETURNING id"), {"u": user}).scalar_one()
+        enrollment_b = conn.execute(
+            sa.text(
+                "INSERT INTO bootcamp_enrollments (user_profile_id, cohort_id) VALUES (:u, 'cB')"
+                " RETURNING id"
+            ),
+            {"u": user},
+        ).scalar_one()
 
     _complete(engine, user, b.milestone_ids)
 
@@ -154,17 +181,24 @@ def test_cohort_with_zero_milestones_never_completes(
 ) -> None:
     empty = _cohort(engine, cohort_id="empty", milestones=0)
     other = _cohort(engine, cohort_id="other", milestones=1, learners=0)
-    (user, enrollment), = empty.learners.items()
+    ((user, enrollment),) = empty.learners.items()
     with engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO bootcamp_enrollments (user_profile_id, cohort_id)"
-                             " VALUES (:u, 'other')"), {"u": user})
+        conn.execute(
+            sa.text(
+                "INSERT INTO bootcamp_enrollments (user_profile_id, cohort_id) VALUES (:u, 'other')"
+            ),
+            {"u": user},
+        )
     _complete(engine, user, other.milestone_ids)
     _settle(engine, broker, worker, 1)
 
     with engine.begin() as conn:
-        completed_now = conn.execute(sa.text("SELECT complete_enrollment(:e, 'automatic')"),
-                                     {"e": enrollment}).scalar_one()
-        fix = conn.execute(sa.text("SELECT fix_completion_status(:e)"), {"e": enrollment}).scalar_one()
+        completed_now = conn.execute(
+            sa.text("SELECT complete_enrollment(:e, 'automatic')"), {"e": enrollment}
+        ).scalar_one()
+        fix = conn.execute(
+            sa.text("SELECT fix_completion_status(:e)"), {"e": enrollment}
+        ).scalar_one()
     assert completed_now is False
     assert enrollment_status(engine, enrollment) == "active"
     assert fix["success"] is False

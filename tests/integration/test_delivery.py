@@ -19,16 +19,21 @@ def _one_learner_done(engine: sa.Engine) -> tuple[Any, Any, dict[str, Any], str]
     with engine.begin() as conn:
         cohort = seed.create_cohort(conn, bootcamp_id="b1", cohort_id="c1", milestones=1)
         seed.enroll_learners(conn, cohort, ["Ada"])
-        (user, enrollment), = cohort.learners.items()
+        ((user, enrollment),) = cohort.learners.items()
         seed.complete_milestone(conn, user, cohort.milestone_ids[0])
     payload = {"user_profile_id": str(user), "milestone_id": cohort.milestone_ids[0]}
     return user, enrollment, payload, f"milestone.completed:{user}:{cohort.milestone_ids[0]}"
 
 
 def _message(payload: dict[str, Any], key: str, message_id: str) -> dramatiq.Message[Any]:
-    return dramatiq.Message(queue_name="completion", actor_name="check_completion",
-                            args=(payload,), kwargs={}, options={IDEMPOTENCY_KEY: key, OUTBOX_ID: 1},
-                            message_id=message_id)
+    return dramatiq.Message(
+        queue_name="completion",
+        actor_name="check_completion",
+        args=(payload,),
+        kwargs={},
+        options={IDEMPOTENCY_KEY: key, OUTBOX_ID: 1},
+        message_id=message_id,
+    )
 
 
 def test_same_message_processed_twice_has_one_effect(
@@ -44,7 +49,9 @@ def test_same_message_processed_twice_has_one_effect(
 
     assert processed(engine) == 1
     assert len(completion_activities(engine, enrollment)) == 1
-    assert scalar(engine, "SELECT count(*) FROM event_outbox WHERE kind = 'enrollment.completed'") == 1
+    assert (
+        scalar(engine, "SELECT count(*) FROM event_outbox WHERE kind = 'enrollment.completed'") == 1
+    )
     assert [e["event"] for e in logs].count("message_skipped_duplicate") == 1
 
 
@@ -72,8 +79,11 @@ def test_same_outbox_row_sent_twice_has_one_effect(
     sent_before = relay.sent
 
     with engine.begin() as conn:  # as if the relay died before recording the dispatch
-        conn.execute(sa.text("UPDATE event_outbox SET dispatched_at = NULL"
-                             " WHERE kind = 'milestone.completed'"))
+        conn.execute(
+            sa.text(
+                "UPDATE event_outbox SET dispatched_at = NULL WHERE kind = 'milestone.completed'"
+            )
+        )
     wait_until(lambda: relay.sent > sent_before)
     wait_until(lambda: drained(engine))
     broker.join("completion", timeout=30_000)
@@ -89,11 +99,13 @@ def test_unknown_milestone_is_dead_lettered_once_and_the_pipeline_goes_on(
     with engine.begin() as conn:
         cohort = seed.create_cohort(conn, bootcamp_id="b1", cohort_id="c1", milestones=1)
         seed.enroll_learners(conn, cohort, ["Ada"])
-        (user, enrollment), = cohort.learners.items()
+        ((user, enrollment),) = cohort.learners.items()
         seed.complete_milestone(conn, user, "no-such-milestone")
         seed.complete_milestone(conn, user, cohort.milestone_ids[0])
 
-    wait_until(lambda: scalar(engine, "SELECT enrollment_status FROM bootcamp_enrollments") == "completed")
+    wait_until(
+        lambda: scalar(engine, "SELECT enrollment_status FROM bootcamp_enrollments") == "completed"
+    )
     [letter] = wait_until(lambda: rows(engine, "SELECT * FROM dead_letters"))
     assert letter.actor == "check_completion"
     assert letter.permanent is True
@@ -109,8 +121,9 @@ def test_user_without_enrollment_is_dead_lettered_with_a_clear_reason(
 ) -> None:
     with engine.begin() as conn:
         cohort = seed.create_cohort(conn, bootcamp_id="b1", cohort_id="c1", milestones=1)
-        stranger = conn.execute(sa.text("INSERT INTO user_profiles (display_name) VALUES ('Eve')"
-                                        " RETURNING id")).scalar_one()
+        stranger = conn.execute(
+            sa.text("INSERT INTO user_profiles (display_name) VALUES ('Eve') RETURNING id")
+        ).scalar_one()
         seed.complete_milestone(conn, stranger, cohort.milestone_ids[0])
 
     [letter] = wait_until(lambda: rows(engine, "SELECT * FROM dead_letters"))
@@ -131,17 +144,25 @@ def test_malformed_outbox_payloads_are_parked_and_the_relay_keeps_going(
     ]
     with engine.begin() as conn:
         for i, (kind, payload) in enumerate(bad):
-            conn.execute(sa.text("INSERT INTO event_outbox (kind, payload, idempotency_key)"
-                                 " VALUES (:k, CAST(:p AS jsonb), :key)"),
-                         {"k": kind, "p": json.dumps(payload), "key": f"bad{i}"})
+            conn.execute(
+                sa.text(
+                    "INSERT INTO event_outbox (kind, payload, idempotency_key)"
+                    " VALUES (:k, CAST(:p AS jsonb), :key)"
+                ),
+                {"k": kind, "p": json.dumps(payload), "key": f"bad{i}"},
+            )
     _, enrollment, _, _ = _one_learner_done(engine)
 
     wait_until(lambda: len(completion_activities(engine, enrollment)) == 1)
-    parked = rows(engine, "SELECT idempotency_key, last_error FROM event_outbox"
-                          " WHERE failed_at IS NOT NULL ORDER BY idempotency_key")
+    parked = rows(
+        engine,
+        "SELECT idempotency_key, last_error FROM event_outbox"
+        " WHERE failed_at IS NOT NULL ORDER BY idempotency_key",
+    )
     assert [p.idempotency_key for p in parked] == ["bad0", "bad1", "bad2"]
     assert parked[0].last_error.startswith(
-        "malformed milestone.completed payload (user_profile_id: Input should be a valid UUID")
+        "malformed milestone.completed payload (user_profile_id: Input should be a valid UUID"
+    )
     assert parked[1].last_error == "milestone.completed payload must be a JSON object, got list"
     assert parked[2].last_error == "unknown event kind 'no.such.kind'"
     assert relay.sent == 2  # the milestone event and the enrollment.completed it caused
@@ -154,14 +175,19 @@ def test_replayed_dead_letter_succeeds_once_after_the_data_is_fixed(
 
     with engine.begin() as conn:
         cohort = seed.create_cohort(conn, bootcamp_id="b1", cohort_id="c1", milestones=1)
-        user = conn.execute(sa.text("INSERT INTO user_profiles (display_name) VALUES ('Late')"
-                                    " RETURNING id")).scalar_one()
+        user = conn.execute(
+            sa.text("INSERT INTO user_profiles (display_name) VALUES ('Late') RETURNING id")
+        ).scalar_one()
         seed.complete_milestone(conn, user, cohort.milestone_ids[0])
     [letter] = wait_until(lambda: rows(engine, "SELECT id FROM dead_letters"))
     with engine.begin() as conn:  # the admin enrolls the learner the app forgot
-        enrollment = conn.execute(sa.text("INSERT INTO bootcamp_enrollments (user_profile_id,"
-                                          " cohort_id) VALUES (:u, 'c1') RETURNING id"),
-                                  {"u": user}).scalar_one()
+        enrollment = conn.execute(
+            sa.text(
+                "INSERT INTO bootcamp_enrollments (user_profile_id,"
+                " cohort_id) VALUES (:u, 'c1') RETURNING id"
+            ),
+            {"u": user},
+        ).scalar_one()
 
     assert replay_dead_letters(settings, [letter.id]) == [letter.id]
     assert replay_dead_letters(settings, [letter.id]) == []

@@ -21,11 +21,18 @@ def _emit_orphans(engine: sa.Engine, n: int, prefix: str = "e") -> None:
     """n milestone events, straight into the outbox as a trigger would write them."""
     with engine.begin() as conn:
         conn.execute(
-            sa.text("INSERT INTO event_outbox (kind, payload, idempotency_key)"
-                    " SELECT 'milestone.completed', CAST(:p AS jsonb), :prefix || g"
-                    " FROM generate_series(1, :n) g"),
-            {"p": json.dumps({"user_profile_id": "00000000-0000-0000-0000-000000000001",
-                              "milestone_id": "m"}), "n": n, "prefix": prefix},
+            sa.text(
+                "INSERT INTO event_outbox (kind, payload, idempotency_key)"
+                " SELECT 'milestone.completed', CAST(:p AS jsonb), :prefix || g"
+                " FROM generate_series(1, :n) g"
+            ),
+            {
+                "p": json.dumps(
+                    {"user_profile_id": "00000000-0000-0000-0000-000000000001", "milestone_id": "m"}
+                ),
+                "n": n,
+                "prefix": prefix,
+            },
         )
 
 
@@ -86,10 +93,13 @@ def test_relay_reconnects_after_its_connection_is_killed(
     _emit_orphans(engine, 10, prefix="before")
     wait_until(lambda: drained(engine))
 
-    killed = scalar(engine, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                            " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
-                            "    OR (datname = current_database() AND pid <> pg_backend_pid()"
-                            "        AND application_name = '')")
+    killed = scalar(
+        engine,
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
+        "    OR (datname = current_database() AND pid <> pg_backend_pid()"
+        "        AND application_name = '')",
+    )
     assert killed >= 1
     _emit_orphans(engine, 10, prefix="after")
 
@@ -112,9 +122,14 @@ def test_idle_relay_is_woken_by_notify_not_by_its_poll(
 
     started = time.monotonic()
     with engine.begin() as conn:
-        conn.execute(sa.text("SELECT emit_event('milestone.completed', CAST(:p AS jsonb), 'k1')"),
-                     {"p": json.dumps({"user_profile_id": "00000000-0000-0000-0000-000000000001",
-                                       "milestone_id": "m"})})
+        conn.execute(
+            sa.text("SELECT emit_event('milestone.completed', CAST(:p AS jsonb), 'k1')"),
+            {
+                "p": json.dumps(
+                    {"user_profile_id": "00000000-0000-0000-0000-000000000001", "milestone_id": "m"}
+                )
+            },
+        )
     wait_until(lambda: drained(engine), timeout=5, interval=0.005)
     elapsed = time.monotonic() - started
     relay.stop()

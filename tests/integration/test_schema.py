@@ -13,9 +13,16 @@ from db.queries import all_queries
 from db.tables import metadata
 
 MIGRATION_079_COLUMNS = {
-    "enrollment_status", "milestones_completed_at", "completion_date", "certificate_issued",
-    "certificate_issued_at", "certificate_tx_hash", "certificate_attestation_uid",
-    "certificate_last_error", "certificate_last_error_at", "certificate_retry_count",
+    "enrollment_status",
+    "milestones_completed_at",
+    "completion_date",
+    "certificate_issued",
+    "certificate_issued_at",
+    "certificate_tx_hash",
+    "certificate_attestation_uid",
+    "certificate_last_error",
+    "certificate_last_error_at",
+    "certificate_retry_count",
     "certificate_claim_in_progress",
 }
 
@@ -28,7 +35,8 @@ def test_tables_in_code_match_the_migrated_schema(engine: sa.Engine) -> None:
             assert column.name in live, f"{table.name}.{column.name} missing from the schema"
             assert live[column.name]["nullable"] == column.nullable, f"{table.name}.{column.name}"
             assert live[column.name]["type"]._type_affinity == column.type._type_affinity, (
-                f"{table.name}.{column.name}: {live[column.name]['type']} vs {column.type}")
+                f"{table.name}.{column.name}: {live[column.name]['type']} vs {column.type}"
+            )
 
 
 def test_enrollments_have_every_column_and_index_of_migration_079(engine: sa.Engine) -> None:
@@ -36,7 +44,9 @@ def test_enrollments_have_every_column_and_index_of_migration_079(engine: sa.Eng
     columns = {c["name"] for c in inspector.get_columns("bootcamp_enrollments")}
     assert columns >= MIGRATION_079_COLUMNS
     indexes = {i["name"]: i for i in inspector.get_indexes("bootcamp_enrollments")}
-    assert {"idx_be_cert_failed", "idx_be_completed_unclaimed", "idx_be_claim_in_progress"} <= set(indexes)
+    assert {"idx_be_cert_failed", "idx_be_completed_unclaimed", "idx_be_claim_in_progress"} <= set(
+        indexes
+    )
 
 
 def test_migrate_twice_applies_nothing_the_second_time(settings: Settings) -> None:
@@ -49,7 +59,10 @@ def test_every_named_query_parses(database_url: str) -> None:
     with psycopg.connect(database_url) as conn:
         for name, sql in all_queries().items():
             numbers: dict[str, str] = {}
-            text = re.sub(r"(?<!:):(\w+)",
-                          lambda m: numbers.setdefault(m.group(1), f"${len(numbers) + 1}"), sql)
+
+            def number(match: re.Match[str], numbers: dict[str, str] = numbers) -> str:
+                return numbers.setdefault(match.group(1), f"${len(numbers) + 1}")
+
+            text = re.sub(r"(?<!:):(\w+)", number, sql)
             conn.execute(f"PREPARE q_{name} AS {text}".encode())
             conn.execute(f"DEALLOCATE q_{name}".encode())

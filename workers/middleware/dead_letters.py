@@ -27,7 +27,7 @@ def should_retry(retries: int, exc: BaseException) -> bool:
     return not is_permanent(exc) and retries < runtime.current().settings.max_retries
 
 
-class DeadLetters(Middleware):  # type: ignore[misc]
+class DeadLetters(Middleware):
     """Must come before Retries in the middleware list: after-hooks run in
     reverse, so this one sees whether Retries gave up on the message."""
 

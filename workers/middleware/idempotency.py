@@ -21,7 +21,7 @@ from workers.delivery import IDEMPOTENCY_KEY
 log = structlog.get_logger("certflow.worker")
 
 
-class IdempotencyLedger(Middleware):  # type: ignore[misc]
+class IdempotencyLedger(Middleware):
     def __init__(self, remember: int = 100_000) -> None:
         self.remember = remember
         self._done: OrderedDict[tuple[str, str], None] = OrderedDict()

@@ -12,7 +12,7 @@ from workers.delivery import IDEMPOTENCY_KEY, OUTBOX_ID
 log = structlog.get_logger("certflow.worker")
 
 
-class LogContext(Middleware):  # type: ignore[misc]
+class LogContext(Middleware):
     def before_process_message(self, broker: Any, message: Any) -> None:
         payload = message.args[0] if message.args and isinstance(message.args[0], dict) else {}
         structlog.contextvars.clear_contextvars()

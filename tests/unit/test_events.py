@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import pytest
+
+from certflow.errors import BadEvent, PermanentError, TransientError
+from db import outbox
+from db.queries import parse
+from events import schemas
+from events.relay import build_messages
+from workers.actors import broker
+from workers.delivery import IDEMPOTENCY_KEY, OUTBOX_ID
+
+USER = "2b0f4a5e-9c1d-4a57-8f0e-0d3c6b1a2e44"
+
+
+def test_milestone_payload_is_validated() -> None:
+    event = schemas.validate("milestone.completed", {"user_profile_id": USER, "milestone_id": "m1"})
+    assert isinstance(event, schemas.MilestoneCompleted)
+    with pytest.raises(BadEvent, match="milestone_id: Field required"):
+        schemas.validate("milestone.completed", {"user_profile_id": USER})
+    with pytest.raises(BadEvent, match="unknown event kind 'x'"):
+        schemas.validate("x", {})
+
+
+def test_bad_events_are_permanent_and_outages_transient() -> None:
+    assert BadEvent().transient is False
+    assert isinstance(BadEvent(), PermanentError)
+    assert TransientError().transient is True
+    assert (
+        str(BadEvent()) == "An event or message is malformed or refers to rows that do not exist."
+    )
+
+
+def test_relay_message_carries_key_and_outbox_id_and_is_deterministic() -> None:
+    event = outbox.OutboxEvent(
+        7, "milestone.completed", {"user_profile_id": USER, "milestone_id": "m1"}, "k-7"
+    )
+    [first] = build_messages(broker, event)
+    [again] = build_messages(broker, event)
+    assert first.actor_name == "check_completion"
+    assert first.queue_name == "completion"
+    assert first.options == {IDEMPOTENCY_KEY: "k-7", OUTBOX_ID: 7}
+    assert first.args == (event.payload,)
+    assert first.message_id == again.message_id
+
+
+def test_replay_goes_to_the_named_actor_with_the_original_key() -> None:
+    event = outbox.OutboxEvent(
+        9,
+        "replay",
+        {
+            "actor": "check_completion",
+            "payload": {"a": 1},
+            "idempotency_key": "orig",
+            "outbox_id": 3,
+        },
+        "replay:1",
+    )
+    [message] = build_messages(broker, event)
+    assert (message.actor_name, message.args, message.options) == (
+        "check_completion",
+        ({"a": 1},),
+        {IDEMPOTENCY_KEY: "orig", OUTBOX_ID: 3},
+    )
+
+
+def test_named_queries_split_into_sections() -> None:
+    assert parse("-- name: a\nSELECT 1;\n\n-- name: b\nSELECT 2;\n") == {
+        "a": "SELECT 1",
+        "b": "SELECT 2",
+    }
+    with pytest.raises(ValueError, match="defined twice"):
+        parse("-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;\n")
