@@ -1,0 +1,18 @@
+# certflow's processes (relay, workers, reconciler) for compose.yaml.
+FROM node:20-bookworm-slim AS contracts
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=optional --no-audit --no-fund
+
+FROM python:3.11-slim-bookworm
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-dejavu-extra fonts-droid-fallback \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY requirements.lock ./
+RUN pip install --no-cache-dir -r requirements.lock
+COPY . .
+COPY --from=contracts /app/node_modules ./node_modules
+RUN pip install --no-cache-dir --no-deps -e .
+USER nobody
+ENTRYPOINT ["certflow"]
