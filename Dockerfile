@@ -2,7 +2,7 @@
 FROM node:20-bookworm-slim AS contracts
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=optional --no-audit --no-fund
+RUN npm install --no-save --no-audit --no-fund
 
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
