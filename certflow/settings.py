@@ -21,6 +21,8 @@ class Settings(BaseModel):
 
     database_url: str = Field("postgresql://postgres@127.0.0.1:5432/certflow", alias="DATABASE_URL")
     redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
+    # Key prefix of every queue: two deployments (or test runs) can share a Redis.
+    broker_namespace: str = Field("certflow", alias="BROKER_NAMESPACE", min_length=1)
 
     rpc_url: str = Field("http://127.0.0.1:8545", alias="RPC_URL")
     chain_id: int = Field(31337, alias="CHAIN_ID")

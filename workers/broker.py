@@ -90,7 +90,7 @@ def build_broker(settings: Settings) -> CertflowBroker:
     return CertflowBroker(
         url=settings.redis_url,
         middleware=middleware,
-        namespace="certflow",
+        namespace=settings.broker_namespace,
         poll_ms=settings.worker_poll_ms,
         # A killed worker's unacked messages go back on the queue once its
         # heartbeat is this old; maintenance runs on this many fetches per million.

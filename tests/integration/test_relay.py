@@ -4,6 +4,7 @@ connection being killed; events written while it was down are sent when it start
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from typing import Any
@@ -39,7 +40,7 @@ def _emit_orphans(engine: sa.Engine, n: int, prefix: str = "e") -> None:
 def _queued_message_ids(redis_url: str) -> list[str]:
     """Message ids (not Redis ids) of everything waiting on the completion queue."""
     client = redis.Redis.from_url(redis_url)
-    blobs = client.hvals("certflow:completion.msgs")
+    blobs = client.hvals(f"{os.environ['BROKER_NAMESPACE']}:completion.msgs")
     return [json.loads(b)["message_id"] for b in blobs]
 
 
