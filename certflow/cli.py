@@ -47,10 +47,20 @@ def main() -> None:
 @main.command()
 def migrate() -> None:
     """Apply the SQL migrations in sql/ (safe to run again)."""
+    from db import claims
+    from db.engine import make_engine, transaction
     from db.migrate import migrate as apply
 
-    applied = apply(_settings())
-    click.echo(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+    settings = _settings()
+    applied = apply(settings)
+    click.echo(
+        f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else "")
+    )
+    # SQL cannot read the environment: request_certificate_claim() reads the flags from this row.
+    engine = make_engine(settings, pool_size=1)
+    with transaction(engine) as conn:
+        claims.sync_flags(conn, settings)
+    engine.dispose()
 
 
 @main.command()
@@ -76,7 +86,7 @@ def worker(queues: tuple[str, ...], processes: int, threads: int) -> None:
     argv += ["--skip-logging"]
     for queue in queues:
         argv += ["--queues", queue]
-    os.execvp(sys.executable, [sys.executable, "-m", *argv])
+    os.execvp(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606 - become the worker
 
 
 @main.command("fix-status")
@@ -180,9 +190,22 @@ def outbox_retry(event_id: int | None) -> None:
 @main.command()
 @click.option("--learners", default=12, show_default=True, help="Learners in the demo cohort.")
 @click.option("--milestones", default=4, show_default=True, help="Milestones in the demo cohort.")
-@click.option("--timeout", default=60.0, show_default=True, help="Seconds to wait for the pipeline.")
+@click.option(
+    "--timeout", default=180.0, show_default=True, help="Seconds to wait for the pipeline."
+)
 def demo(learners: int, milestones: int, timeout: float) -> None:
     """Run the pipeline end to end: migrate, start relay and worker, seed, complete, report."""
     from certflow.demo import run_demo
 
     sys.exit(run_demo(_settings(), learners=learners, milestones=milestones, timeout=timeout))
+
+
+from certflow.cli_render import certificate_group, verify  # noqa: E402 - registered after main
+
+main.add_command(certificate_group)
+main.add_command(verify)
+
+from certflow.cli_chain import COMMANDS as _CHAIN_COMMANDS  # noqa: E402 - registered after main
+
+for _command in _CHAIN_COMMANDS:
+    main.add_command(_command)

@@ -74,3 +74,27 @@ class ClaimRefused(PermanentError):
 
 class AlreadyProcessed(CertflowError):
     """This idempotency key was already processed; the message has no further effect."""
+
+
+class CertificateInputError(PermanentError):
+    """The enrollment's data cannot be certified (wallet or lock address)."""
+
+
+class KeyGrantFailed(PermanentError):
+    """Key grant failed."""
+
+
+class KeyCheckUnavailable(ChainUnavailable):
+    """Unable to verify certificate status. You may already have this certificate. Please check your wallet before retrying."""  # noqa: E501 - the source's message, verbatim
+
+
+class AttestationFailed(PermanentError):
+    """Certificate issued successfully. Attestation pending - retry available on your dashboard."""
+
+
+class KeyNoLongerValid(PermanentError):
+    """Key no longer exists - cannot attest"""
+
+
+class BatchBusy(TransientError):
+    """Another transaction holds this enrollment's row right now; the work is retried shortly."""

@@ -43,6 +43,8 @@ class Settings(BaseModel):
     attest_batch_max: int = Field(45, alias="ATTEST_BATCH_MAX", gt=0, le=45)
     #: A batch not recorded after this long is taken over (its owner is presumed dead).
     batch_stale_seconds: int = Field(120, alias="BATCH_STALE_SECONDS", gt=0)
+    #: Dev chains only (anvil automine): mine a block when a receipt is slow.
+    dev_mine_when_slow: bool = Field(False, alias="DEV_MINE_WHEN_SLOW")
     #: The reconciler heals claims and attestations stuck for longer than this.
     reconcile_after_seconds: int = Field(120, alias="RECONCILE_AFTER_SECONDS", ge=0)
 

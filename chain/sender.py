@@ -290,12 +290,15 @@ class TransactionSender:
         connect: Connect,
         chain_id: int,
         receipt_timeout: float = 60.0,
+        nudge: Callable[[], object] | None = None,
     ) -> None:
         self.w3 = w3
         self.signer = signer
         self.connect = connect
         self.chain_id = chain_id
         self.receipt_timeout = receipt_timeout
+        #: Called while a receipt is slow, after the rebroadcast (dev chains: mine a block).
+        self.nudge = nudge
 
     @classmethod
     def from_settings(cls, settings: Settings, w3: Web3, connect: Connect) -> TransactionSender:
@@ -335,7 +338,7 @@ class TransactionSender:
             self.w3,
             tx.tx_hash,
             timeout=self.receipt_timeout,
-            on_slow=lambda: self.rebroadcast_pending(below_nonce=tx.nonce),
+            on_slow=lambda: self._on_slow(tx.nonce),
         )
         if receipt["status"] != 1:
             error = (
@@ -381,6 +384,11 @@ class TransactionSender:
         return count
 
     # -- internals
+
+    def _on_slow(self, nonce: int) -> None:
+        self.rebroadcast_pending(below_nonce=nonce)
+        if self.nudge is not None:
+            self.nudge()
 
     def _db(self) -> psycopg.Connection[Any]:
         try:

@@ -80,17 +80,6 @@ UPDATE public.dead_letters SET replayed_at = now()
 WHERE id = :id AND replayed_at IS NULL
 RETURNING id, actor, queue, message_id, idempotency_key, outbox_id, payload;
 
--- name: enrollment_summary
-SELECT e.id, e.enrollment_status, e.completion_date, e.certificate_issued,
-       e.certificate_last_error, u.display_name, c.name AS cohort_name
-FROM public.bootcamp_enrollments e
-JOIN public.user_profiles u ON u.id = e.user_profile_id
-JOIN public.cohorts c ON c.id = e.cohort_id
-WHERE e.cohort_id = :cohort_id
-ORDER BY u.display_name;
-
--- ---------------------------------------------------------------- certificates (PDFs)
-
 -- name: pdf_lock_enrollment
 -- Serializes renders of one enrollment until commit, so two events for it
 -- cannot write different bytes for the same version (the enrollment row itself
@@ -102,7 +91,7 @@ SELECT pg_advisory_xact_lock(hashtextextended('certflow.certificate:' || CAST(:e
 SELECT e.id AS enrollment_id, e.user_profile_id, e.cohort_id, c.bootcamp_program_id AS bootcamp_id,
        u.display_name, u.wallet_address, b.name AS bootcamp_title, c.name AS cohort_name,
        CAST(e.completion_date AT TIME ZONE 'UTC' AS date) AS completion_day,
-       b.lock_address, e.certificate_tx_hash, e.certificate_attestation_uid,
+       e.completion_date AS completed_at, b.lock_address, e.certificate_tx_hash, e.certificate_attestation_uid,
        (SELECT coalesce(sum(m.total_reward), 0) FROM public.cohort_milestones m
         WHERE m.cohort_id = e.cohort_id) AS total_xp
 FROM public.bootcamp_enrollments e
@@ -257,7 +246,8 @@ WHERE id = ANY(:ids);
 -- What the attestation says, per enrollment of the batch.
 SELECT e.id, u.wallet_address, e.cohort_id, c.name AS cohort_name,
        b.id AS bootcamp_id, b.name AS bootcamp_title,
-       CAST(extract(epoch FROM e.completion_date) AS bigint) AS completion_date,
+       -- floor: unix seconds truncate (a cast would round up from .5 s).
+       CAST(floor(extract(epoch FROM e.completion_date)) AS bigint) AS completion_date,
        (SELECT coalesce(sum(m.total_reward), 0) FROM public.cohort_milestones m
         WHERE m.cohort_id = e.cohort_id) AS total_xp,
        e.certificate_tx_hash

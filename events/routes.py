@@ -6,11 +6,11 @@ from collections.abc import Mapping
 
 ROUTES: Mapping[str, tuple[str, ...]] = {
     "milestone.completed": ("check_completion",),
-    "enrollment.completed": (),
-    "certificate.claim_requested": (),
-    "certificate.key_granted": (),
-    "certificate.attested": (),
-    "certificate.attestation_failed": (),
+    "enrollment.completed": ("auto_claim",),
+    "certificate.claim_requested": ("grant_key",),
+    "certificate.key_granted": ("attest",),
+    "certificate.attested": ("render_certificate",),
+    "certificate.attestation_failed": ("render_certificate",),
 }
 
 

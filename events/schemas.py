@@ -23,6 +23,10 @@ class EnrollmentEvent(_Payload):
     enrollment_id: UUID
 
 
+class ClaimRequested(EnrollmentEvent):
+    claim_id: UUID
+
+
 class Replay(_Payload):
     actor: str
     payload: dict[str, Any]
@@ -33,7 +37,7 @@ class Replay(_Payload):
 SCHEMAS: dict[str, type[_Payload]] = {
     "milestone.completed": MilestoneCompleted,
     "enrollment.completed": EnrollmentEvent,
-    "certificate.claim_requested": EnrollmentEvent,
+    "certificate.claim_requested": ClaimRequested,
     "certificate.key_granted": EnrollmentEvent,
     "certificate.attested": EnrollmentEvent,
     "certificate.attestation_failed": EnrollmentEvent,

@@ -44,15 +44,20 @@ class PdfMetadata:
     enrollment_id: str
     certificate_id: str
     attestation_uid: str | None
+    #: Which rendering of the enrollment's certificate this is (1, 2, ...).
+    version: int | None = None
 
     def headers(self, sha256: str) -> dict[str, str]:
         # minio prefixes these with x-amz-meta-; values must be ASCII header text.
-        return {
+        headers = {
             "enrollment-id": self.enrollment_id,
             "certificate-id": self.certificate_id,
             "attestation-uid": self.attestation_uid or "pending",
             "sha256": sha256,
         }
+        if self.version is not None:
+            headers["certificate-version"] = str(self.version)
+        return headers
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,53 @@
+"""Certificate claims: the feature flags the SQL path reads, the claim itself, the status JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from certflow.settings import Settings
+from db.queries import query
+
+#: The source's messages, as the SQL functions return them.
+NOT_ENABLED = "Certificate feature not enabled."
+NOT_COMPLETED = "Complete all milestones to claim certificate."
+NOT_CONFIGURED = "Certificate not configured yet - please try again later or contact support."
+IN_PROGRESS = "Certificate claim already in progress. If stuck for more than 5 minutes, try again."
+
+
+def sync_flags(conn: sa.Connection, settings: Settings) -> None:
+    """Copy the feature flags from settings into the row the SQL functions read."""
+    conn.execute(
+        query("certificate_flags_write"),
+        {"enabled": settings.bootcamp_certificates_enabled, "auto_claim": settings.auto_claim},
+    )
+
+
+def read_flags(conn: sa.Connection) -> dict[str, Any]:
+    return dict(conn.execute(query("certificate_flags_read")).one()._mapping)
+
+
+def request_claim(conn: sa.Connection, settings: Settings, enrollment_id: UUID) -> dict[str, Any]:
+    """Claim a certificate (the "Claim Certificate" button), in the caller's transaction.
+
+    Same checks and JSON as the SQL ``request_certificate_claim``, except that
+    the feature flag comes from this process's settings. A valid claim writes
+    ``certificate.claim_requested`` with a key new to this attempt.
+    """
+    result = conn.execute(
+        query("claim_certificate"),
+        {"enrollment_id": enrollment_id, "enabled": settings.bootcamp_certificates_enabled},
+    ).scalar_one()
+    return dict(result)
+
+
+def status(conn: sa.Connection, enrollment_id: UUID) -> dict[str, Any] | None:
+    """The source's 4.3 completion-status JSON, or None when there is no such enrollment."""
+    result = conn.execute(query("certificate_status"), {"enrollment_id": enrollment_id}).scalar()
+    return None if result is None else dict(result)
+
+
+def issued_count(conn: sa.Connection) -> int:
+    return int(conn.execute(query("certificates_issued_count")).scalar_one())
