@@ -104,12 +104,15 @@ def relay_only_rate(engine: sa.Engine, settings: Settings, events: int) -> float
     return events / elapsed
 
 
-def end_to_end_rate(engine: sa.Engine, settings: Settings, events: int) -> float:
+def end_to_end_rate(engine: sa.Engine, settings: Settings, events: int, processes: int) -> float:
     write_completions(engine, "e2e", events)
     with engine.begin() as conn:
         conn.execute(sa.text("TRUNCATE processed_messages"))
     relay = start(["relay"], settings)
-    worker = start(["worker", "--processes", "1", "--threads", "8"], settings)
+    worker = start(
+        ["worker", "--queues", "completion", "--processes", str(processes), "--threads", "8"],
+        settings,
+    )
     wait_for(engine, "SELECT count(*) FROM processed_messages", events)
     stop(relay, worker)
     with engine.connect() as conn:
@@ -172,17 +175,19 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--processes", type=int, default=1, help="completion worker processes")
     args = parser.parse_args()
     redis.Redis.from_url(REDIS_URL).flushdb()
     with bench_database() as settings:
         engine = make_engine(settings)
         relay_rate = relay_only_rate(engine, settings, args.events)
-        e2e_rate = end_to_end_rate(engine, settings, args.events)
+        e2e_rate = end_to_end_rate(engine, settings, args.events, args.processes)
         notify = idle_latencies(engine, settings, args.samples, "idle_notify")
         poll = idle_latencies(engine, settings, args.samples, "idle_poll", RELAY_NOTIFY="false")
         engine.dispose()
     redis.Redis.from_url(REDIS_URL).flushdb()
     print(f"events: {args.events}, latency samples: {args.samples}, cores: {os.cpu_count()}")
+    print(f"completion worker processes: {args.processes} x 8 threads")
     print(f"relay_only_events_per_s: {relay_rate:.0f}")
     print(f"end_to_end_events_per_s: {e2e_rate:.0f}")
     print(f"end_to_end_vs_relay_only: {e2e_rate / relay_rate:.0%}")

@@ -30,6 +30,8 @@ from workers.delivery import IDEMPOTENCY_KEY, OUTBOX_ID
 log = structlog.get_logger("certflow.relay")
 
 CHANNEL = "certflow"
+#: The first wait after marking itself waiting (see ``_serve``).
+GRACE_SECONDS = 0.02
 _MESSAGE_IDS = uuid.UUID("6f1d3c1e-2b7a-4c55-9a53-5c1e0b7d2a10")
 
 
@@ -98,20 +100,26 @@ class Relay:
         conn.commit()
         log.info("relay_listening", channel=CHANNEL)
         waiting = False
+        grace = False
         while not self.stopping.is_set():
-            if self.drain(conn):
-                if waiting:
+            handled = self.drain(conn)
+            if handled:
+                # One event per wake-up is an idle pipeline: stay marked, so the
+                # next commit notifies too. More means load: stop the NOTIFYs.
+                if waiting and handled > 1:
                     waiting = self._set_waiting(conn, False)
                 continue
             if not self.settings.relay_notify:
                 self.stopping.wait(self.settings.relay_poll_seconds)
                 continue
             if not waiting:
-                # Drain once more after the mark is visible: a commit that read
-                # the mark before it changed did not notify.
-                waiting = self._set_waiting(conn, True)
+                # Drain once more after the mark is visible, and wait only a
+                # short grace period first: a commit that read the mark just
+                # before it changed did not notify and lands within moments.
+                waiting = grace = self._set_waiting(conn, True)
                 continue
-            self._wait(conn)
+            self._wait(conn, GRACE_SECONDS if grace else self.settings.relay_poll_seconds)
+            grace = False
 
     def drain(self, conn: sa.Connection) -> int:
         """Send one batch; returns how many events were handled."""
@@ -171,13 +179,13 @@ class Relay:
             conn.commit()
         return waiting
 
-    def _wait(self, conn: sa.Connection) -> None:
-        """Sleep until a NOTIFY arrives or the fallback poll interval passes."""
+    def _wait(self, conn: sa.Connection, timeout: float) -> None:
+        """Sleep until a NOTIFY arrives or ``timeout`` passes."""
         pg = conn.connection.driver_connection
         assert pg is not None
         with wrap_db_errors():
             try:
-                for _ in pg.notifies(timeout=self.settings.relay_poll_seconds, stop_after=1):
+                for _ in pg.notifies(timeout=timeout, stop_after=1):
                     pass
             except Exception as exc:  # psycopg raises its own OperationalError here
                 raise RelayConnectionLost(f"listen connection lost: {type(exc).__name__}") from exc

@@ -139,7 +139,7 @@ def test_idle_relay_is_woken_by_notify_not_by_its_poll(
     assert elapsed < 1.0
 
 
-def test_a_busy_relay_clears_its_waiting_mark_so_commits_skip_notify(
+def test_relay_marks_itself_waiting_again_after_handling_an_event(
     engine: sa.Engine, settings: Settings, broker: Any
 ) -> None:
     relay = Relay(settings, broker)
