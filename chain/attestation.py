@@ -185,16 +185,22 @@ def attested_events(
         address_topic(attester),
         to_bytes32(schema, "schema uid"),
     ]
-    with chain_errors("reading attestation logs"):
-        logs = w3.eth.get_logs(
-            {
-                "address": checksum(eas_address, "EAS address"),
-                "topics": topics,
-                "fromBlock": from_block,
-                "toBlock": "latest",
-            }
-        )
+    logs = _attested_logs(w3, eas_address, topics, from_block)
     return [_attested(log) for log in logs]
+
+
+def _attested_logs(w3: Web3, eas_address: str, topics: list[Any], from_block: int) -> list[Any]:
+    with chain_errors("reading attestation logs"):
+        return list(
+            w3.eth.get_logs(
+                {
+                    "address": checksum(eas_address, "EAS address"),
+                    "topics": topics,
+                    "fromBlock": from_block,
+                    "toBlock": "latest",
+                }
+            )
+        )
 
 
 def find_attestation(
@@ -259,15 +265,7 @@ def find_attestations(
         address_topic(attester),
         to_bytes32(schema, "schema uid"),
     ]
-    with chain_errors("reading attestation logs"):
-        logs = w3.eth.get_logs(
-            {
-                "address": checksum(eas_address, "EAS address"),
-                "topics": topics,
-                "fromBlock": from_block,
-                "toBlock": "latest",
-            }
-        )
+    logs = _attested_logs(w3, eas_address, topics, from_block)
     cohorts = {(checksum(recipient), cohort) for recipient, cohort in wanted}
     found: dict[tuple[str, str], OnchainAttestation] = {}
     for event in (_attested(log) for log in logs):

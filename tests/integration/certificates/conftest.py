@@ -22,7 +22,7 @@ from chain.devnode import DevNode
 from chain.issuance import Issuer
 from chain.sender import Signer
 from db import claims, seed
-from tests.fixtures.database import settings_for
+from tests.fixtures.database import TEST_ENV, settings_for
 
 
 def fund(w3: Web3, address: str, wei: int = 10**20) -> None:
@@ -72,15 +72,7 @@ def chain_env(
 @pytest.fixture
 def settings(database_url: str, redis_url: str, chain_env: dict[str, str]) -> Settings:
     """The suite's test settings plus a configured chain (overrides the shared fixture)."""
-    return settings_for(
-        database_url,
-        REDIS_URL=redis_url,
-        MIN_BACKOFF_MS="50",
-        MAX_BACKOFF_MS="200",
-        MAX_RETRIES="3",
-        RELAY_POLL_SECONDS="0.2",
-        **chain_env,
-    )
+    return settings_for(database_url, REDIS_URL=redis_url, **TEST_ENV, **chain_env)
 
 
 @pytest.fixture
