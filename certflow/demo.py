@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
+import redis
 import sqlalchemy as sa
 from eth_account import Account
 from psycopg import sql
@@ -47,15 +48,31 @@ NAMES = [
 ]  # fmt: skip
 
 
-def ensure_database(settings: Settings) -> None:
-    """Create the configured database when it does not exist yet."""
-    info = psycopg.conninfo.conninfo_to_dict(settings.libpq_url)
-    name = str(info.get("dbname") or "certflow")
+DEMO_DATABASE = "certflow_demo"
+DEMO_NAMESPACE = "certflow-demo"
+
+
+def fresh_demo_database(settings: Settings) -> str:
+    """The demo's own database, new each run, on the configured server.
+
+    Each run starts a new dev chain, so state from an earlier run (nonce
+    counters, pending transactions, queued messages) would point at a chain
+    that is gone. The configured database itself is never touched.
+    """
     admin = psycopg.conninfo.make_conninfo(settings.libpq_url, dbname="postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
-        if not exists:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        name = sql.Identifier(DEMO_DATABASE)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    url = sa.engine.make_url(settings.libpq_url).set(database=DEMO_DATABASE)
+    return url.render_as_string(hide_password=False)
+
+
+def clear_demo_queues(settings: Settings) -> None:
+    client = redis.Redis.from_url(settings.redis_url)
+    keys = list(client.scan_iter(match=f"{DEMO_NAMESPACE}*", count=1000))
+    if keys:
+        client.delete(*keys)
 
 
 @contextmanager
@@ -234,17 +251,18 @@ def _preview(pdf: bytes, name: object) -> Path:
 
 
 def run_demo(settings: Settings, *, learners: int, milestones: int, timeout: float) -> int:
-    ensure_database(settings)
-    print(f"migrations applied: {len(migrate(settings))}")
+    env = {
+        **os.environ,
+        "LOG_FORMAT": "json",
+        "BOOTCAMP_CERTIFICATES_ENABLED": "true",
+        "AUTO_CLAIM": "true",
+        "DATABASE_URL": fresh_demo_database(settings),
+        "BROKER_NAMESPACE": DEMO_NAMESPACE,
+    }
+    clear_demo_queues(settings)
+    print(f"database {DEMO_DATABASE} (new): migrations applied: {len(migrate(load_settings(env)))}")
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        env = {
-            **os.environ,
-            "LOG_FORMAT": "json",
-            "BOOTCAMP_CERTIFICATES_ENABLED": "true",
-            "AUTO_CLAIM": "true",
-            "DATABASE_URL": settings.database_url,
-        }
         env.update(_chain(settings, stack))
         env.update(_storage(settings, stack))
         demo_settings = load_settings(env)
