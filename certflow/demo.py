@@ -42,9 +42,9 @@ LOG_DIR = Path("var/demo")
 # anvil's published development key 0: used only on the dev node this demo starts itself.
 ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 NAMES = [
-    "Ada Lovelace", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Amélie Dubois",
-    "Margaret Hamilton", "Tim Berners-Lee", "Barbara Liskov", "Ольга Ладыженская",
-    "Radia Perlman", "Donald Knuth", "Γεώργιος Παπανικολάου", "李娜", "山田 花子", "김민준",
+    "Ada Lovelace", "Amélie Dubois", "Ольга Ладыженская", "Γεώργιος Παπανικολάου", "李娜",
+    "山田 花子", "김민준", "Grace Hopper", "Alan Turing", "Katherine Johnson", "Tim Berners-Lee",
+    "Margaret Hamilton", "Barbara Liskov", "Radia Perlman", "Donald Knuth",
 ]  # fmt: skip
 
 
