@@ -72,10 +72,6 @@ class ClaimRefused(PermanentError):
     """The certificate claim was refused."""
 
 
-class AlreadyProcessed(CertflowError):
-    """This idempotency key was already processed; the message has no further effect."""
-
-
 class CertificateInputError(PermanentError):
     """The enrollment's data cannot be certified (wallet or lock address)."""
 

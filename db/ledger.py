@@ -17,7 +17,3 @@ def claim(conn: sa.Connection, actor: str, key: str, message_id: str | None) -> 
         query("ledger_claim"), {"actor": actor, "key": key, "message_id": message_id}
     ).first()
     return row is not None
-
-
-def seen(conn: sa.Connection, actor: str, key: str) -> bool:
-    return conn.execute(query("ledger_seen"), {"actor": actor, "key": key}).first() is not None

@@ -43,9 +43,6 @@ VALUES (:actor, :key, :message_id)
 ON CONFLICT DO NOTHING
 RETURNING 1;
 
--- name: ledger_seen
-SELECT 1 FROM public.processed_messages WHERE actor = :actor AND idempotency_key = :key;
-
 -- name: handle_milestone_completed
 SELECT public.handle_milestone_completed(:actor, :key, :message_id, :user_profile_id, :milestone_id);
 

@@ -24,9 +24,6 @@ from workers.middleware.dead_letters import DeadLetters, should_retry
 from workers.middleware.idempotency import IdempotencyLedger
 from workers.middleware.log_context import LogContext
 
-#: Queues, one per stage, so ops can scale each with its own processes.
-QUEUES = ("completion", "chain", "render", "achievements")
-
 
 class CertflowBroker(RedisBroker):
     """A Redis broker whose idle consumers poll every ``poll_ms``.

@@ -25,6 +25,21 @@ def env_for(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
     }
 
 
+def run(
+    args: list[str], env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run one ``certflow`` command to completion, as a user at a shell would."""
+    return subprocess.run(
+        [*CERTFLOW, *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
 def start(args: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:  # the child keeps its own descriptor
         return subprocess.Popen(

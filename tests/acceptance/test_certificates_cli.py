@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from typing import Any
 
 import pytest
@@ -19,23 +18,11 @@ from chain.issuance import Issuer, attest_for, grant_for
 from chain.lock import is_lock_manager
 from chain.sender import Signer
 from db import claims, seed
-from tests.acceptance.processes import CERTFLOW, ROOT, env_for
+from tests.acceptance.processes import env_for, run
 from tests.fixtures.database import settings_for
 from tests.integration.certificates.conftest import fund, new_key
 
 pytestmark = pytest.mark.slow
-
-
-def certflow(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CERTFLOW, *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def env_lines(text: str) -> dict[str, str]:
@@ -56,7 +43,7 @@ def cli_env(database_url: str, redis_url: str, w3: Web3, anvil_node: DevNode) ->
 def test_deploy_dev_prints_a_working_env_and_register_schema_finds_it(
     w3: Web3, cli_env: dict[str, str]
 ) -> None:
-    deployed = certflow(["chain", "deploy-dev"], cli_env)
+    deployed = run(["chain", "deploy-dev"], cli_env)
     assert deployed.returncode == 0, deployed.stderr
     values = env_lines(deployed.stdout)
     signer = Signer.from_key(cli_env["SIGNER_PRIVATE_KEY"])
@@ -67,7 +54,7 @@ def test_deploy_dev_prints_a_working_env_and_register_schema_finds_it(
     assert len(w3.eth.get_code(Web3.to_checksum_address(values["EAS_CONTRACT_ADDRESS"]))) > 0
     assert cli_env["SIGNER_PRIVATE_KEY"] not in deployed.stdout + deployed.stderr
 
-    again = certflow(
+    again = run(
         ["chain", "register-schema", "--registry", values["SCHEMA_REGISTRY_ADDRESS"]], cli_env
     )
     assert again.returncode == 0, again.stderr
@@ -80,12 +67,12 @@ def test_deploy_dev_prints_a_working_env_and_register_schema_finds_it(
 def test_preflight_blocks_once_a_certificate_was_issued(
     engine: sa.Engine, cli_env: dict[str, str]
 ) -> None:
-    clean = certflow(["preflight"], cli_env)
+    clean = run(["preflight"], cli_env)
     with engine.begin() as conn:
         cohort = seed.create_cohort(conn, bootcamp_id="b", cohort_id="c", milestones=1)
         seed.enroll_learners(conn, cohort, ["Ada"])
         conn.execute(sa.text("UPDATE bootcamp_enrollments SET certificate_issued = true"))
-    blocked = certflow(["preflight"], cli_env)
+    blocked = run(["preflight"], cli_env)
 
     assert clean.returncode == 0
     assert "Pre-flight check passed: No certificates issued" in clean.stdout
@@ -110,11 +97,11 @@ def test_claim_status_and_reconcile_commands(engine: sa.Engine, cli_env: dict[st
         )
     [enrollment_id] = cohort.learners.values()
 
-    off = certflow(["claim", str(enrollment_id)], cli_env)
-    first = certflow(["claim", str(enrollment_id)], env)
-    second = certflow(["claim", str(enrollment_id)], env)
-    status = certflow(["status", str(enrollment_id)], env)
-    reconciled = certflow(["reconcile"], env)
+    off = run(["claim", str(enrollment_id)], cli_env)
+    first = run(["claim", str(enrollment_id)], env)
+    second = run(["claim", str(enrollment_id)], env)
+    status = run(["status", str(enrollment_id)], env)
+    reconciled = run(["reconcile"], env)
 
     assert off.returncode == 1
     assert json.loads(off.stdout)["error"] == "Certificate feature not enabled."
@@ -164,9 +151,9 @@ def test_retry_attestation_command_attests_once_then_finds_it(
     with pytest.raises(AttestationFailed):
         attest_for(Issuer.build(unset, engine), enrollment_id)
 
-    first = certflow(["retry-attestation", str(enrollment_id)], env)
-    second = certflow(["retry-attestation", str(enrollment_id)], env)
-    status = certflow(["status", str(enrollment_id)], env)
+    first = run(["retry-attestation", str(enrollment_id)], env)
+    second = run(["retry-attestation", str(enrollment_id)], env)
+    status = run(["status", str(enrollment_id)], env)
 
     assert first.returncode == 0, first.stderr
     made = json.loads(first.stdout)

@@ -3,27 +3,17 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 
 import pytest
 
-from tests.acceptance.processes import ROOT
+from tests.acceptance.processes import ROOT, run
 
 pytestmark = pytest.mark.slow
 
 
 def test_demo_runs_milestones_to_certificates_end_to_end(pg_admin_url: str, redis_url: str) -> None:
     env = {**os.environ, "DATABASE_URL": pg_admin_url, "REDIS_URL": redis_url}
-    done = subprocess.run(
-        [sys.executable, "-m", "certflow", "demo", "--learners", "4", "--milestones", "2"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=400,
-        check=False,
-    )
+    done = run(["demo", "--learners", "4", "--milestones", "2"], env, timeout=400)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "3 of 4 learners completed (expected 3); 3 certificates on chain and in storage" in (
         done.stdout

@@ -4,7 +4,6 @@ anvil (key and attestation made with the real Unlock and EAS contracts)."""
 
 from __future__ import annotations
 
-import subprocess
 import urllib.request
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -20,7 +19,7 @@ from chain.devnode import DevNode
 from chain.lock import grant_keys_calldata
 from chain.sender import Signer, send_direct
 from db import outbox
-from tests.acceptance.processes import CERTFLOW, ROOT, env_for, running, stop
+from tests.acceptance.processes import env_for, run, running, stop
 from tests.fixtures.database import wait_until
 from tests.fixtures.s3 import ACCESS_KEY, SECRET_KEY, S3Server
 from tests.integration.certificates_pdf.conftest import (
@@ -30,18 +29,6 @@ from tests.integration.certificates_pdf.conftest import (
 )
 
 pytestmark = pytest.mark.slow
-
-
-def _certflow(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*CERTFLOW, *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_attested_event_to_downloaded_and_verified_pdf(
@@ -121,7 +108,7 @@ def test_attested_event_to_downloaded_and_verified_pdf(
         assert stop(relay) == 0
         assert stop(worker) == 0
 
-    url_run = _certflow(["certificate", "url", str(learner.enrollment_id)], env)
+    url_run = run(["certificate", "url", str(learner.enrollment_id)], env)
     assert url_run.returncode == 0, url_run.stderr
     url = url_run.stdout.strip()
     assert parse_qs(urlsplit(url).query)["X-Amz-Expires"] == ["600"]
@@ -130,14 +117,14 @@ def test_attested_event_to_downloaded_and_verified_pdf(
     path = tmp_path / "certificate.pdf"
     path.write_bytes(pdf)
 
-    by_id = _certflow(["verify", str(row.id)], env)
-    by_file = _certflow(["verify", str(path)], env)
+    by_id = run(["verify", str(row.id)], env)
+    by_file = run(["verify", str(path)], env)
     assert (by_id.returncode, by_file.returncode) == (0, 0), by_id.stdout + by_file.stdout
     assert by_file.stdout.count("✓ ") == 9
     assert "verified: every check passed" in by_file.stdout
 
     path.write_bytes(pdf.replace(b"/Author (certflow)", b"/Author (certfloW)", 1))
-    tampered = _certflow(["verify", str(path)], env)
+    tampered = run(["verify", str(path)], env)
     assert tampered.returncode == 1
     assert "✗ sha256 matches the database" in tampered.stdout
     assert "NOT verified: sha256 matches the database failed" in tampered.stdout
