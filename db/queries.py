@@ -1,4 +1,4 @@
-"""Named SQL queries, loaded once from queries.sql (``-- name: NAME`` sections)."""
+"""Named SQL queries, loaded once from ``db/sql/*.sql`` (``-- name: NAME`` sections)."""
 
 from __future__ import annotations
 
@@ -24,7 +24,17 @@ def parse(text: str) -> dict[str, str]:
 
 @cache
 def all_queries() -> dict[str, str]:
-    return parse(importlib.resources.files("db").joinpath("queries.sql").read_text())
+    """Every named query of every file; a name defined in two files is an error."""
+    queries: dict[str, str] = {}
+    folder = importlib.resources.files("db").joinpath("sql")
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if not entry.name.endswith(".sql"):
+            continue
+        for name, sql in parse(entry.read_text()).items():
+            if name in queries:
+                raise ValueError(f"query {name!r} is defined twice ({entry.name})")
+            queries[name] = sql
+    return queries
 
 
 def query(name: str) -> sa.TextClause:

@@ -1,0 +1,82 @@
+-- Named queries: attestations. Each section is one statement.
+
+-- name: attest_batch_candidates
+SELECT e.id
+FROM public.bootcamp_enrollments e
+WHERE e.certificate_issued AND e.certificate_attestation_uid IS NULL
+  AND e.certificate_attest_batch IS NULL AND e.certificate_attestation_failed_at IS NULL
+ORDER BY e.id = :enrollment_id DESC, e.certificate_issued_at, e.id
+LIMIT :limit
+FOR UPDATE OF e SKIP LOCKED;
+
+-- name: attest_batch_assign
+UPDATE public.bootcamp_enrollments
+SET certificate_attest_batch = :batch, certificate_attest_batch_at = now()
+WHERE id = ANY(:ids);
+
+-- name: attest_batch_members
+-- What the attestation says, per enrollment of the batch.
+SELECT e.id, u.wallet_address, e.cohort_id, c.name AS cohort_name,
+       b.id AS bootcamp_id, b.name AS bootcamp_title,
+       -- floor: unix seconds truncate (a cast would round up from .5 s).
+       CAST(floor(extract(epoch FROM e.completion_date)) AS bigint) AS completion_date,
+       (SELECT coalesce(sum(m.total_reward), 0) FROM public.cohort_milestones m
+        WHERE m.cohort_id = e.cohort_id) AS total_xp,
+       e.certificate_tx_hash
+FROM public.bootcamp_enrollments e
+JOIN public.user_profiles u ON u.id = e.user_profile_id
+JOIN public.cohorts c ON c.id = e.cohort_id
+JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
+WHERE e.id = ANY(:ids)
+ORDER BY e.id;
+
+-- name: attest_batch_member_ids
+SELECT id FROM public.bootcamp_enrollments
+WHERE certificate_attest_batch = :batch AND certificate_attestation_uid IS NULL
+ORDER BY id;
+
+-- name: record_attested
+WITH attested AS (
+    UPDATE public.bootcamp_enrollments e
+    SET certificate_attestation_uid = a.uid,
+        certificate_attestation_failed_at = NULL,
+        certificate_last_error = NULL,
+        certificate_last_error_at = NULL
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:uids AS text[])) AS a(id, uid)
+    WHERE e.id = a.id AND e.certificate_attestation_uid IS NULL
+    RETURNING e.id, e.certificate_attestation_uid
+)
+SELECT public.emit_event(
+    'certificate.attested',
+    jsonb_build_object('enrollment_id', attested.id,
+                       'attestation_uid', attested.certificate_attestation_uid),
+    'certificate.attested:' || attested.id::text)
+FROM attested;
+
+-- name: record_attestation_failed
+-- The key stays issued; the learner can retry from the dashboard.
+WITH failed AS (
+    UPDATE public.bootcamp_enrollments e
+    SET certificate_attestation_failed_at = now(),
+        certificate_last_error = :error,
+        certificate_last_error_at = now()
+    WHERE e.id = ANY(:ids) AND e.certificate_attestation_uid IS NULL
+    RETURNING e.id
+)
+SELECT public.emit_event(
+    'certificate.attestation_failed',
+    jsonb_build_object('enrollment_id', failed.id, 'reason', CAST(:reason AS text)),
+    'certificate.attestation_failed:' || failed.id::text || ':' || CAST(:batch AS text))
+FROM failed;
+
+-- name: attest_retry_take
+-- The manual retry takes the attestation over (no batch picks it meanwhile).
+UPDATE public.bootcamp_enrollments
+SET certificate_attest_batch = :batch, certificate_attest_batch_at = now()
+WHERE id = :enrollment_id AND certificate_issued AND certificate_attestation_uid IS NULL
+RETURNING id;
+
+-- name: attest_retry_count
+UPDATE public.bootcamp_enrollments
+SET certificate_retry_count = coalesce(certificate_retry_count, 0) + 1
+WHERE id = :enrollment_id;

@@ -1,0 +1,34 @@
+-- Named queries: claims. Each section is one statement.
+
+-- name: certificate_flags_write
+UPDATE public.certificate_flags
+SET certificates_enabled = :enabled, auto_claim = :auto_claim, updated_at = now();
+
+-- name: certificate_flags_read
+SELECT certificates_enabled, auto_claim, updated_at FROM public.certificate_flags;
+
+-- name: claim_certificate
+SELECT public.claim_certificate(:enrollment_id, :enabled);
+
+-- name: certificate_status
+SELECT public.certificate_status(:enrollment_id);
+
+-- name: certificates_issued_count
+SELECT count(*) FROM public.bootcamp_enrollments WHERE certificate_issued;
+
+-- name: certificate_target
+-- One enrollment with what granting and attesting need to know about it.
+SELECT e.id, e.enrollment_status, e.certificate_issued, e.certificate_claim_in_progress,
+       e.certificate_claim_id, e.certificate_tx_hash, e.certificate_attestation_uid,
+       e.certificate_attestation_failed_at, e.certificate_retry_count,
+       e.certificate_grant_batch, e.certificate_attest_batch,
+       e.certificate_grant_batch_at < now() - make_interval(secs => :stale_seconds)
+           AS grant_batch_stale,
+       e.certificate_attest_batch_at < now() - make_interval(secs => :stale_seconds)
+           AS attest_batch_stale,
+       u.wallet_address, b.lock_address
+FROM public.bootcamp_enrollments e
+JOIN public.user_profiles u ON u.id = e.user_profile_id
+JOIN public.cohorts c ON c.id = e.cohort_id
+JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
+WHERE e.id = :enrollment_id;

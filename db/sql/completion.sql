@@ -1,0 +1,13 @@
+-- Named queries: completion. Each section is one statement.
+
+-- name: handle_milestone_completed
+SELECT public.handle_milestone_completed(:actor, :key, :message_id, :user_profile_id, :milestone_id);
+
+-- name: fix_completion_status
+SELECT public.fix_completion_status(:enrollment_id);
+
+-- name: fix_completion_statuses
+SELECT public.fix_completion_statuses(:cohort_id, :limit);
+
+-- name: force_clear_claim_lock
+SELECT public.force_clear_claim_lock(:enrollment_id);

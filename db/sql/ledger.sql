@@ -1,0 +1,30 @@
+-- Named queries: ledger. Each section is one statement.
+
+-- name: ledger_claim
+-- A second delivery of the same key waits for the first to commit, then gets no row.
+INSERT INTO public.processed_messages (actor, idempotency_key, message_id)
+VALUES (:actor, :key, :message_id)
+ON CONFLICT DO NOTHING
+RETURNING 1;
+
+-- name: dead_letter_insert
+INSERT INTO public.dead_letters
+    (actor, queue, message_id, idempotency_key, enrollment_id, outbox_id, payload,
+     error_type, reason, permanent, retries)
+VALUES (:actor, :queue, :message_id, :idempotency_key, :enrollment_id, :outbox_id,
+        CAST(:payload AS jsonb), :error_type, :reason, :permanent, :retries)
+ON CONFLICT (message_id, actor) WHERE replayed_at IS NULL DO UPDATE
+SET reason = EXCLUDED.reason, error_type = EXCLUDED.error_type, retries = EXCLUDED.retries,
+    created_at = now()
+RETURNING id;
+
+-- name: dead_letters_open
+SELECT id, actor, queue, message_id, idempotency_key, enrollment_id, outbox_id, error_type,
+       reason, permanent, retries, created_at
+FROM public.dead_letters WHERE replayed_at IS NULL ORDER BY id LIMIT :limit;
+
+-- name: dead_letter_take
+-- Marks the letter replayed and returns what is needed to send it again.
+UPDATE public.dead_letters SET replayed_at = now()
+WHERE id = :id AND replayed_at IS NULL
+RETURNING id, actor, queue, message_id, idempotency_key, outbox_id, payload;
