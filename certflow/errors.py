@@ -1,8 +1,14 @@
 """One exception tree for certflow.
 
-Every error says in its type whether retrying can help (``transient``), so the
-retry policy reads the type instead of parsing messages. The class docstring is
-the default message; ``user_message`` is what a learner or admin is shown.
+Every error that is raised is either a ``TransientError`` (retrying the same
+work later may succeed: a service down, a timeout, a lock conflict) or a
+``PermanentError`` (the input or configuration is wrong: retrying cannot
+help). The failure policy (``workers/policy.py``) reads only that. Area bases
+(``DatabaseError``, ``ChainError``, ``StorageError``) let callers catch an
+area; they are never raised themselves.
+
+The class docstring is the default message; ``user_message`` is what a
+learner or admin is shown.
 """
 
 from __future__ import annotations
@@ -11,11 +17,13 @@ from __future__ import annotations
 class CertflowError(Exception):
     """Something went wrong in certflow."""
 
-    #: Retrying the same work later may succeed (timeouts, a service down).
-    transient: bool = False
-
     def __init__(self, message: str | None = None) -> None:
         super().__init__(message or (self.__doc__ or "").strip())
+
+    @property
+    def transient(self) -> bool:
+        """Retrying the same work later may succeed."""
+        return isinstance(self, TransientError)
 
     @property
     def user_message(self) -> str:
@@ -25,43 +33,86 @@ class CertflowError(Exception):
 class TransientError(CertflowError):
     """A dependency is unavailable for now; the work will be retried."""
 
-    transient = True
-
 
 class PermanentError(CertflowError):
     """The input or configuration is wrong; retrying cannot help."""
 
 
-class ConfigError(PermanentError):
-    """Configuration is missing or invalid."""
+# ---------------------------------------------------------------- areas (never raised)
 
 
 class DatabaseError(CertflowError):
     """A database operation failed."""
 
 
-class DatabaseUnavailable(DatabaseError, TransientError):
-    """The database is not answering."""
-
-
-class BadEvent(PermanentError):
-    """An event or message is malformed or refers to rows that do not exist."""
-
-
 class ChainError(CertflowError):
     """A blockchain operation failed."""
-
-
-class ChainUnavailable(ChainError, TransientError):
-    """The RPC node did not answer in time."""
 
 
 class StorageError(CertflowError):
     """An object storage operation failed."""
 
 
+# ------------------------------------------------------------------------ transient
+
+
+class DatabaseUnavailable(DatabaseError, TransientError):
+    """The database is not answering."""
+
+
+class DatabaseConflict(DatabaseError, TransientError):
+    """A deadlock or serialization failure: the transaction lost a race and is retried."""
+
+
+class ChainUnavailable(ChainError, TransientError):
+    """The RPC node did not answer in time."""
+
+
+class KeyCheckUnavailable(ChainUnavailable):
+    """Unable to verify certificate status. You may already have this certificate. Please check your wallet before retrying."""  # noqa: E501 - the source's message, verbatim
+
+
 class StorageUnavailable(StorageError, TransientError):
     """Object storage is not answering."""
+
+
+class BrokerUnavailable(TransientError):
+    """Redis is not answering; the batch stays in the outbox."""
+
+
+class RelayConnectionLost(TransientError):
+    """The LISTEN connection dropped."""
+
+
+class BatchBusy(TransientError):
+    """Another transaction holds this enrollment's row right now; the work is retried shortly."""
+
+
+# ------------------------------------------------------------------------ permanent
+
+
+class ConfigError(PermanentError):
+    """Configuration is missing or invalid."""
+
+
+class DatabaseFailed(DatabaseError, PermanentError):
+    """The database refused the statement."""
+
+
+class ChainRejected(ChainError, PermanentError):
+    """The node or a contract refused the transaction or call."""
+
+
+class StorageFailed(StorageError, PermanentError):
+    """Object storage refused the request."""
+
+
+class ObjectNotFound(StorageError, PermanentError):
+    """The object does not exist in the bucket."""
+
+
+class BadEvent(PermanentError):
+    """An event or message is malformed or refers to rows that do not exist."""
 
 
 class RenderError(PermanentError):
@@ -80,10 +131,6 @@ class KeyGrantFailed(PermanentError):
     """Key grant failed."""
 
 
-class KeyCheckUnavailable(ChainUnavailable):
-    """Unable to verify certificate status. You may already have this certificate. Please check your wallet before retrying."""  # noqa: E501 - the source's message, verbatim
-
-
 class AttestationFailed(PermanentError):
     """Certificate issued successfully. Attestation pending - retry available on your dashboard."""
 
@@ -92,5 +139,8 @@ class KeyNoLongerValid(PermanentError):
     """Key no longer exists - cannot attest"""
 
 
-class BatchBusy(TransientError):
-    """Another transaction holds this enrollment's row right now; the work is retried shortly."""
+# ---------------------------------------------------------------- control flow
+
+
+class LostRace(Exception):  # noqa: N818 - not an error: another process got there first
+    """Another process committed the same intent first; use its result."""

@@ -15,7 +15,7 @@ from eth_typing import ChecksumAddress
 from eth_utils.address import is_address, to_checksum_address
 from eth_utils.crypto import keccak
 
-from certflow.errors import ChainError
+from certflow.errors import ChainRejected
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 ZERO_BYTES32 = b"\x00" * 32
@@ -39,7 +39,7 @@ def calldata(signature: str, args: Sequence[Any]) -> bytes:
         return selector(signature) + encode(types, list(args))
     except (EncodingError, TypeError, ValueError) as exc:
         name = signature.partition("(")[0]
-        raise ChainError(f"cannot encode {name} arguments: {exc}") from exc
+        raise ChainRejected(f"cannot encode {name} arguments: {exc}") from exc
 
 
 def decode_values(types: Sequence[str], data: bytes) -> tuple[Any, ...]:
@@ -47,7 +47,7 @@ def decode_values(types: Sequence[str], data: bytes) -> tuple[Any, ...]:
     try:
         return tuple(decode(list(types), data))
     except (DecodingError, TypeError, ValueError) as exc:
-        raise ChainError(f"cannot decode {', '.join(types)}: {exc}") from exc
+        raise ChainRejected(f"cannot decode {', '.join(types)}: {exc}") from exc
 
 
 def _split_types(inner: str) -> list[str]:
@@ -70,7 +70,7 @@ def _split_types(inner: str) -> list[str]:
 def checksum(address: str, what: str = "address") -> ChecksumAddress:
     """The checksummed address, or a ChainError naming what was wrong."""
     if not isinstance(address, str) or not is_address(address):
-        raise ChainError(f"invalid {what}: {address!r}")
+        raise ChainRejected(f"invalid {what}: {address!r}")
     return to_checksum_address(address)
 
 
@@ -78,7 +78,7 @@ def to_bytes32(value: str | bytes, what: str = "id") -> bytes:
     """A 32-byte id from 0x-hex or bytes."""
     raw = value if isinstance(value, bytes) else _fromhex(value, what)
     if len(raw) != 32:
-        raise ChainError(f"invalid {what}: expected 32 bytes, got {len(raw)}")
+        raise ChainRejected(f"invalid {what}: expected 32 bytes, got {len(raw)}")
     return raw
 
 
@@ -86,7 +86,7 @@ def _fromhex(value: str, what: str) -> bytes:
     try:
         return bytes.fromhex(value.removeprefix("0x"))
     except ValueError as exc:
-        raise ChainError(f"invalid {what}: {value!r}") from exc
+        raise ChainRejected(f"invalid {what}: {value!r}") from exc
 
 
 def hex32(value: bytes) -> str:

@@ -19,7 +19,7 @@ from pathlib import Path
 from eth_abi.abi import encode
 from web3 import Web3
 
-from certflow.errors import CertflowError, ChainError, ConfigError
+from certflow.errors import CertflowError, ChainRejected, ConfigError
 from chain import contracts
 from chain.abi import MAX_UINT256, ZERO_ADDRESS, calldata, checksum, hex32, to_bytes32
 from chain.attestation import SCHEMA, schema_uid
@@ -63,7 +63,7 @@ def deploy_contract(
     sent = send_direct(w3, signer, None, artifact.bytecode + ctor)
     address = sent.receipt["contractAddress"]
     if address is None:
-        raise ChainError(f"deploying {artifact.name} created no contract")
+        raise ChainRejected(f"deploying {artifact.name} created no contract")
     return checksum(address)
 
 
@@ -102,7 +102,7 @@ def register_schema(
     with chain_errors("reading schema"):
         record = contract.functions.getSchema(to_bytes32(uid)).call()
     if hex32(bytes(record[0])) != uid or record[3] != schema:
-        raise ChainError(f"schema registry did not store the schema under the expected uid {uid}")
+        raise ChainRejected(f"schema registry did not store the schema under the expected uid {uid}")
     return SchemaRegistration(uid, created=True)
 
 

@@ -454,7 +454,7 @@ def retry_attestation(issuer: Issuer, enrollment_id: UUID) -> dict[str, Any]:
         sent = issuer.sender.send("attest", intent_key, eas, _attest_data(schema, [member]))
         uids = _match_attested(issuer, eas, sent, [member])
         if enrollment_id not in uids:
-            raise ChainError(f"transaction {sent.tx_hash} made no attestation for the learner")
+            raise ChainRejected(f"transaction {sent.tx_hash} made no attestation for the learner")
     except ChainError as exc:
         if exc.transient:
             raise  # the same intent key finds the transaction next time

@@ -18,7 +18,7 @@ from web3.exceptions import (
     Web3Exception,
 )
 
-from certflow.errors import ChainError, ChainUnavailable
+from certflow.errors import ChainRejected, ChainUnavailable
 from certflow.settings import Settings
 from chain.contracts import custom_error_name
 
@@ -85,6 +85,6 @@ def chain_errors(what: str) -> Iterator[None]:
             f"{what}: the RPC node did not answer ({type(exc).__name__})"
         ) from exc
     except (ContractCustomError, ContractLogicError) as exc:
-        raise ChainError(f"{what}: reverted: {revert_reason(exc)}") from exc
+        raise ChainRejected(f"{what}: reverted: {revert_reason(exc)}") from exc
     except (Web3Exception, EncodingError) as exc:
-        raise ChainError(f"{what}: {exc}") from exc
+        raise ChainRejected(f"{what}: {exc}") from exc

@@ -159,7 +159,7 @@ def broadcast(w3: Web3, raw_tx: bytes, tx_hash: str) -> None:
                 raise
             if not _node_knows(w3, tx_hash):
                 # The nonce was used by a different transaction: ours can never mine.
-                raise ChainError(
+                raise ChainRejected(
                     f"transaction {tx_hash} cannot be mined: its nonce was used by another"
                 ) from exc
 
@@ -241,7 +241,7 @@ def send_direct(
     broadcast(w3, raw, tx_hash)
     receipt = wait_for_receipt(w3, tx_hash, timeout=timeout)
     if receipt["status"] != 1:
-        raise ChainError(f"transaction {tx_hash} reverted in block {receipt['blockNumber']}")
+        raise ChainRejected(f"transaction {tx_hash} reverted in block {receipt['blockNumber']}")
     return _sent(tx_hash, nonce, receipt)
 
 
@@ -330,7 +330,7 @@ class TransactionSender:
     def complete(self, tx: ChainTransaction) -> SentTransaction:
         """Broadcast a committed transaction (again) and wait for its receipt."""
         if tx.status == "failed":
-            raise ChainError(tx.error or f"{tx.intent} transaction {tx.tx_hash} failed")
+            raise ChainRejected(tx.error or f"{tx.intent} transaction {tx.tx_hash} failed")
         if tx.status != "mined":
             broadcast(self.w3, tx.raw_tx, tx.tx_hash)
             self._mark(tx.id, "broadcast")
@@ -345,7 +345,7 @@ class TransactionSender:
                 f"{tx.intent} transaction {tx.tx_hash} reverted in block {receipt['blockNumber']}"
             )
             self._mark(tx.id, "failed", receipt, error)
-            raise ChainError(error)
+            raise ChainRejected(error)
         self._mark(tx.id, "mined", receipt)
         return _sent(tx.tx_hash, tx.nonce, receipt)
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from certflow.errors import DatabaseError, DatabaseUnavailable
+from certflow.errors import DatabaseConflict, DatabaseFailed, DatabaseUnavailable
 from certflow.settings import Settings
 
 
@@ -33,10 +33,22 @@ def wrap_db_errors() -> Iterator[None]:
     """Turn driver errors into our tree: unreachable is transient, the rest is not."""
     try:
         yield
-    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
-        raise DatabaseUnavailable(f"database unavailable: {type(exc.orig).__name__}") from exc
     except sa_exc.DBAPIError as exc:
-        raise DatabaseError(f"database error: {exc.orig}") from exc
+        raise translate(exc) from exc
+
+
+#: SQLSTATEs of a transaction that lost a race: deadlock, serialization failure.
+_CONFLICTS = frozenset({"40P01", "40001"})
+
+
+def translate(exc: sa_exc.DBAPIError) -> DatabaseConflict | DatabaseFailed | DatabaseUnavailable:
+    """The certflow error for a driver error: a lost race and an outage are transient."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if sqlstate in _CONFLICTS:
+        return DatabaseConflict(f"database conflict ({sqlstate}): {exc.orig}")
+    if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
+        return DatabaseUnavailable(f"database unavailable: {type(exc.orig).__name__}")
+    return DatabaseFailed(f"database error: {exc.orig}")
 
 
 @contextmanager

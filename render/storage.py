@@ -21,7 +21,13 @@ import urllib3
 from minio import Minio
 from minio.error import InvalidResponseError, MinioException, S3Error, ServerError
 
-from certflow.errors import ConfigError, StorageError, StorageUnavailable
+from certflow.errors import (
+    ConfigError,
+    ObjectNotFound,
+    StorageError,
+    StorageFailed,
+    StorageUnavailable,
+)
 from certflow.settings import Settings
 
 PDF_TYPE = "application/pdf"
@@ -31,10 +37,6 @@ _TRANSIENT_CODES = frozenset(
     {"InternalError", "ServiceUnavailable", "SlowDown", "RequestTimeout", "RequestTimeTooSkewed"}
 )
 _MISSING_CODES = frozenset({"NoSuchKey", "NoSuchObject", "NoSuchBucket"})
-
-
-class ObjectNotFound(StorageError):
-    """The object does not exist in the bucket."""
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ class ObjectStore:
         parts = [str(p) for p in (bootcamp_id, cohort_id, user_profile_id, certificate_id)]
         for part in parts:
             if not part or "/" in part or part in (".", ".."):
-                raise StorageError(f"invalid object key component: {part!r}")
+                raise StorageFailed(f"invalid object key component: {part!r}")
         return "certificates/{}/{}/{}/{}.pdf".format(*parts)
 
     def ensure_bucket(self) -> None:
@@ -224,7 +226,7 @@ def _converted(resource: str) -> Iterator[None]:
     except urllib3.exceptions.HTTPError as exc:
         raise StorageUnavailable(f"object storage is unreachable: {_reason(exc)}") from exc
     except MinioException as exc:
-        raise StorageError(f"object storage error on {resource}: {exc}") from exc
+        raise StorageFailed(f"object storage error on {resource}: {exc}") from exc
 
 
 def _from_s3_error(exc: S3Error, resource: str) -> StorageError:
@@ -234,7 +236,7 @@ def _from_s3_error(exc: S3Error, resource: str) -> StorageError:
         return ObjectNotFound(text)
     if exc.code in _TRANSIENT_CODES or status >= 500 or status == 429:
         return StorageUnavailable(text)
-    return StorageError(text)
+    return StorageFailed(text)
 
 
 def _reason(exc: urllib3.exceptions.HTTPError) -> str:
