@@ -1,11 +1,14 @@
-"""Certificate state transitions after the claim: grant batches, keys, attestations.
+"""The ``certificates`` table: which PDF version of an enrollment is stored where.
 
-Each function runs in the caller's transaction. Events are written by the
-same statements that change the state (``record_*`` queries call emit_event).
+Each row is one rendered version. The current one has ``superseded_at`` NULL;
+a newer version (the attestation arrived after a "pending" certificate)
+supersedes it in the same transaction that records the newer one.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -14,182 +17,108 @@ import sqlalchemy as sa
 
 from db.queries import query
 
+#: Namespace of certificate ids: uuid5(namespace, "{enrollment_id}:{version}").
+CERTIFICATE_IDS = uuid.UUID("3f6b2c9e-8d41-5a7f-b1e0-6c2d9a4e7f13")
+
+
+def certificate_id(enrollment_id: UUID, version: int) -> UUID:
+    """Stable per enrollment and version: a re-render after a crash reuses the id and the key."""
+    return uuid.uuid5(CERTIFICATE_IDS, f"{enrollment_id}:{version}")
+
 
 @dataclass(frozen=True)
-class Member:
-    """An enrollment in a grant batch."""
+class CertificateSource:
+    """An enrollment's data as printed on its certificate, and its object key parts."""
 
-    id: UUID
-    wallet: str
-
-
-@dataclass(frozen=True)
-class AttestMember:
-    """An enrollment in an attestation batch, with what its attestation says."""
-
-    id: UUID
-    wallet: str
+    enrollment_id: UUID
+    user_profile_id: UUID
     cohort_id: str
-    cohort_name: str
     bootcamp_id: str
+    display_name: str | None
+    wallet_address: str | None
     bootcamp_title: str
-    completion_date: int
+    cohort_name: str
+    completion_day: dt.date | None  # printed (UTC)
+    completed_at: dt.datetime | None  # attested, as unix seconds
+    lock_address: str | None
+    certificate_tx_hash: str | None
+    certificate_attestation_uid: str | None
     total_xp: int
-    tx_hash: str
 
 
-def target(conn: sa.Connection, enrollment_id: UUID, stale_seconds: int) -> sa.Row[Any] | None:
-    return conn.execute(
-        query("certificate_target"),
-        {"enrollment_id": enrollment_id, "stale_seconds": stale_seconds},
-    ).first()
+@dataclass(frozen=True)
+class CertificateRow:
+    """One stored certificate version."""
+
+    id: UUID
+    enrollment_id: UUID
+    version: int
+    object_key: str
+    sha256: str
+    size_bytes: int
+    attestation_uid: str | None
+    rendered_at: dt.datetime
+    superseded_at: dt.datetime | None
+
+    @property
+    def is_current(self) -> bool:
+        return self.superseded_at is None
 
 
-# ------------------------------------------------------------------- grants
+def lock_enrollment(conn: sa.Connection, enrollment_id: UUID) -> None:
+    """Hold the enrollment's render lock until the caller's transaction ends."""
+    conn.execute(query("pdf_lock_enrollment"), {"enrollment_id": enrollment_id})
 
 
-def assign_grant_batch(
-    conn: sa.Connection, enrollment_id: UUID, lock_address: str, batch: str, limit: int
-) -> list[Member] | None:
-    """Put up to ``limit`` waiting claims of the lock, ours first, in ``batch``.
+def source(conn: sa.Connection, enrollment_id: UUID) -> CertificateSource | None:
+    row = conn.execute(query("pdf_source"), {"enrollment_id": enrollment_id}).first()
+    if row is None:
+        return None
+    values = dict(row._mapping)
+    values["total_xp"] = int(values["total_xp"])
+    return CertificateSource(**values)
 
-    None when our own claim is being batched by someone else right now. One
-    enrollment per wallet: the lock allows one key per address, and a second
-    grant to it would revert the whole batch.
+
+def current(conn: sa.Connection, enrollment_id: UUID) -> CertificateRow | None:
+    """The enrollment's current certificate version, if one was recorded."""
+    return _row(conn.execute(query("pdf_current"), {"enrollment_id": enrollment_id}).first())
+
+
+def by_id(conn: sa.Connection, cert_id: UUID) -> CertificateRow | None:
+    return _row(conn.execute(query("pdf_by_id"), {"id": cert_id}).first())
+
+
+def record(
+    conn: sa.Connection,
+    *,
+    cert_id: UUID,
+    enrollment_id: UUID,
+    version: int,
+    object_key: str,
+    sha256: str,
+    size_bytes: int,
+    attestation_uid: str | None,
+) -> dt.datetime:
+    """Supersede older versions and insert this one, in the caller's transaction.
+
+    Call only after the object exists in storage: a recorded certificate
+    always has its bytes behind it.
     """
-    rows = conn.execute(
-        query("grant_batch_candidates"),
-        {"lock_address": lock_address, "enrollment_id": enrollment_id, "limit": limit},
-    ).all()
-    if not rows or rows[0].id != enrollment_id:
-        return None
-    members: list[Member] = []
-    wallets: set[str] = set()
-    for row in rows:
-        if row.wallet_address.lower() not in wallets:
-            wallets.add(row.wallet_address.lower())
-            members.append(Member(row.id, row.wallet_address))
-    conn.execute(query("grant_batch_assign"), {"batch": batch, "ids": [m.id for m in members]})
-    return members
+    conn.execute(query("pdf_supersede"), {"enrollment_id": enrollment_id, "version": version})
+    rendered_at: dt.datetime = conn.execute(
+        query("pdf_insert"),
+        {
+            "id": cert_id,
+            "enrollment_id": enrollment_id,
+            "version": version,
+            "object_key": object_key,
+            "sha256": sha256,
+            "size_bytes": size_bytes,
+            "attestation_uid": attestation_uid,
+        },
+    ).scalar_one()
+    return rendered_at
 
 
-def grant_batch_members(conn: sa.Connection, batch: str) -> list[Member]:
-    """The batch's enrollments that are not recorded as issued yet."""
-    rows = conn.execute(query("grant_batch_members"), {"batch": batch}).all()
-    return [Member(row.id, row.wallet_address) for row in rows]
-
-
-def release_grant_batch(conn: sa.Connection, ids: list[UUID]) -> None:
-    if ids:
-        conn.execute(query("grant_batch_release"), {"ids": ids})
-
-
-def record_keys(conn: sa.Connection, granted: dict[UUID, str]) -> int:
-    """Mark enrollments issued with their key's transaction hash; emits key_granted each."""
-    if not granted:
-        return 0
-    rows = conn.execute(
-        query("record_key_granted"),
-        {"ids": list(granted), "tx_hashes": list(granted.values())},
-    ).all()
-    return len(rows)
-
-
-def record_claim_error(conn: sa.Connection, ids: list[UUID], error: str) -> None:
-    """The claim failed for good: error recorded, lock released for a later retry."""
-    if ids:
-        conn.execute(query("record_claim_error"), {"ids": ids, "error": error})
-
-
-def record_claim_warning(conn: sa.Connection, ids: list[UUID], error: str) -> None:
-    """A message for the learner while the claim stays in progress."""
-    if ids:
-        conn.execute(query("record_claim_warning"), {"ids": ids, "error": error})
-
-
-# ------------------------------------------------------------- attestations
-
-
-def assign_attest_batch(
-    conn: sa.Connection, enrollment_id: UUID, batch: str, limit: int
-) -> list[UUID] | None:
-    """Put up to ``limit`` keys waiting for an attestation, ours first, in ``batch``."""
-    ids = [
-        row.id
-        for row in conn.execute(
-            query("attest_batch_candidates"), {"enrollment_id": enrollment_id, "limit": limit}
-        )
-    ]
-    if not ids or ids[0] != enrollment_id:
-        return None
-    conn.execute(query("attest_batch_assign"), {"batch": batch, "ids": ids})
-    return ids
-
-
-def attest_batch_ids(conn: sa.Connection, batch: str) -> list[UUID]:
-    return [row.id for row in conn.execute(query("attest_batch_member_ids"), {"batch": batch})]
-
-
-def attest_members(conn: sa.Connection, ids: list[UUID]) -> list[AttestMember]:
-    rows = conn.execute(query("attest_batch_members"), {"ids": ids}).all()
-    return [
-        AttestMember(
-            id=row.id,
-            wallet=row.wallet_address,
-            cohort_id=row.cohort_id,
-            cohort_name=row.cohort_name,
-            bootcamp_id=row.bootcamp_id,
-            bootcamp_title=row.bootcamp_title,
-            completion_date=int(row.completion_date or 0),
-            total_xp=int(row.total_xp),
-            tx_hash=row.certificate_tx_hash,
-        )
-        for row in rows
-    ]
-
-
-def record_attestations(conn: sa.Connection, uids: dict[UUID, str]) -> int:
-    """Store attestation uids (and clear errors); emits certificate.attested each."""
-    if not uids:
-        return 0
-    rows = conn.execute(
-        query("record_attested"), {"ids": list(uids), "uids": list(uids.values())}
-    ).all()
-    return len(rows)
-
-
-def record_attestation_failed(
-    conn: sa.Connection, ids: list[UUID], message: str, reason: str, batch: str
-) -> None:
-    """The key stays issued; the learner sees ``message``; emits attestation_failed each."""
-    if ids:
-        conn.execute(
-            query("record_attestation_failed"),
-            {"ids": ids, "error": message, "reason": reason, "batch": batch},
-        ).all()
-
-
-def take_for_retry(conn: sa.Connection, enrollment_id: UUID, batch: str) -> bool:
-    row = conn.execute(
-        query("attest_retry_take"), {"enrollment_id": enrollment_id, "batch": batch}
-    ).first()
-    return row is not None
-
-
-def count_retry(conn: sa.Connection, enrollment_id: UUID) -> None:
-    conn.execute(query("attest_retry_count"), {"enrollment_id": enrollment_id})
-
-
-# -------------------------------------------------------------- reconciler
-
-
-def stuck_claims(conn: sa.Connection, older_than: int, limit: int = 1000) -> list[UUID]:
-    rows = conn.execute(query("reconcile_stuck_grants"), {"older_than": older_than, "limit": limit})
-    return [row.id for row in rows]
-
-
-def stuck_attestations(conn: sa.Connection, older_than: int, limit: int = 1000) -> list[UUID]:
-    rows = conn.execute(
-        query("reconcile_stuck_attestations"), {"older_than": older_than, "limit": limit}
-    )
-    return [row.id for row in rows]
+def _row(row: sa.Row[Any] | None) -> CertificateRow | None:
+    return None if row is None else CertificateRow(**row._mapping)

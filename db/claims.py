@@ -51,3 +51,11 @@ def status(conn: sa.Connection, enrollment_id: UUID) -> dict[str, Any] | None:
 
 def issued_count(conn: sa.Connection) -> int:
     return int(conn.execute(query("certificates_issued_count")).scalar_one())
+
+
+def target(conn: sa.Connection, enrollment_id: UUID, stale_seconds: int) -> sa.Row[Any] | None:
+    """One enrollment with what granting and attesting need to know about it."""
+    return conn.execute(
+        query("certificate_target"),
+        {"enrollment_id": enrollment_id, "stale_seconds": stale_seconds},
+    ).first()

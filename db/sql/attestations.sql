@@ -14,22 +14,6 @@ UPDATE public.bootcamp_enrollments
 SET certificate_attest_batch = :batch, certificate_attest_batch_at = now()
 WHERE id = ANY(:ids);
 
--- name: attest_batch_members
--- What the attestation says, per enrollment of the batch.
-SELECT e.id, u.wallet_address, e.cohort_id, c.name AS cohort_name,
-       b.id AS bootcamp_id, b.name AS bootcamp_title,
-       -- floor: unix seconds truncate (a cast would round up from .5 s).
-       CAST(floor(extract(epoch FROM e.completion_date)) AS bigint) AS completion_date,
-       (SELECT coalesce(sum(m.total_reward), 0) FROM public.cohort_milestones m
-        WHERE m.cohort_id = e.cohort_id) AS total_xp,
-       e.certificate_tx_hash
-FROM public.bootcamp_enrollments e
-JOIN public.user_profiles u ON u.id = e.user_profile_id
-JOIN public.cohorts c ON c.id = e.cohort_id
-JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
-WHERE e.id = ANY(:ids)
-ORDER BY e.id;
-
 -- name: attest_batch_member_ids
 SELECT id FROM public.bootcamp_enrollments
 WHERE certificate_attest_batch = :batch AND certificate_attestation_uid IS NULL

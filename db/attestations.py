@@ -1,0 +1,71 @@
+"""Attestations: keys batched for multiAttest, UIDs recorded with their events.
+
+Each function runs in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from db.queries import query
+
+
+def assign_attest_batch(
+    conn: sa.Connection, enrollment_id: UUID, batch: str, limit: int
+) -> list[UUID] | None:
+    """Put up to ``limit`` keys waiting for an attestation, ours first, in ``batch``."""
+    ids = [
+        row.id
+        for row in conn.execute(
+            query("attest_batch_candidates"), {"enrollment_id": enrollment_id, "limit": limit}
+        )
+    ]
+    if not ids or ids[0] != enrollment_id:
+        return None
+    conn.execute(query("attest_batch_assign"), {"batch": batch, "ids": ids})
+    return ids
+
+
+def attest_batch_ids(conn: sa.Connection, batch: str) -> list[UUID]:
+    return [row.id for row in conn.execute(query("attest_batch_member_ids"), {"batch": batch})]
+
+
+def record_attestations(conn: sa.Connection, uids: dict[UUID, str]) -> int:
+    """Store attestation uids (and clear errors); emits certificate.attested each."""
+    if not uids:
+        return 0
+    rows = conn.execute(
+        query("record_attested"), {"ids": list(uids), "uids": list(uids.values())}
+    ).all()
+    return len(rows)
+
+
+def record_attestation_failed(
+    conn: sa.Connection, ids: list[UUID], message: str, reason: str, batch: str
+) -> None:
+    """The key stays issued; the learner sees ``message``; emits attestation_failed each."""
+    if ids:
+        conn.execute(
+            query("record_attestation_failed"),
+            {"ids": ids, "error": message, "reason": reason, "batch": batch},
+        ).all()
+
+
+def take_for_retry(conn: sa.Connection, enrollment_id: UUID, batch: str) -> bool:
+    row = conn.execute(
+        query("attest_retry_take"), {"enrollment_id": enrollment_id, "batch": batch}
+    ).first()
+    return row is not None
+
+
+def count_retry(conn: sa.Connection, enrollment_id: UUID) -> None:
+    conn.execute(query("attest_retry_count"), {"enrollment_id": enrollment_id})
+
+
+def stuck_attestations(conn: sa.Connection, older_than: int, limit: int = 1000) -> list[UUID]:
+    rows = conn.execute(
+        query("reconcile_stuck_attestations"), {"older_than": older_than, "limit": limit}
+    )
+    return [row.id for row in rows]
