@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
-import psycopg
 import pytest
 from eth_account import Account
 from web3 import Web3
 
-from chain.sender import Signer
+from chain.transactions import Signer
 
 
 @pytest.fixture
@@ -34,11 +32,3 @@ def funded_signer(w3: Web3) -> Signer:
     signer = Signer.from_key("0x" + Account.create().key.hex().removeprefix("0x"))
     fund(w3, signer.address)
     return signer
-
-
-@pytest.fixture
-def connect(database_url: str) -> Callable[[], psycopg.Connection[Any]]:
-    def factory() -> psycopg.Connection[Any]:
-        return psycopg.connect(database_url)
-
-    return factory

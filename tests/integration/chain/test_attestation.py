@@ -19,7 +19,7 @@ from chain.attestation import (
     schema_uid,
 )
 from chain.deploy import DevDeployment, register_schema
-from chain.sender import Signer, send_direct
+from chain.transactions import Signer, send_direct
 
 
 def completion(learner: str, cohort: str = "cohort-1", xp: int = 1250) -> CompletionAttestation:

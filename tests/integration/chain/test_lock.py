@@ -19,7 +19,7 @@ from chain.lock import (
     lock_contract,
     parse_key_transfers,
 )
-from chain.sender import Signer, send_direct
+from chain.transactions import Signer, send_direct
 from tests.integration.chain.conftest import fund
 
 PURCHASE = "purchase(uint256[],address[],address[],address[],bytes[])"

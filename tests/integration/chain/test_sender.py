@@ -6,20 +6,20 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-import psycopg
 import pytest
+import sqlalchemy as sa
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import TransactionNotFound
 
-from certflow.errors import ChainError, ChainUnavailable
+from certflow.errors import ChainRejected, ChainUnavailable
 from chain.deploy import deploy_lock
 from chain.devnode import DevNode
 from chain.lock import grant_keys_calldata, has_valid_key, lock_contract, parse_key_transfers
 from chain.rpc import make_web3
-from chain.sender import SentTransaction, Signer, TransactionSender, broadcast
-
-Connect = Callable[[], "psycopg.Connection[Any]"]
+from chain.transactions import SentTransaction, Signer, broadcast
+from db.chain_transactions import ChainTransaction
+from issuance.sender import TransactionSender
 
 
 @pytest.fixture
@@ -29,8 +29,8 @@ def own_lock(w3: Web3, funded_signer: Signer) -> str:
 
 
 @pytest.fixture
-def sender(w3: Web3, funded_signer: Signer, connect: Connect) -> TransactionSender:
-    return TransactionSender(w3, funded_signer, connect, chain_id=31337, receipt_timeout=30)
+def sender(w3: Web3, funded_signer: Signer, engine: sa.Engine) -> TransactionSender:
+    return TransactionSender(w3, funded_signer, engine, chain_id=31337, receipt_timeout=30)
 
 
 def grant(sender: TransactionSender, lock: str, learner: str, key: str) -> SentTransaction:
@@ -38,12 +38,15 @@ def grant(sender: TransactionSender, lock: str, learner: str, key: str) -> SentT
     return sender.send("grant_keys", key, lock, data)
 
 
-def rows(connect: Connect) -> list[tuple[Any, ...]]:
-    with connect() as conn:
-        return conn.execute(
-            "SELECT intent_key, nonce, tx_hash, status, receipt_block, gas_used"
-            " FROM public.chain_transactions ORDER BY nonce"
-        ).fetchall()
+def rows(engine: sa.Engine) -> list[tuple[Any, ...]]:
+    with engine.connect() as conn:
+        result = conn.execute(
+            sa.text(
+                "SELECT intent_key, nonce, tx_hash, status, receipt_block, gas_used"
+                " FROM public.chain_transactions ORDER BY nonce"
+            )
+        )
+        return [tuple(row) for row in result]
 
 
 def transfers_to(w3: Web3, lock: str, learner: str) -> int:
@@ -56,7 +59,7 @@ def test_concurrent_senders_get_consecutive_nonces_and_all_mine(
     w3: Web3,
     sender: TransactionSender,
     own_lock: str,
-    connect: Connect,
+    engine: sa.Engine,
     new_learner: Callable[[], str],
 ) -> None:
     learners = [new_learner() for _ in range(12)]
@@ -66,7 +69,7 @@ def test_concurrent_senders_get_consecutive_nonces_and_all_mine(
 
     def work(i: int) -> None:
         # Each thread is its own sender, as separate worker processes would be.
-        mine = TransactionSender(w3, sender.signer, connect, chain_id=31337, receipt_timeout=30)
+        mine = TransactionSender(w3, sender.signer, engine, chain_id=31337, receipt_timeout=30)
         try:
             results[learners[i]] = grant(mine, own_lock, learners[i], f"grant:{i}")
         except BaseException as exc:
@@ -83,7 +86,7 @@ def test_concurrent_senders_get_consecutive_nonces_and_all_mine(
         range(start_nonce, start_nonce + 12)
     )
     assert w3.eth.get_transaction_count(sender.signer.address) == start_nonce + 12
-    assert [row[3] for row in rows(connect)] == ["mined"] * 12
+    assert [row[3] for row in rows(engine)] == ["mined"] * 12
     for learner in learners:
         assert has_valid_key(w3, own_lock, learner) is True
         assert transfers_to(w3, own_lock, learner) == 1
@@ -93,7 +96,7 @@ def test_sending_the_same_intent_twice_sends_one_transaction(
     w3: Web3,
     sender: TransactionSender,
     own_lock: str,
-    connect: Connect,
+    engine: sa.Engine,
     new_learner: Callable[[], str],
 ) -> None:
     learner = new_learner()
@@ -104,14 +107,14 @@ def test_sending_the_same_intent_twice_sends_one_transaction(
     assert second.tx_hash == first.tx_hash
     assert parse_key_transfers(second.receipt, own_lock) == {learner: 1}
     assert transfers_to(w3, own_lock, learner) == 1
-    assert len(rows(connect)) == 1
+    assert len(rows(engine)) == 1
 
 
 def test_committed_but_never_broadcast_transaction_is_rebroadcast_and_mined_once(
     w3: Web3,
     sender: TransactionSender,
     own_lock: str,
-    connect: Connect,
+    engine: sa.Engine,
     new_learner: Callable[[], str],
 ) -> None:
     """A crash after the commit and before the broadcast loses nothing."""
@@ -126,7 +129,7 @@ def test_committed_but_never_broadcast_transaction_is_rebroadcast_and_mined_once
 
     assert sent.tx_hash == committed.tx_hash
     assert sent.nonce == committed.nonce
-    assert rows(connect) == [
+    assert rows(engine) == [
         (
             "grant:crash",
             committed.nonce,
@@ -138,6 +141,40 @@ def test_committed_but_never_broadcast_transaction_is_rebroadcast_and_mined_once
     ]
     assert transfers_to(w3, own_lock, learner) == 1
     assert w3.eth.get_transaction_count(sender.signer.address) == committed.nonce + 1
+
+
+def test_a_lost_race_returns_the_winners_transaction_and_gives_the_nonce_back(
+    w3: Web3,
+    sender: TransactionSender,
+    own_lock: str,
+    engine: sa.Engine,
+    new_learner: Callable[[], str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two processes prepare one intent: the one that commits second uses the first's row."""
+    data = grant_keys_calldata([new_learner()], sender.signer.address)
+    winner = sender.prepare("grant_keys", "grant:race", own_lock, data)
+    loser = TransactionSender(w3, sender.signer, engine, chain_id=31337, receipt_timeout=30)
+    real_find = loser.find
+    looks: list[str] = []
+
+    def find_before_the_commit(intent_key: str) -> ChainTransaction | None:
+        # The loser's first look sees no row yet, as if it read before the winner's commit.
+        looks.append(intent_key)
+        return None if len(looks) == 1 else real_find(intent_key)
+
+    monkeypatch.setattr(loser, "find", find_before_the_commit)
+
+    assert loser.prepare("grant_keys", "grant:race", own_lock, data) == winner
+    assert len(looks) == 2  # it signed, lost the insert, then read the winner's row
+    sender.complete(winner)
+    after = grant(sender, own_lock, new_learner(), "grant:after")
+
+    assert after.nonce == winner.nonce + 1  # the loser's nonce went back to the counter
+    assert [row[:2] for row in rows(engine)] == [
+        ("grant:race", winner.nonce),
+        ("grant:after", winner.nonce + 1),
+    ]
 
 
 @pytest.mark.slow
@@ -159,7 +196,7 @@ def test_a_reverted_receipt_is_a_permanent_error_recorded_on_the_row(
     w3: Web3,
     sender: TransactionSender,
     own_lock: str,
-    connect: Connect,
+    engine: sa.Engine,
     new_learner: Callable[[], str],
 ) -> None:
     """Two grants to one learner both pass estimation; the second reverts on chain."""
@@ -169,13 +206,13 @@ def test_a_reverted_receipt_is_a_permanent_error_recorded_on_the_row(
     second = sender.prepare("grant_keys", "grant:b", own_lock, data)
     sender.complete(first)
 
-    with pytest.raises(ChainError, match="reverted") as caught:
+    with pytest.raises(ChainRejected, match="reverted") as caught:
         sender.complete(second)
-    with pytest.raises(ChainError, match="reverted"):
+    with pytest.raises(ChainRejected, match="reverted"):
         sender.send("grant_keys", "grant:b", own_lock, data)
 
     assert caught.value.transient is False
-    assert [row[3] for row in rows(connect)] == ["mined", "failed"]
+    assert [row[3] for row in rows(engine)] == ["mined", "failed"]
     assert transfers_to(w3, own_lock, learner) == 1
 
 
@@ -183,17 +220,17 @@ def test_a_grant_that_would_revert_spends_no_nonce(
     w3: Web3,
     fresh_lock: str,
     funded_signer: Signer,
-    connect: Connect,
+    engine: sa.Engine,
     new_learner: Callable[[], str],
 ) -> None:
-    """A signer that is not a lock manager: ChainError, and nothing committed."""
-    stranger = TransactionSender(w3, funded_signer, connect, chain_id=31337)
+    """A signer that is not a lock manager: ChainRejected, and nothing committed."""
+    stranger = TransactionSender(w3, funded_signer, engine, chain_id=31337)
     data = grant_keys_calldata([new_learner()], funded_signer.address)
 
-    with pytest.raises(ChainError, match="not a lock manager"):
+    with pytest.raises(ChainRejected, match="not a lock manager"):
         stranger.send("grant_keys", "grant:refused", fresh_lock, data)
 
-    assert rows(connect) == []
+    assert rows(engine) == []
 
 
 @pytest.mark.slow

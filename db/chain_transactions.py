@@ -1,0 +1,133 @@
+"""The ``chain_transactions`` table and the per-signer nonce counter.
+
+Every transaction the signer sends is signed, committed here and only then
+broadcast (``issuance.sender``). Each function runs in the caller's
+transaction: allocating a nonce locks the signer's counter row until that
+transaction ends, and a rollback returns the nonce to the counter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from db.queries import query
+
+
+@dataclass(frozen=True)
+class ChainTransaction:
+    """One row of ``chain_transactions``."""
+
+    id: int
+    intent: str
+    intent_key: str
+    nonce: int
+    to_address: str
+    raw_tx: bytes
+    tx_hash: str
+    status: str
+    receipt_block: int | None
+    gas_used: int | None
+    error: str | None
+
+
+def _row(row: sa.Row[Any]) -> ChainTransaction:
+    values = dict(row._mapping)
+    values["raw_tx"] = bytes(values["raw_tx"])
+    return ChainTransaction(**values)
+
+
+def find(conn: sa.Connection, intent_key: str) -> ChainTransaction | None:
+    """The transaction committed for ``intent_key``, if any."""
+    row = conn.execute(query("chain_tx_find"), {"intent_key": intent_key}).first()
+    return None if row is None else _row(row)
+
+
+def pending(
+    conn: sa.Connection, chain_id: int, signer: str, below_nonce: int | None = None
+) -> list[ChainTransaction]:
+    """The signer's signed or broadcast transactions, lowest nonce first.
+
+    With ``below_nonce``, only those with a lower nonce (the ones that can
+    hold a later transaction back).
+    """
+    rows = conn.execute(
+        query("chain_tx_pending"),
+        {"chain_id": chain_id, "signer": signer, "below_nonce": below_nonce},
+    ).all()
+    return [_row(row) for row in rows]
+
+
+def allocate_nonce(conn: sa.Connection, chain_id: int, signer: str) -> int | None:
+    """The signer's next nonce, or None when it has no counter yet (see ``init_nonce``).
+
+    The counter row stays locked until the caller's transaction ends, so
+    concurrent senders get consecutive nonces.
+    """
+    value = conn.execute(
+        query("chain_tx_allocate_nonce"), {"chain_id": chain_id, "signer": signer}
+    ).scalar_one()
+    return None if value is None else int(value)
+
+
+def init_nonce(conn: sa.Connection, chain_id: int, signer: str, nonce: int) -> None:
+    """Start the signer's counter at ``nonce`` (the node's pending nonce).
+
+    A concurrent creator wins; the counter is never moved by this.
+    """
+    conn.execute(
+        query("chain_tx_init_nonce"),
+        {"chain_id": chain_id, "signer": signer, "next_nonce": nonce},
+    )
+
+
+def insert_signed(
+    conn: sa.Connection,
+    *,
+    intent: str,
+    intent_key: str,
+    signer: str,
+    chain_id: int,
+    nonce: int,
+    to_address: str,
+    raw_tx: bytes,
+    tx_hash: str,
+) -> ChainTransaction | None:
+    """Record a signed transaction; None when ``intent_key`` is already taken (a lost race)."""
+    row = conn.execute(
+        query("chain_tx_insert_signed"),
+        {
+            "intent": intent,
+            "intent_key": intent_key,
+            "signer": signer,
+            "chain_id": chain_id,
+            "nonce": nonce,
+            "to_address": to_address,
+            "raw_tx": raw_tx,
+            "tx_hash": tx_hash,
+        },
+    ).first()
+    return None if row is None else _row(row)
+
+
+def mark(
+    conn: sa.Connection,
+    tx_id: int,
+    status: str,
+    block: int | None = None,
+    gas: int | None = None,
+    error: str | None = None,
+) -> None:
+    """Move a row to ``status``, keeping known receipt fields; a final row never moves back."""
+    conn.execute(
+        query("chain_tx_mark"),
+        {
+            "id": tx_id,
+            "status": status,
+            "receipt_block": block,
+            "gas_used": gas,
+            "error": error,
+        },
+    )
