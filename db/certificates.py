@@ -27,26 +27,6 @@ def certificate_id(enrollment_id: UUID, version: int) -> UUID:
 
 
 @dataclass(frozen=True)
-class CertificateSource:
-    """An enrollment's data as printed on its certificate, and its object key parts."""
-
-    enrollment_id: UUID
-    user_profile_id: UUID
-    cohort_id: str
-    bootcamp_id: str
-    display_name: str | None
-    wallet_address: str | None
-    bootcamp_title: str
-    cohort_name: str
-    completion_day: dt.date | None  # printed (UTC)
-    completed_at: dt.datetime | None  # attested, as unix seconds
-    lock_address: str | None
-    certificate_tx_hash: str | None
-    certificate_attestation_uid: str | None
-    total_xp: int
-
-
-@dataclass(frozen=True)
 class CertificateRow:
     """One stored certificate version."""
 
@@ -68,15 +48,6 @@ class CertificateRow:
 def lock_enrollment(conn: sa.Connection, enrollment_id: UUID) -> None:
     """Hold the enrollment's render lock until the caller's transaction ends."""
     conn.execute(query("pdf_lock_enrollment"), {"enrollment_id": enrollment_id})
-
-
-def source(conn: sa.Connection, enrollment_id: UUID) -> CertificateSource | None:
-    row = conn.execute(query("pdf_source"), {"enrollment_id": enrollment_id}).first()
-    if row is None:
-        return None
-    values = dict(row._mapping)
-    values["total_xp"] = int(values["total_xp"])
-    return CertificateSource(**values)
 
 
 def current(conn: sa.Connection, enrollment_id: UUID) -> CertificateRow | None:

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import sqlalchemy as sa
 
 from db.queries import query
+
+
+@dataclass(frozen=True)
+class LedgerKey:
+    """Who is processing which message: the ledger row written with the effect."""
+
+    actor: str
+    idempotency_key: str
+    message_id: str | None
 
 
 def claim(conn: sa.Connection, actor: str, key: str, message_id: str | None) -> bool:

@@ -1,22 +1,41 @@
-"""Table definitions: the columns certflow's code relies on.
+"""Table definitions: every table and column the migrations in sql/ create.
 
-The migrations in sql/ are the truth; tests/integration/test_schema.py checks
-these definitions against a database built from them, so drift is caught.
+The migrations are the truth; tests/integration/test_schema.py checks these
+definitions against a database built from them, both ways (a table or column
+missing here or there fails), with nullability and type affinity, so drift is
+caught. yoyo's own bookkeeping tables are not listed.
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import BYTEA, JSONB, UUID
 
 metadata = sa.MetaData()
+
+TZ = sa.DateTime(timezone=True)
+
+
+def _timestamps(*, updated: bool = True) -> list[sa.Column[object]]:
+    """created_at (and updated_at), NOT NULL DEFAULT now() in every migration."""
+    columns: list[sa.Column[object]] = [sa.Column("created_at", TZ, nullable=False)]
+    if updated:
+        columns.append(sa.Column("updated_at", TZ, nullable=False))
+    return columns
+
+
+# 0001.schema ---------------------------------------------------------------
 
 bootcamp_programs = sa.Table(
     "bootcamp_programs",
     metadata,
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("duration_weeks", sa.Integer),
+    sa.Column("max_reward_dgt", sa.Integer, nullable=False),
     sa.Column("lock_address", sa.Text),
+    *_timestamps(),
 )
 
 cohorts = sa.Table(
@@ -25,6 +44,11 @@ cohorts = sa.Table(
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("bootcamp_program_id", sa.Text, nullable=False),
     sa.Column("name", sa.Text, nullable=False),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    sa.Column("max_participants", sa.Integer),
+    sa.Column("status", sa.Text, nullable=False),
+    *_timestamps(),
 )
 
 cohort_milestones = sa.Table(
@@ -33,15 +57,24 @@ cohort_milestones = sa.Table(
     sa.Column("id", sa.Text, primary_key=True),
     sa.Column("cohort_id", sa.Text, nullable=False),
     sa.Column("name", sa.Text, nullable=False),
+    sa.Column("description", sa.Text),
+    sa.Column("order_index", sa.Integer, nullable=False),
     sa.Column("total_reward", sa.Integer, nullable=False),
+    sa.Column("start_date", sa.Date),
+    sa.Column("end_date", sa.Date),
+    *_timestamps(),
 )
 
 user_profiles = sa.Table(
     "user_profiles",
     metadata,
     sa.Column("id", UUID, primary_key=True),
+    sa.Column("privy_user_id", sa.Text, unique=True),
+    sa.Column("username", sa.Text),
     sa.Column("display_name", sa.Text),
+    sa.Column("email", sa.Text),
     sa.Column("wallet_address", sa.Text),
+    *_timestamps(),
 )
 
 bootcamp_enrollments = sa.Table(
@@ -51,17 +84,27 @@ bootcamp_enrollments = sa.Table(
     sa.Column("user_profile_id", UUID, nullable=False),
     sa.Column("cohort_id", sa.Text, nullable=False),
     sa.Column("enrollment_status", sa.Text, nullable=False),
+    sa.Column("progress", JSONB, nullable=False),
     sa.Column("certificate_issued", sa.Boolean, nullable=False),
-    sa.Column("milestones_completed_at", sa.DateTime(timezone=True)),
-    sa.Column("completion_date", sa.DateTime(timezone=True)),
-    sa.Column("certificate_issued_at", sa.DateTime(timezone=True)),
+    # the source app's migration 079
+    sa.Column("milestones_completed_at", TZ),
+    sa.Column("completion_date", TZ),
+    sa.Column("certificate_issued_at", TZ),
     sa.Column("certificate_tx_hash", sa.Text),
     sa.Column("certificate_attestation_uid", sa.Text),
     sa.Column("certificate_last_error", sa.Text),
-    sa.Column("certificate_last_error_at", sa.DateTime(timezone=True)),
+    sa.Column("certificate_last_error_at", TZ),
     sa.Column("certificate_retry_count", sa.Integer),
     sa.Column("certificate_claim_in_progress", sa.Boolean),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    *_timestamps(),
+    # 0006.certificates
+    sa.Column("certificate_claim_started_at", TZ),
+    sa.Column("certificate_claim_id", UUID),
+    sa.Column("certificate_grant_batch", sa.Text),
+    sa.Column("certificate_grant_batch_at", TZ),
+    sa.Column("certificate_attest_batch", sa.Text),
+    sa.Column("certificate_attest_batch_at", TZ),
+    sa.Column("certificate_attestation_failed_at", TZ),
 )
 
 user_milestone_progress = sa.Table(
@@ -71,6 +114,10 @@ user_milestone_progress = sa.Table(
     sa.Column("user_profile_id", UUID, nullable=False),
     sa.Column("milestone_id", sa.Text, nullable=False),
     sa.Column("status", sa.Text, nullable=False),
+    sa.Column("progress_percentage", sa.Integer, nullable=False),
+    sa.Column("started_at", TZ),
+    sa.Column("completed_at", TZ),
+    *_timestamps(),
 )
 
 user_activities = sa.Table(
@@ -80,7 +127,24 @@ user_activities = sa.Table(
     sa.Column("user_profile_id", UUID, nullable=False),
     sa.Column("activity_type", sa.Text, nullable=False),
     sa.Column("activity_data", JSONB, nullable=False),
+    sa.Column("points_earned", sa.Integer, nullable=False),
+    *_timestamps(updated=False),
 )
+
+bootcamp_completion_remarks = sa.Table(
+    "bootcamp_completion_remarks",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("enrollment_id", UUID),
+    sa.Column("remark_type", sa.Text),
+    sa.Column("content", sa.Text, nullable=False),
+    sa.Column("created_by", UUID),
+    # The source's remarks table: timestamps with a default but nullable.
+    sa.Column("created_at", TZ),
+    sa.Column("updated_at", TZ),
+)
+
+# 0002.outbox ---------------------------------------------------------------
 
 event_outbox = sa.Table(
     "event_outbox",
@@ -89,10 +153,18 @@ event_outbox = sa.Table(
     sa.Column("kind", sa.Text, nullable=False),
     sa.Column("payload", JSONB, nullable=False),
     sa.Column("idempotency_key", sa.Text, nullable=False, unique=True),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("dispatched_at", sa.DateTime(timezone=True)),
-    sa.Column("failed_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("dispatched_at", TZ),
+    sa.Column("failed_at", TZ),
     sa.Column("last_error", sa.Text),
+)
+
+outbox_relay_state = sa.Table(
+    "outbox_relay_state",
+    metadata,
+    sa.Column("singleton", sa.Boolean, primary_key=True),
+    sa.Column("waiting", sa.Boolean, nullable=False),
+    sa.Column("updated_at", TZ, nullable=False),
 )
 
 processed_messages = sa.Table(
@@ -101,7 +173,7 @@ processed_messages = sa.Table(
     sa.Column("actor", sa.Text, primary_key=True),
     sa.Column("idempotency_key", sa.Text, primary_key=True),
     sa.Column("message_id", sa.Text),
-    sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("processed_at", TZ, nullable=False),
 )
 
 dead_letters = sa.Table(
@@ -119,6 +191,63 @@ dead_letters = sa.Table(
     sa.Column("reason", sa.Text, nullable=False),
     sa.Column("permanent", sa.Boolean, nullable=False),
     sa.Column("retries", sa.Integer, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("replayed_at", sa.DateTime(timezone=True)),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("replayed_at", TZ),
+)
+
+# 0005.chain ----------------------------------------------------------------
+
+chain_nonces = sa.Table(
+    "chain_nonces",
+    metadata,
+    sa.Column("chain_id", sa.BigInteger, primary_key=True),
+    sa.Column("signer", sa.Text, primary_key=True),
+    sa.Column("next_nonce", sa.BigInteger, nullable=False),
+    sa.Column("updated_at", TZ, nullable=False),
+)
+
+chain_transactions = sa.Table(
+    "chain_transactions",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("intent", sa.Text, nullable=False),
+    sa.Column("intent_key", sa.Text, nullable=False, unique=True),
+    sa.Column("signer", sa.Text, nullable=False),
+    sa.Column("chain_id", sa.BigInteger, nullable=False),
+    sa.Column("nonce", sa.BigInteger, nullable=False),
+    sa.Column("to_address", sa.Text, nullable=False),
+    sa.Column("raw_tx", BYTEA, nullable=False),
+    sa.Column("tx_hash", sa.Text, nullable=False, unique=True),
+    sa.Column("status", sa.Text, nullable=False),
+    sa.Column("receipt_block", sa.BigInteger),
+    sa.Column("gas_used", sa.BigInteger),
+    sa.Column("error", sa.Text),
+    *_timestamps(),
+)
+
+# 0006.certificates ---------------------------------------------------------
+
+certificate_flags = sa.Table(
+    "certificate_flags",
+    metadata,
+    sa.Column("singleton", sa.Boolean, primary_key=True),
+    sa.Column("certificates_enabled", sa.Boolean, nullable=False),
+    sa.Column("auto_claim", sa.Boolean, nullable=False),
+    sa.Column("updated_at", TZ, nullable=False),
+)
+
+# 0010.certificates ---------------------------------------------------------
+
+certificates = sa.Table(
+    "certificates",
+    metadata,
+    sa.Column("id", UUID, primary_key=True),
+    sa.Column("enrollment_id", UUID, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("object_key", sa.Text, nullable=False, unique=True),
+    sa.Column("sha256", sa.Text, nullable=False),
+    sa.Column("size_bytes", sa.BigInteger, nullable=False),
+    sa.Column("attestation_uid", sa.Text),
+    sa.Column("rendered_at", TZ, nullable=False),
+    sa.Column("superseded_at", TZ),
 )

@@ -53,6 +53,7 @@ class Face(Enum):
 
 CJK_FALLBACK = FontFile("CF-CJK", _DROID, "fonts-droid-fallback")
 
+# ReportLab's font registry is process-global; this mirrors what was registered in it.
 _lock = threading.Lock()
 _loaded: dict[str, frozenset[int]] = {}
 

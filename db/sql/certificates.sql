@@ -6,20 +6,6 @@
 -- is left unlocked: chain actors update it meanwhile).
 SELECT pg_advisory_xact_lock(hashtextextended('certflow.certificate:' || CAST(:enrollment_id AS text), 0));
 
--- name: pdf_source
--- Everything printed on an enrollment's certificate, and where its object goes.
-SELECT e.id AS enrollment_id, e.user_profile_id, e.cohort_id, c.bootcamp_program_id AS bootcamp_id,
-       u.display_name, u.wallet_address, b.name AS bootcamp_title, c.name AS cohort_name,
-       CAST(e.completion_date AT TIME ZONE 'UTC' AS date) AS completion_day,
-       e.completion_date AS completed_at, b.lock_address, e.certificate_tx_hash, e.certificate_attestation_uid,
-       (SELECT coalesce(sum(m.total_reward), 0) FROM public.cohort_milestones m
-        WHERE m.cohort_id = e.cohort_id) AS total_xp
-FROM public.bootcamp_enrollments e
-JOIN public.user_profiles u ON u.id = e.user_profile_id
-JOIN public.cohorts c ON c.id = e.cohort_id
-JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
-WHERE e.id = :enrollment_id;
-
 -- name: pdf_current
 SELECT id, enrollment_id, version, object_key, sha256, size_bytes, attestation_uid, rendered_at,
        superseded_at

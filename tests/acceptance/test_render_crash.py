@@ -35,18 +35,20 @@ _DIE_AFTER_UPLOAD = textwrap.dedent(
     import os, signal, sys
     from uuid import UUID
     from certflow.settings import load_settings
-    from db import certificate_pdfs
+    from db import certificates
     from db.engine import make_engine
-    from render import service
+    from db.ledger import LedgerKey
+    from issuance import certificate_pdf
+    from render.storage import ObjectStore
 
     def die(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
 
-    certificate_pdfs.record = die
+    certificates.record = die
     settings = load_settings()
-    service.render_certificate(
-        make_engine(settings), service.store_for(settings), settings, UUID(sys.argv[1]),
-        service.LedgerKey("render_certificate", sys.argv[2], None),
+    certificate_pdf.render_certificate(
+        make_engine(settings), ObjectStore.from_settings(settings, region=settings.s3_region),
+        settings, UUID(sys.argv[1]), LedgerKey("render_certificate", sys.argv[2], None),
     )
     """
 )

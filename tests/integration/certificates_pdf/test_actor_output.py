@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from certflow.settings import Settings
-from db import certificate_pdfs
+from db import certificates, records
+from issuance.records import certificate_data
 from render.certificate import render_pdf
-from render.service import certificate_data
 from render.storage import ObjectStore
 from tests.fixtures.database import wait_until
 from tests.integration.certificates_pdf.conftest import (
@@ -48,7 +48,7 @@ def test_attested_certificate_is_stored_readable_and_recorded(
     emit(engine, "certificate.attested", learner.enrollment_id)
 
     [row] = _rows_with(engine, learner.enrollment_id, 1)
-    cert_id = uuid.uuid5(certificate_pdfs.CERTIFICATE_IDS, f"{learner.enrollment_id}:1")
+    cert_id = uuid.uuid5(certificates.CERTIFICATE_IDS, f"{learner.enrollment_id}:1")
     assert row.id == cert_id
     assert (row.version, row.superseded_at, row.attestation_uid) == (1, None, ATTESTATION_UID)
     assert row.object_key == f"{learner.prefix}{cert_id}.pdf"
@@ -105,7 +105,7 @@ def test_pending_attestation_then_success_renders_a_second_version(
     assert old.superseded_at is not None
     assert new.superseded_at is None
     assert new.attestation_uid == ATTESTATION_UID
-    assert new.id == uuid.uuid5(certificate_pdfs.CERTIFICATE_IDS, f"{learner.enrollment_id}:2")
+    assert new.id == uuid.uuid5(certificates.CERTIFICATE_IDS, f"{learner.enrollment_id}:2")
     new_pdf = store.get(new.object_key)
     assert ATTESTATION_UID in pdftotext(new_pdf)
     assert store.stat(new.object_key).metadata["certificate-version"] == "2"
@@ -148,10 +148,10 @@ def test_the_same_inputs_render_the_same_bytes(
     [row] = _rows_with(engine, learner.enrollment_id, 1)
 
     with engine.connect() as conn:
-        src = certificate_pdfs.source(conn, learner.enrollment_id)
-    assert src is not None
-    again = render_pdf(certificate_data(settings, src, row.id))
-    twice = render_pdf(certificate_data(settings, src, row.id))
+        record = records.record(conn, learner.enrollment_id)
+    assert record is not None
+    again = render_pdf(certificate_data(settings, record, row.id))
+    twice = render_pdf(certificate_data(settings, record, row.id))
     assert again == twice
     assert hashlib.sha256(again).hexdigest() == row.sha256
     assert store.get(row.object_key) == again

@@ -9,9 +9,10 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from db import certificate_pdfs
-from db.certificate_pdfs import CertificateRow, CertificateSource
-from render.service import needs_render
+from db import certificates
+from db.certificates import CertificateRow
+from db.records import CertificateRecord
+from issuance.certificate_pdf import needs_render
 from tests.integration.certificates_pdf.conftest import settled_learner
 from tests.integration.helpers import scalar
 
@@ -59,7 +60,7 @@ def test_workers_may_write_the_table_and_the_app_may_only_read_it(engine: sa.Eng
 
 
 def _insert(conn: sa.Connection, enrollment: uuid.UUID, version: int) -> None:
-    cert_id = certificate_pdfs.certificate_id(enrollment, version)
+    cert_id = certificates.certificate_id(enrollment, version)
     conn.execute(
         sa.text(
             "INSERT INTO certificates (id, enrollment_id, version, object_key, sha256, size_bytes)"
@@ -85,9 +86,9 @@ def test_record_supersedes_the_older_version_in_the_same_transaction(engine: sa.
     e = learner.enrollment_id
     with engine.begin() as conn:
         _insert(conn, e, 1)
-        certificate_pdfs.record(
+        certificates.record(
             conn,
-            cert_id=certificate_pdfs.certificate_id(e, 2),
+            cert_id=certificates.certificate_id(e, 2),
             enrollment_id=e,
             version=2,
             object_key="k/v2.pdf",
@@ -95,7 +96,7 @@ def test_record_supersedes_the_older_version_in_the_same_transaction(engine: sa.
             size_bytes=2,
             attestation_uid="0xabc",
         )
-        current = certificate_pdfs.current(conn, e)
+        current = certificates.current(conn, e)
     assert current is not None
     assert (current.version, current.attestation_uid, current.is_current) == (2, "0xabc", True)
     assert scalar(engine, "SELECT count(*) FROM certificates WHERE superseded_at IS NOT NULL") == 1
@@ -103,29 +104,26 @@ def test_record_supersedes_the_older_version_in_the_same_transaction(engine: sa.
 
 def test_certificate_ids_are_stable_per_enrollment_and_version() -> None:
     e = uuid.UUID("6a1f0c3e-2b7d-4e55-9a53-5c1e0b7d2a10")
-    assert certificate_pdfs.certificate_id(e, 1) == certificate_pdfs.certificate_id(e, 1)
-    assert certificate_pdfs.certificate_id(e, 1) != certificate_pdfs.certificate_id(e, 2)
-    assert certificate_pdfs.certificate_id(e, 1) == uuid.uuid5(
-        certificate_pdfs.CERTIFICATE_IDS, f"{e}:1"
-    )
+    assert certificates.certificate_id(e, 1) == certificates.certificate_id(e, 1)
+    assert certificates.certificate_id(e, 1) != certificates.certificate_id(e, 2)
+    assert certificates.certificate_id(e, 1) == uuid.uuid5(certificates.CERTIFICATE_IDS, f"{e}:1")
 
 
-def _source(uid: str | None) -> CertificateSource:
-    return CertificateSource(
-        uuid.uuid4(),
-        uuid.uuid4(),
-        "c1",
-        "b1",
-        "A",
-        None,
-        "B",
-        "C",
-        dt.date(2025, 1, 1),
-        dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
-        "0x1",
-        "0x2",
-        uid,
-        0,
+def _record(uid: str | None) -> CertificateRecord:
+    return CertificateRecord(
+        enrollment_id=uuid.uuid4(),
+        user_profile_id=uuid.uuid4(),
+        cohort_id="c1",
+        cohort_name="C",
+        bootcamp_id="b1",
+        bootcamp_title="B",
+        lock_address="0x1",
+        display_name="A",
+        wallet_address=None,
+        completed_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
+        total_xp=0,
+        certificate_tx_hash="0x2",
+        certificate_attestation_uid=uid,
     )
 
 
@@ -150,4 +148,4 @@ def test_when_a_new_version_is_rendered(
     current: str | None, chain: str | None, expected: bool
 ) -> None:
     existing = None if current is None else _row(None if current == "pending" else current)
-    assert needs_render(existing, _source(chain)) is expected
+    assert needs_render(existing, _record(chain)) is expected

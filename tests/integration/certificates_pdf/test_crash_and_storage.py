@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from certflow.errors import DatabaseUnavailable
 from certflow.settings import Settings
-from db import certificate_pdfs
+from db import certificates
 from render.storage import ObjectStore
 from tests.fixtures.database import wait_until
 from tests.fixtures.s3 import SECRET_KEY, S3Server
@@ -33,7 +33,7 @@ def test_crash_between_upload_and_row_leaves_one_object_and_one_row(
     engine: sa.Engine, store: ObjectStore, relay: Any, worker: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     learner = settled_learner(engine)
-    real_record = certificate_pdfs.record
+    real_record = certificates.record
     uploaded_before_crash: list[bytes] = []
     crashed = threading.Event()
 
@@ -46,7 +46,7 @@ def test_crash_between_upload_and_row_leaves_one_object_and_one_row(
             raise DatabaseUnavailable("injected: connection lost before the row was written")
         return real_record(conn, **values)
 
-    monkeypatch.setattr(certificate_pdfs, "record", crash_once)
+    monkeypatch.setattr(certificates, "record", crash_once)
 
     emit(engine, "certificate.attested", learner.enrollment_id)
 

@@ -18,15 +18,16 @@ from click.testing import CliRunner, Result
 from eth_account import Account
 from web3 import Web3
 
-from certflow.cli import main
 from certflow.settings import Settings, load_settings
 from chain.attestation import CompletionAttestation, attest_calldata, parse_attested
 from chain.deploy import DevDeployment
 from chain.devnode import DevNode
 from chain.lock import grant_keys_calldata
-from chain.sender import Signer, send_direct
-from db.certificate_pdfs import CertificateRow
-from render.service import LedgerKey, render_certificate, store_for
+from chain.transactions import Signer, send_direct
+from cli.main import main
+from db.certificates import CertificateRow
+from db.ledger import LedgerKey
+from issuance.certificate_pdf import render_certificate
 from render.storage import ObjectStore, PdfMetadata
 from tests.fixtures.s3 import S3Server
 from tests.integration.certificates_pdf.conftest import (
@@ -148,15 +149,16 @@ def _issue(
         lock_address=deployment.lock_address,
         key_tx=key_tx,
     )
+    store = ObjectStore.from_settings(settings, region=settings.s3_region)
     result = render_certificate(
         engine,
-        store_for(settings),
+        store,
         settings,
         learner.enrollment_id,
         LedgerKey("render_certificate", f"test:{learner.enrollment_id}", None),
     )
     assert result.certificate is not None
-    pdf = store_for(settings).get(result.certificate.object_key)
+    pdf = store.get(result.certificate.object_key)
     return Issued(learner.enrollment_id, result.certificate, pdf)
 
 
@@ -182,7 +184,7 @@ def test_presigned_url_fetches_the_exact_bytes_and_expires_as_configured(
     learner = settled_learner(engine)
     result = render_certificate(
         engine,
-        store_for(settings),
+        store,
         settings,
         learner.enrollment_id,
         LedgerKey("render_certificate", "k1", None),

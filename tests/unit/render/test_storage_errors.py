@@ -6,8 +6,14 @@ import pytest
 from minio.error import S3Error
 from urllib3 import HTTPResponse
 
-from certflow.errors import ConfigError, StorageError, StorageUnavailable
-from render.storage import ObjectNotFound, ObjectStore, _from_s3_error
+from certflow.errors import (
+    ConfigError,
+    ObjectNotFound,
+    StorageError,
+    StorageFailed,
+    StorageUnavailable,
+)
+from render.storage import ObjectStore, _from_s3_error
 from tests.fixtures.s3 import s3_settings
 
 
@@ -24,8 +30,8 @@ def _s3_error(code: str, status: int) -> S3Error:
         ("SomethingNew", 502, StorageUnavailable),
         ("NoSuchKey", 404, ObjectNotFound),
         ("NoSuchBucket", 404, ObjectNotFound),
-        ("AccessDenied", 403, StorageError),
-        ("SignatureDoesNotMatch", 403, StorageError),
+        ("AccessDenied", 403, StorageFailed),
+        ("SignatureDoesNotMatch", 403, StorageFailed),
     ],
 )
 def test_s3_errors_map_to_our_types(code: str, status: int, expected: type[StorageError]) -> None:

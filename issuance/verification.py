@@ -7,9 +7,7 @@ so no attester to compare) is reported as not checked rather than failed.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -18,17 +16,19 @@ from uuid import UUID
 import sqlalchemy as sa
 from web3 import Web3
 
-from certflow.errors import CertflowError, ConfigError
+from certflow.errors import CertflowError, CertificateInputError, ConfigError, RenderError
 from certflow.settings import Settings
 from chain.attestation import OnchainAttestation, get_attestation
 from chain.lock import has_valid_key
-from chain.sender import Signer
-from db import certificate_pdfs as pdfs
-from db.certificate_pdfs import CertificateRow, CertificateSource
+from chain.transactions import Signer
+from db import certificates, records
+from db.certificates import CertificateRow
 from db.engine import transaction
+from db.records import CertificateRecord
+from issuance import verification_checks as checks
+from issuance.records import certificate_data, completion_attestation
 from render.extract import PrintedFields, read_printed_fields
 from render.storage import ObjectStore
-from render.text import ELLIPSIS
 
 ON_RECORD = "certificate on record"
 SHA256 = "sha256 matches the database"
@@ -91,7 +91,8 @@ class Verifier:
             report.add(SHA256, False, f"cannot read the stored object: {exc}")
             return report
         digest = hashlib.sha256(pdf).hexdigest()
-        report.add(SHA256, digest == row.sha256, _sha_detail("stored object", digest, row.sha256))
+        detail = checks.sha_detail("stored object", digest, row.sha256)
+        report.add(SHA256, digest == row.sha256, detail)
         self._check_contents(report, row, pdf)
         return report
 
@@ -107,7 +108,7 @@ class Verifier:
         if row is None:
             return report
         digest = hashlib.sha256(pdf).hexdigest()
-        report.add(SHA256, digest == row.sha256, _sha_detail("file", digest, row.sha256))
+        report.add(SHA256, digest == row.sha256, checks.sha_detail("file", digest, row.sha256))
         self._check_contents(report, row, pdf)
         return report
 
@@ -118,7 +119,7 @@ class Verifier:
             report.add(ON_RECORD, False, f"{cert_id!r} is not a certificate id")
             return None
         with transaction(self.engine) as conn:
-            row = pdfs.by_id(conn, parsed)
+            row = certificates.by_id(conn, parsed)
         if row is None:
             report.add(ON_RECORD, False, f"no certificate {parsed} in the database")
             return None
@@ -127,52 +128,45 @@ class Verifier:
 
     def _check_contents(self, report: Report, row: CertificateRow, pdf: bytes) -> None:
         with transaction(self.engine) as conn:
-            src = pdfs.source(conn, row.enrollment_id)
-            newest = pdfs.current(conn, row.enrollment_id)
-        assert src is not None  # the row's foreign key keeps the enrollment
-        report.add(CURRENT, row.is_current, _current_detail(row, newest))
+            record = records.record(conn, row.enrollment_id)
+            newest = certificates.current(conn, row.enrollment_id)
+        assert record is not None  # the row's foreign key keeps the enrollment
+        report.add(CURRENT, row.is_current, checks.current_detail(row, newest))
         try:
             printed = read_printed_fields(pdf)
         except CertflowError as exc:
             report.add(PRINTED, False, f"cannot read the certificate: {exc}")
             return
-        mismatches = _printed_mismatches(self.settings, row, src, printed)
+        self._check_printed(report, row, record, printed)
+        self._check_key(report, record)
+        attestation = self._check_attestation(report, printed)
+        if attestation is None:
+            for name in (ATTESTER, SCHEMA, ATTESTED_VALUES):
+                report.add(name, None, "not checked: no attestation")
+            return
+        self._check_attested(report, attestation, record, printed)
+
+    def _check_printed(
+        self, report: Report, row: CertificateRow, record: CertificateRecord, printed: PrintedFields
+    ) -> None:
+        try:
+            expected = certificate_data(self.settings, record, row.id)
+        except RenderError as exc:
+            report.add(PRINTED, False, f"the record cannot be printed: {exc}")
+            return
+        mismatches = checks.printed_mismatches(expected, row, printed)
         report.add(
             PRINTED,
             not mismatches,
             "; ".join(mismatches)
             or "id, name, bootcamp, chain, lock, key transaction and attestation UID",
         )
-        self._check_key(report, src)
-        attestation = self._check_attestation(report, printed)
-        if attestation is None:
-            for name in (ATTESTER, SCHEMA, ATTESTED_VALUES):
-                report.add(name, None, "not checked: no attestation")
-            return
-        report.add(
-            ATTESTER,
-            _same_address(attestation.attester, self.attester),
-            f"attester {attestation.attester}, expected {self.attester}",
-        )
-        expected_schema = str(self.settings.bootcamp_completion_schema_uid)
-        report.add(
-            SCHEMA,
-            attestation.schema_uid.lower() == expected_schema.lower(),
-            f"schema {attestation.schema_uid}, expected {expected_schema}",
-        )
-        wrong = _attestation_mismatches(attestation, src, printed)
-        report.add(
-            ATTESTED_VALUES,
-            not wrong,
-            "; ".join(wrong)
-            or "cohort, bootcamp, learner address, completion date, XP and key transaction",
-        )
 
-    def _check_key(self, report: Report, src: CertificateSource) -> None:
-        if not src.wallet_address or not src.lock_address:
+    def _check_key(self, report: Report, record: CertificateRecord) -> None:
+        if not record.wallet_address or not record.lock_address:
             report.add(VALID_KEY, False, "the learner has no wallet or the bootcamp no lock")
             return
-        lock, wallet = src.lock_address, src.wallet_address
+        lock, wallet = record.lock_address, record.wallet_address
         ok, detail = _on_chain(lambda: has_valid_key(self.w3, lock, wallet))
         report.add(
             VALID_KEY,
@@ -201,6 +195,37 @@ class Verifier:
         report.add(ATTESTATION, True, f"{uid} on EAS {eas}")
         return found
 
+    def _check_attested(
+        self,
+        report: Report,
+        attestation: OnchainAttestation,
+        record: CertificateRecord,
+        printed: PrintedFields,
+    ) -> None:
+        report.add(
+            ATTESTER,
+            checks.same_address(attestation.attester, self.attester),
+            f"attester {attestation.attester}, expected {self.attester}",
+        )
+        expected_schema = str(self.settings.bootcamp_completion_schema_uid)
+        report.add(
+            SCHEMA,
+            attestation.schema_uid.lower() == expected_schema.lower(),
+            f"schema {attestation.schema_uid}, expected {expected_schema}",
+        )
+        try:
+            expected = completion_attestation(record)
+        except CertificateInputError as exc:
+            report.add(ATTESTED_VALUES, False, f"the record cannot be attested: {exc}")
+            return
+        wrong = checks.attestation_mismatches(attestation, expected, record, printed)
+        report.add(
+            ATTESTED_VALUES,
+            not wrong,
+            "; ".join(wrong)
+            or "cohort, bootcamp, learner address, completion date, XP and key transaction",
+        )
+
 
 def _on_chain(call: Callable[[], T]) -> tuple[T | None, str | None]:
     """The call's value, or the reason it failed (the node down is a failed check, not a crash)."""
@@ -216,90 +241,3 @@ def _attester(settings: Settings) -> str:
     if settings.signer_private_key is not None:
         return str(Signer.from_settings(settings).address)
     raise ConfigError("missing configuration: LOCK_MANAGER_ADDRESS (or SIGNER_PRIVATE_KEY)")
-
-
-def _sha_detail(what: str, actual: str, recorded: str) -> str:
-    if actual == recorded:
-        return f"{what} sha256 {actual}"
-    return f"{what} sha256 {actual}, database has {recorded}"
-
-
-def _current_detail(row: CertificateRow, newest: CertificateRow | None) -> str:
-    if row.is_current:
-        return f"version {row.version} is the current certificate"
-    newer = f"version {newest.version} ({newest.id})" if newest else "a newer version"
-    return f"version {row.version} was superseded by {newer}"
-
-
-def _printed_mismatches(
-    settings: Settings, row: CertificateRow, src: CertificateSource, printed: PrintedFields
-) -> list[str]:
-    pairs: list[tuple[str, object, object]] = [
-        ("certificate id", printed.certificate_id, str(row.id)),
-        ("chain id", printed.chain_id, settings.chain_id),
-        ("lock", printed.lock_address.lower(), (src.lock_address or "").lower()),
-        ("key transaction", printed.key_tx_hash.lower(), (src.certificate_tx_hash or "").lower()),
-        ("attestation UID", _lower(printed.attestation_uid), _lower(row.attestation_uid)),
-    ]
-    wrong = [f"{name}: printed {got}, expected {want}" for name, got, want in pairs if got != want]
-    for name, got, want in (
-        ("learner name", printed.learner_name, src.display_name or ""),
-        ("bootcamp", printed.bootcamp_title, src.bootcamp_title),
-    ):
-        if not _same_text(got, want):
-            wrong.append(f"{name}: printed {got!r}, expected {want!r}")
-    return wrong
-
-
-def _attestation_mismatches(
-    attestation: OnchainAttestation, src: CertificateSource, printed: PrintedFields
-) -> list[str]:
-    data = attestation.completion()
-    pairs: list[tuple[str, object, object]] = [
-        ("cohortId", data.cohort_id, src.cohort_id),
-        ("cohortName", data.cohort_name, src.cohort_name),
-        ("bootcampId", data.bootcamp_id, src.bootcamp_id),
-        ("userAddress", data.user_address.lower(), (src.wallet_address or "").lower()),
-        ("recipient", attestation.recipient.lower(), (src.wallet_address or "").lower()),
-        ("totalXpEarned", data.total_xp_earned, src.total_xp),
-        ("certificateTxHash", data.certificate_tx_hash.lower(), printed.key_tx_hash.lower()),
-    ]
-    wrong = [f"{name}: attested {got}, expected {want}" for name, got, want in pairs if got != want]
-    if not _same_completion(data.completion_date, src):
-        wrong.append(
-            f"completionDate: attested {data.completion_date}, expected {src.completed_at}"
-        )
-    if data.bootcamp_title != src.bootcamp_title or not _same_text(
-        printed.bootcamp_title, data.bootcamp_title
-    ):
-        wrong.append(
-            f"bootcampTitle: attested {data.bootcamp_title!r}, printed {printed.bootcamp_title!r}"
-        )
-    return wrong
-
-
-def _same_completion(attested: int, src: CertificateSource) -> bool:
-    """The completion time as attested: whole seconds (rounded either way), or the date printed."""
-    if src.completed_at is not None and abs(attested - src.completed_at.timestamp()) < 1:
-        return True
-    return dt.datetime.fromtimestamp(attested, dt.UTC).date() == src.completion_day
-
-
-def _lower(value: str | None) -> str | None:
-    return value.lower() if value else None
-
-
-def _same_address(a: str, b: str) -> bool:
-    return a.lower() == b.lower()
-
-
-def _normal(text: str) -> str:
-    return " ".join(unicodedata.normalize("NFC", text).split())
-
-
-def _same_text(printed: str, expected: str) -> bool:
-    """Equal as printed: normalised whitespace, and a long value may end in an ellipsis."""
-    got, want = _normal(printed), _normal(expected)
-    if got.endswith(ELLIPSIS):
-        return want.startswith(got[: -len(ELLIPSIS)].rstrip())
-    return got == want

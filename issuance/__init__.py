@@ -1,0 +1,1 @@
+"""Use cases: each combines the database with the chain or render adapters."""

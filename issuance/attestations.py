@@ -1,0 +1,183 @@
+"""The attest pass: a granted key's EAS attestation, batched into one multiAttest.
+
+Like the grant pass, a batch id is the sender's ``intent_key``: running a
+batch again finds its transaction (or the attestations already on chain)
+instead of attesting twice.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from uuid import UUID
+
+import structlog
+
+from certflow.errors import (
+    AttestationFailed,
+    BadEvent,
+    CertificateInputError,
+    ChainError,
+    ChainUnavailable,
+    ConfigError,
+)
+from certflow.settings import Settings
+from chain.abi import checksum
+from chain.attestation import (
+    attest_calldata,
+    find_attestations,
+    get_attestation,
+    multi_attest_calldata,
+    parse_attested,
+)
+from chain.transactions import SentTransaction
+from db import attestations, claims, records
+from db.engine import transaction
+from db.records import CertificateRecord
+from issuance.issuer import Issuer, PassResult, busy_or_batched
+from issuance.records import completion_attestation
+
+log = structlog.get_logger("certflow.issuance")
+
+
+def attest_for(
+    issuer: Issuer, enrollment_id: UUID, *, take_over: bool = False, final_attempt: bool = True
+) -> PassResult:
+    """Attest the enrollment's certificate, batched with other keys waiting for theirs.
+
+    ``final_attempt``: a timeout now is given up on (recorded as pending retry)
+    instead of left for the next delivery.
+    """
+    stale = issuer.settings.batch_stale_seconds
+    with transaction(issuer.engine) as conn:
+        row = claims.target(conn, enrollment_id, stale)
+    if row is None:
+        raise BadEvent(f"enrollment {enrollment_id} not found")
+    if not row.certificate_issued:
+        return PassResult("not_issued")
+    if row.certificate_attestation_uid is not None:
+        return PassResult("already_attested")
+    if row.certificate_attestation_failed_at is not None:
+        return PassResult("failed")  # waits for a retry from the dashboard
+    batch = row.certificate_attest_batch
+    if batch is not None:
+        if not (take_over or row.attest_batch_stale):
+            return PassResult("in_batch", batch)
+    else:
+        batch = f"multi_attest:{uuid.uuid4()}"
+        with transaction(issuer.engine) as conn:
+            ids = attestations.assign_attest_batch(
+                conn, enrollment_id, batch, issuer.settings.attest_batch_max
+            )
+        if ids is None:
+            return busy_or_batched(issuer, enrollment_id, "certificate_attest_batch")
+        log.info("attest_batch_assigned", batch=batch, size=len(ids))
+    recorded = finish_attest_batch(issuer, batch, final_attempt=final_attempt)
+    return PassResult("attested", batch, recorded)
+
+
+def attestation_config(settings: Settings) -> tuple[str, str]:
+    """The schema UID and the EAS address; ConfigError naming whichever is missing."""
+    schema, eas = settings.bootcamp_completion_schema_uid, settings.eas_contract_address
+    if schema is None or eas is None:
+        settings.require("bootcamp_completion_schema_uid", "eas_contract_address")
+        raise ConfigError("missing attestation configuration")  # require() raised already
+    return schema, eas
+
+
+def attest_data(schema: str, members: Sequence[CertificateRecord]) -> bytes:
+    items = [completion_attestation(m) for m in members]
+    return (
+        attest_calldata(schema, items[0])
+        if len(items) == 1
+        else multi_attest_calldata(schema, items)
+    )
+
+
+def finish_attest_batch(issuer: Issuer, batch: str, *, final_attempt: bool = True) -> int:
+    """Send (or find) the batch's multiAttest and record every uid; safe to run again."""
+    with transaction(issuer.engine) as conn:
+        members = records.records(conn, attestations.attest_batch_ids(conn, batch))
+    if not members:
+        return 0
+    try:
+        schema, eas = attestation_config(issuer.settings)
+        tx = issuer.sender.find(batch)
+        if tx is None:
+            members = _record_existing_attestations(issuer, schema, eas, members)
+            if not members:
+                return 0
+            sent = issuer.sender.send("multi_attest", batch, eas, attest_data(schema, members))
+        else:
+            sent = issuer.sender.complete(tx)
+        uids = match_attested(issuer, eas, sent, members)
+    except ChainUnavailable as exc:
+        if final_attempt:
+            fail_attest(issuer, batch, members, exc)
+        raise
+    except (ChainError, ConfigError, CertificateInputError) as exc:
+        fail_attest(issuer, batch, members, exc)
+        raise AttestationFailed() from exc
+    with transaction(issuer.engine) as conn:
+        recorded = attestations.record_attestations(conn, uids)
+    log.info(
+        "attested", batch=batch, tx_hash=sent.tx_hash, attestations=len(uids), gas=sent.gas_used
+    )
+    return recorded
+
+
+def _record_existing_attestations(
+    issuer: Issuer, schema: str, eas: str, members: list[CertificateRecord]
+) -> list[CertificateRecord]:
+    existing = find_attestations(
+        issuer.w3,
+        eas,
+        schema=schema,
+        attester=issuer.sender.signer.address,
+        wanted=[(m.wallet_address or "", m.cohort_id) for m in members],
+    )
+    found = {
+        m.enrollment_id: existing[(checksum(m.wallet_address or ""), m.cohort_id)].uid
+        for m in members
+        if (checksum(m.wallet_address or ""), m.cohort_id) in existing
+    }
+    if found:
+        with transaction(issuer.engine) as conn:
+            attestations.record_attestations(conn, found)
+        log.info("existing_attestations_recorded", count=len(found))
+    return [m for m in members if m.enrollment_id not in found]
+
+
+def match_attested(
+    issuer: Issuer, eas: str, sent: SentTransaction, members: list[CertificateRecord]
+) -> dict[UUID, str]:
+    """Which uid the transaction made for which member (by recipient, then by cohort)."""
+    by_recipient: dict[str, list[str]] = {}
+    for event in parse_attested(sent.receipt, eas):
+        by_recipient.setdefault(event.recipient, []).append(event.uid)
+    uids: dict[UUID, str] = {}
+    for member in members:
+        candidates = by_recipient.get(checksum(member.wallet_address or ""), [])
+        if len(candidates) == 1:
+            uids[member.enrollment_id] = candidates[0]
+            continue
+        for uid in candidates:  # one learner in several cohorts of this batch
+            found = get_attestation(issuer.w3, eas, uid)
+            if found is not None and found.completion().cohort_id == member.cohort_id:
+                uids[member.enrollment_id] = uid
+                break
+    return uids
+
+
+def fail_attest(
+    issuer: Issuer, batch: str, members: Sequence[CertificateRecord], exc: Exception
+) -> None:
+    with transaction(issuer.engine) as conn:
+        attestations.record_attestation_failed(
+            conn,
+            [m.enrollment_id for m in members],
+            AttestationFailed().user_message,
+            str(exc),
+            batch,
+        )
+    log.error("attestation_failed", batch=batch, size=len(members), error=str(exc))

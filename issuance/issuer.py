@@ -1,0 +1,75 @@
+"""What a grant or attest pass needs: settings, the database, web3 clients and the sender."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from uuid import UUID
+
+import sqlalchemy as sa
+from web3 import Web3
+
+from certflow.errors import BatchBusy
+from certflow.settings import Settings
+from chain.devnode import mine_block
+from chain.rpc import chain_errors, make_web3
+from chain.transactions import Signer
+from db import claims
+from db.engine import transaction
+from issuance.sender import TransactionSender
+
+
+@dataclass
+class Issuer:
+    settings: Settings
+    engine: sa.Engine
+    w3: Web3
+    #: A client with the source's short timeout, for "does the learner hold a key?".
+    check_w3: Web3
+    sender: TransactionSender
+
+    @classmethod
+    def build(cls, settings: Settings, engine: sa.Engine) -> Issuer:
+        w3 = make_web3(settings.rpc_url, settings.rpc_timeout_seconds)
+        sender = TransactionSender(
+            w3,
+            Signer.from_settings(settings),
+            engine,
+            settings.chain_id,
+            receipt_timeout=settings.receipt_timeout_seconds,
+            nudge=functools.partial(_mine_with_errors, w3) if settings.dev_mine_when_slow else None,
+        )
+        check_w3 = make_web3(settings.rpc_url, settings.key_check_timeout_seconds)
+        return cls(settings, engine, w3, check_w3, sender)
+
+    @property
+    def key_manager(self) -> str:
+        """The keys' manager: the lock manager, so learners cannot transfer certificates."""
+        return self.settings.lock_manager_address or self.sender.signer.address
+
+
+@dataclass(frozen=True)
+class PassResult:
+    """What one grant or attest pass did for the enrollment it was asked about."""
+
+    outcome: str
+    batch: str | None = None
+    recorded: int = 0
+
+
+def _mine_with_errors(w3: Web3) -> None:
+    with chain_errors("mining a dev block"):
+        mine_block(w3)
+
+
+def busy_or_batched(issuer: Issuer, enrollment_id: UUID, batch_column: str) -> PassResult:
+    """Our row was skipped as locked: fine if another run batched it, else try again.
+
+    A row stays locked briefly by more than batching: a concurrent claim that
+    lost the race keeps its row lock until it commits.
+    """
+    with transaction(issuer.engine) as conn:
+        row = claims.target(conn, enrollment_id, issuer.settings.batch_stale_seconds)
+    if row is not None and getattr(row, batch_column) is not None:
+        return PassResult("in_batch", getattr(row, batch_column))
+    raise BatchBusy()
