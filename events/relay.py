@@ -19,13 +19,13 @@ import sqlalchemy as sa
 import structlog
 from dramatiq.common import compute_backoff
 
-from certflow.errors import BadEvent, TransientError
+from certflow.errors import BadEvent, BrokerUnavailable, RelayConnectionLost, TransientError
 from certflow.settings import Settings
 from db import outbox
 from db.engine import make_engine, wrap_db_errors
 from events import schemas
-from events.routes import actors_for
-from workers.delivery import IDEMPOTENCY_KEY, OUTBOX_ID
+from events.messages import IDEMPOTENCY_KEY, OUTBOX_ID
+from events.routes import actors_for, queue_of
 
 log = structlog.get_logger("certflow.relay")
 
@@ -35,9 +35,7 @@ GRACE_SECONDS = 0.02
 _MESSAGE_IDS = uuid.UUID("6f1d3c1e-2b7a-4c55-9a53-5c1e0b7d2a10")
 
 
-def build_messages(
-    broker: dramatiq.Broker, event: outbox.OutboxEvent
-) -> list[dramatiq.Message[Any]]:
+def build_messages(event: outbox.OutboxEvent) -> list[dramatiq.Message[Any]]:
     """The dramatiq messages for one outbox event (BadEvent if it cannot be sent)."""
     payload = schemas.validate(event.kind, event.payload)
     if isinstance(payload, schemas.Replay):
@@ -49,13 +47,9 @@ def build_messages(
         ]
     messages: list[dramatiq.Message[Any]] = []
     for actor_name, args, key, outbox_id in targets:
-        try:
-            actor = broker.get_actor(actor_name)
-        except dramatiq.errors.ActorNotFound:
-            raise BadEvent(f"no actor named {actor_name!r}") from None
         messages.append(
             dramatiq.Message(
-                queue_name=actor.queue_name,
+                queue_name=queue_of(actor_name),
                 actor_name=actor_name,
                 args=(args,),
                 kwargs={},
@@ -146,7 +140,7 @@ class Relay:
     ) -> list[dramatiq.Message[Any]] | None:
         """The event's messages, or None after parking an event that cannot be sent."""
         try:
-            return build_messages(self.broker, event)
+            return build_messages(event)
         except BadEvent as exc:
             log.error(
                 "outbox_event_rejected",
@@ -189,11 +183,3 @@ class Relay:
                     pass
             except Exception as exc:  # psycopg raises its own OperationalError here
                 raise RelayConnectionLost(f"listen connection lost: {type(exc).__name__}") from exc
-
-
-class BrokerUnavailable(TransientError):
-    """Redis is not answering; the batch stays in the outbox."""
-
-
-class RelayConnectionLost(TransientError):
-    """The LISTEN connection dropped."""

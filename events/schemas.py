@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -45,11 +45,19 @@ SCHEMAS: dict[str, type[_Payload]] = {
 }
 
 
+P = TypeVar("P", bound=_Payload)
+
+
 def validate(kind: str, payload: Any) -> _Payload:
     """The payload as its kind's model, or BadEvent naming what is wrong."""
     schema = SCHEMAS.get(kind)
     if schema is None:
         raise BadEvent(f"unknown event kind {kind!r}")
+    return parse(schema, kind, payload)
+
+
+def parse(schema: type[P], kind: str, payload: Any) -> P:
+    """The payload as ``schema`` (an actor knows which model it takes), or BadEvent."""
     if not isinstance(payload, dict):
         raise BadEvent(f"{kind} payload must be a JSON object, got {type(payload).__name__}")
     try:

@@ -5,28 +5,26 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import dramatiq
 import structlog
 
-from certflow.errors import PermanentError
-from chain import issuance
-from events.schemas import EnrollmentEvent, validate
-from workers.broker import broker
-from workers.chain_runtime import is_final_attempt, issuer, mark_processed, retries
+from events.messages import Delivery
+from events.schemas import EnrollmentEvent, parse
+from issuance import attestations
+from workers import policy
+from workers.processed import mark_processed
+from workers.runtime import Runtime
 
 log = structlog.get_logger("certflow.attest")
 
 
-@dramatiq.actor(queue_name="chain", broker=broker, throws=(PermanentError,))
-def attest(payload: dict[str, Any]) -> None:
+def attest(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:
     """Attestation on chain, recorded with certificate.attested (or attestation_failed)."""
-    event = validate("certificate.key_granted", payload)
-    assert isinstance(event, EnrollmentEvent)
-    result = issuance.attest_for(
-        issuer(),
+    event = parse(EnrollmentEvent, "certificate.key_granted", payload)
+    result = attestations.attest_for(
+        rt.issuer,
         UUID(str(event.enrollment_id)),
-        take_over=retries() > 0,
-        final_attempt=is_final_attempt(),
+        take_over=policy.is_retry(delivery),
+        final_attempt=policy.is_final_attempt(delivery, rt.settings),
     )
     log.info("attest_done", outcome=result.outcome, batch=result.batch, recorded=result.recorded)
-    mark_processed()
+    mark_processed(rt.engine, delivery)

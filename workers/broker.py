@@ -1,7 +1,9 @@
-"""The Redis broker, set once from settings. Every actor module imports this first.
+"""The Redis broker, built from settings and passed in; never dramatiq's implicit default.
 
-dramatiq's implicit default broker points at RabbitMQ; importing this module
-replaces it before any actor is declared.
+dramatiq's implicit default broker points at RabbitMQ, so nothing here calls
+``dramatiq.get_broker()``: the worker runtime (``workers/runtime.py``) builds
+one broker per process and declares the actors on it, and the relay builds a
+producer-only one.
 """
 
 from __future__ import annotations
@@ -10,17 +12,15 @@ from typing import Any
 from uuid import uuid4
 
 import dramatiq
+import sqlalchemy as sa
 from dramatiq.brokers.redis import RedisBroker
 from dramatiq.common import current_millis
-from dramatiq.middleware import (
-    CurrentMessage,
-    Retries,
-    ShutdownNotifications,
-    TimeLimit,
-)
+from dramatiq.middleware import CurrentMessage, Middleware, ShutdownNotifications, TimeLimit
 
-from certflow.settings import Settings, load_settings
-from workers.middleware.dead_letters import DeadLetters, should_retry
+from certflow.settings import Settings
+from workers import policy
+from workers.middleware.dead_letters import DeadLetters
+from workers.middleware.flags import SyncFlags
 from workers.middleware.idempotency import IdempotencyLedger
 from workers.middleware.log_context import LogContext
 
@@ -69,21 +69,25 @@ class CertflowBroker(RedisBroker):
             self.emit_after("enqueue", message, None)
 
 
-def build_broker(settings: Settings) -> CertflowBroker:
-    middleware = [
-        DeadLetters(),
+def build_broker(settings: Settings, engine: sa.Engine | None = None) -> CertflowBroker:
+    """The broker for these settings; ``engine`` makes it a consumer (dead letters, flags).
+
+    Without an engine it only produces (the relay): nothing it sends is
+    processed in this process, so it needs no consumer middleware.
+    """
+    middleware: list[Middleware] = []
+    if engine is not None:
+        middleware.append(DeadLetters(engine))
+    middleware += [
         TimeLimit(time_limit=10 * 60 * 1000),
         ShutdownNotifications(),
-        Retries(
-            max_retries=settings.max_retries,
-            min_backoff=settings.min_backoff_ms,
-            max_backoff=settings.max_backoff_ms,
-            retry_when=should_retry,
-        ),
+        policy.retries(settings),
         CurrentMessage(),
         LogContext(),
         IdempotencyLedger(),
     ]
+    if engine is not None:
+        middleware.append(SyncFlags(settings, engine))
     return CertflowBroker(
         url=settings.redis_url,
         middleware=middleware,
@@ -94,7 +98,3 @@ def build_broker(settings: Settings) -> CertflowBroker:
         heartbeat_timeout=settings.worker_heartbeat_timeout_ms,
         maintenance_chance=settings.broker_maintenance_chance,
     )
-
-
-broker = build_broker(load_settings())
-dramatiq.set_broker(broker)

@@ -5,25 +5,21 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import dramatiq
 import structlog
 
-from certflow.errors import PermanentError
 from db import completion
-from events.schemas import MilestoneCompleted, validate
-from workers import runtime
-from workers.broker import broker
-from workers.delivery import current_delivery
+from events.messages import Delivery
+from events.schemas import MilestoneCompleted, parse
+from workers.runtime import Runtime
 
 log = structlog.get_logger("certflow.completion")
 
 
-def run_check(payload: dict[str, Any]) -> completion.CompletionCheck:
-    event = validate("milestone.completed", payload)
-    assert isinstance(event, MilestoneCompleted)
-    delivery = current_delivery()
+def check_completion(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:
+    """All of the cohort's milestones completed → enrollment completed, once."""
+    event = parse(MilestoneCompleted, "milestone.completed", payload)
     result = completion.handle_milestone_completed(
-        runtime.current().engine,
+        rt.engine,
         delivery.actor,
         delivery.idempotency_key,
         delivery.message_id,
@@ -32,10 +28,3 @@ def run_check(payload: dict[str, Any]) -> completion.CompletionCheck:
     )
     structlog.contextvars.bind_contextvars(enrollment_id=result.enrollment_id)
     log.info("completion_checked", outcome=str(result.outcome), cohort_id=result.cohort_id)
-    return result
-
-
-@dramatiq.actor(queue_name="completion", broker=broker, throws=(PermanentError,))
-def check_completion(payload: dict[str, Any]) -> None:
-    """All of the cohort's milestones completed → enrollment completed, once."""
-    run_check(payload)

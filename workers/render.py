@@ -5,32 +5,21 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-import dramatiq
-
-from certflow.errors import PermanentError
-from events.schemas import EnrollmentEvent, validate
-from render import service
-from workers import runtime
-from workers.broker import broker
-from workers.delivery import current_delivery
+from db.ledger import LedgerKey
+from events.messages import Delivery
+from events.schemas import EnrollmentEvent, parse
+from issuance import certificate_pdf
+from workers.runtime import Runtime
 
 
-def run_render(payload: dict[str, Any]) -> service.RenderResult:
+def render_certificate(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:
+    """Key granted and attestation recorded or pending → a PDF in storage and a row, once."""
     # certificate.attested and certificate.attestation_failed carry the same payload.
-    event = validate("certificate.attested", payload)
-    assert isinstance(event, EnrollmentEvent)
-    delivery = current_delivery()
-    rt = runtime.current()
-    return service.render_certificate(
+    event = parse(EnrollmentEvent, "certificate.attested", payload)
+    certificate_pdf.render_certificate(
         rt.engine,
-        service.store_for(rt.settings),
+        rt.store,
         rt.settings,
         UUID(str(event.enrollment_id)),
-        service.LedgerKey(delivery.actor, delivery.idempotency_key, delivery.message_id),
+        LedgerKey(delivery.actor, delivery.idempotency_key, delivery.message_id),
     )
-
-
-@dramatiq.actor(queue_name="render", broker=broker, throws=(PermanentError,))
-def render_certificate(payload: dict[str, Any]) -> None:
-    """Key granted and attestation recorded or pending → a PDF in storage and a row, once."""
-    run_render(payload)

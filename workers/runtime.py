@@ -1,55 +1,65 @@
-"""The process's settings and database engine, built once and shared by actors.
+"""A worker process's runtime: everything its actors use, built from one Settings value.
 
-Tests and the CLI call ``configure``; a worker process configures itself from
-the environment on first use.
+One object holds the engine, the broker, the object store and the issuer
+(web3 clients and transaction sender); actors receive it, nothing reads a
+module-level global. The store and the issuer are built on first use, so a
+completion-only worker never loads web3 or connects to storage.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from certflow.settings import Settings, load_settings
+from certflow.settings import Settings
 from db.engine import make_engine
+from workers.broker import CertflowBroker, build_broker
+
+if TYPE_CHECKING:
+    from issuance.issuer import Issuer
+    from render.storage import ObjectStore
 
 
 @dataclass
 class Runtime:
     settings: Settings
-    _engine: sa.Engine | None = field(default=None, repr=False)
+    engine: sa.Engine
+    broker: CertflowBroker
+    _store: ObjectStore | None = field(default=None, repr=False)
+    _issuer: Issuer | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
+    @classmethod
+    def build(cls, settings: Settings) -> Runtime:
+        """The runtime for ``settings``; connects to nothing until used."""
+        # No pre-ping on the hot path: a dead connection fails as a transient
+        # error (retried), after which SQLAlchemy drops the stale pool.
+        engine = make_engine(settings, pool_size=16, pre_ping=False)
+        return cls(settings, engine, build_broker(settings, engine))
+
     @property
-    def engine(self) -> sa.Engine:
-        # Built lazily: importing actors must not connect to anything.
+    def store(self) -> ObjectStore:
         with self._lock:
-            if self._engine is None:
-                self._engine = make_engine(self.settings, pool_size=16, pre_ping=False)
-            return self._engine
+            if self._store is None:
+                from render.storage import ObjectStore
+
+                self._store = ObjectStore.from_settings(
+                    self.settings, region=self.settings.s3_region
+                )
+            return self._store
+
+    @property
+    def issuer(self) -> Issuer:
+        with self._lock:
+            if self._issuer is None:
+                from issuance.issuer import Issuer
+
+                self._issuer = Issuer.build(self.settings, self.engine)
+            return self._issuer
 
     def close(self) -> None:
-        with self._lock:
-            if self._engine is not None:
-                self._engine.dispose()
-                self._engine = None
-
-
-_current: Runtime | None = None
-_guard = threading.Lock()
-
-
-def configure(settings: Settings) -> Runtime:
-    global _current  # noqa: PLW0603 - one runtime per process, swapped only by tests and the CLI
-    with _guard:
-        if _current is not None:
-            _current.close()
-        _current = Runtime(settings)
-        return _current
-
-
-def current() -> Runtime:
-    with _guard:
-        runtime = _current
-    return runtime if runtime is not None else configure(load_settings())
+        self.broker.close()
+        self.engine.dispose()

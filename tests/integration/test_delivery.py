@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from structlog.testing import capture_logs
 
 from db import seed
+from events.messages import IDEMPOTENCY_KEY, OUTBOX_ID
 from tests.fixtures.database import wait_until
 from tests.integration.helpers import completion_activities, drained, processed, rows, scalar
-from workers.delivery import IDEMPOTENCY_KEY, OUTBOX_ID
 
 
 def _one_learner_done(engine: sa.Engine) -> tuple[Any, Any, dict[str, Any], str]:

@@ -27,16 +27,49 @@ MIGRATION_079_COLUMNS = {
 }
 
 
+def _is_yoyo_table(name: str) -> bool:
+    """yoyo's own bookkeeping (_yoyo_migration, _yoyo_log, ..., yoyo_lock)."""
+    return name.startswith("_yoyo") or name == "yoyo_lock"
+
+
+def test_every_migrated_table_is_in_code_and_every_table_in_code_is_migrated(
+    engine: sa.Engine,
+) -> None:
+    live = {name for name in sa.inspect(engine).get_table_names() if not _is_yoyo_table(name)}
+    declared = set(metadata.tables)
+    assert (sorted(live - declared), sorted(declared - live)) == ([], []), (
+        f"tables missing from db/tables.py: {sorted(live - declared)};"
+        f" tables missing from the schema: {sorted(declared - live)}"
+    )
+
+
 def test_tables_in_code_match_the_migrated_schema(engine: sa.Engine) -> None:
+    """Both ways: every column on both sides, with the same nullability and type affinity."""
     inspector = sa.inspect(engine)
+    live_tables = set(inspector.get_table_names())
+    problems: list[str] = []
     for table in metadata.sorted_tables:
+        if table.name not in live_tables:
+            problems.append(f"{table.name} missing from the schema")
+            continue
         live = {c["name"]: c for c in inspector.get_columns(table.name)}
-        for column in table.columns:
-            assert column.name in live, f"{table.name}.{column.name} missing from the schema"
-            assert live[column.name]["nullable"] == column.nullable, f"{table.name}.{column.name}"
-            assert live[column.name]["type"]._type_affinity == column.type._type_affinity, (
-                f"{table.name}.{column.name}: {live[column.name]['type']} vs {column.type}"
-            )
+        declared = {column.name: column for column in table.columns}
+        problems += [
+            f"{table.name}.{name} missing from db/tables.py" for name in live.keys() - declared
+        ]
+        problems += [
+            f"{table.name}.{name} missing from the schema" for name in declared.keys() - live
+        ]
+        for name in declared.keys() & live.keys():
+            column, actual = declared[name], live[name]
+            if actual["nullable"] != column.nullable:
+                problems.append(
+                    f"{table.name}.{name}: nullable {actual['nullable']} in the schema,"
+                    f" {column.nullable} in db/tables.py"
+                )
+            if actual["type"]._type_affinity != column.type._type_affinity:
+                problems.append(f"{table.name}.{name}: {actual['type']} vs {column.type}")
+    assert not problems, "db/tables.py and the migrations differ:\n" + "\n".join(sorted(problems))
 
 
 def test_enrollments_have_every_column_and_index_of_migration_079(engine: sa.Engine) -> None:

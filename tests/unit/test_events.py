@@ -6,9 +6,9 @@ from certflow.errors import BadEvent, PermanentError, TransientError
 from db import outbox
 from db.queries import parse
 from events import schemas
+from events.messages import IDEMPOTENCY_KEY, OUTBOX_ID
 from events.relay import build_messages
-from workers.actors import broker
-from workers.delivery import IDEMPOTENCY_KEY, OUTBOX_ID
+from events.routes import QUEUES
 
 USER = "2b0f4a5e-9c1d-4a57-8f0e-0d3c6b1a2e44"
 
@@ -35,8 +35,8 @@ def test_relay_message_carries_key_and_outbox_id_and_is_deterministic() -> None:
     event = outbox.OutboxEvent(
         7, "milestone.completed", {"user_profile_id": USER, "milestone_id": "m1"}, "k-7"
     )
-    [first] = build_messages(broker, event)
-    [again] = build_messages(broker, event)
+    [first] = build_messages(event)
+    [again] = build_messages(event)
     assert first.actor_name == "check_completion"
     assert first.queue_name == "completion"
     assert first.options == {IDEMPOTENCY_KEY: "k-7", OUTBOX_ID: 7}
@@ -56,7 +56,7 @@ def test_replay_goes_to_the_named_actor_with_the_original_key() -> None:
         },
         "replay:1",
     )
-    [message] = build_messages(broker, event)
+    [message] = build_messages(event)
     assert (message.actor_name, message.args, message.options) == (
         "check_completion",
         ({"a": 1},),
@@ -71,3 +71,17 @@ def test_named_queries_split_into_sections() -> None:
     }
     with pytest.raises(ValueError, match="defined twice"):
         parse("-- name: a\nSELECT 1;\n-- name: a\nSELECT 2;\n")
+
+
+def test_a_replay_aimed_at_an_unknown_actor_is_a_bad_event() -> None:
+    event = outbox.OutboxEvent(
+        10, "replay", {"actor": "nope", "payload": {}, "idempotency_key": "k"}, "replay:2"
+    )
+    with pytest.raises(BadEvent, match="no actor named 'nope'"):
+        build_messages(event)
+
+
+def test_every_routed_actor_has_a_queue() -> None:
+    from events.routes import ROUTES
+
+    assert {actor for actors in ROUTES.values() for actor in actors} <= set(QUEUES)

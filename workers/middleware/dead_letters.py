@@ -6,30 +6,24 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 import structlog
 from dramatiq.middleware import Middleware
 
-from certflow.errors import CertflowError
 from db import dead_letters
 from db.engine import transaction
-from workers import runtime
-from workers.delivery import IDEMPOTENCY_KEY, OUTBOX_ID
+from events.messages import IDEMPOTENCY_KEY, OUTBOX_ID, RETRIES
+from workers import policy
 
 log = structlog.get_logger("certflow.worker")
-
-
-def is_permanent(exc: BaseException) -> bool:
-    return isinstance(exc, CertflowError) and not exc.transient
-
-
-def should_retry(retries: int, exc: BaseException) -> bool:
-    """Retries' policy: transient and unknown errors are retried, permanent ones never."""
-    return not is_permanent(exc) and retries < runtime.current().settings.max_retries
 
 
 class DeadLetters(Middleware):
     """Must come before Retries in the middleware list: after-hooks run in
     reverse, so this one sees whether Retries gave up on the message."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
 
     def after_process_message(
         self, broker: Any, message: Any, *, result: Any = None, exception: Any = None
@@ -37,7 +31,7 @@ class DeadLetters(Middleware):
         if exception is None or not message.failed:
             return
         letter = _letter(message, exception)
-        with transaction(runtime.current().engine) as conn:
+        with transaction(self.engine) as conn:
             letter_id = dead_letters.record(conn, letter)
         log.error(
             "message_dead_lettered",
@@ -51,7 +45,6 @@ class DeadLetters(Middleware):
 
 def _letter(message: Any, exception: BaseException) -> dead_letters.DeadLetter:
     payload = message.args[0] if message.args and isinstance(message.args[0], dict) else {}
-    reason = exception.user_message if isinstance(exception, CertflowError) else str(exception)
     return dead_letters.DeadLetter(
         actor=message.actor_name,
         queue=message.queue_name,
@@ -61,7 +54,7 @@ def _letter(message: Any, exception: BaseException) -> dead_letters.DeadLetter:
         outbox_id=message.options.get(OUTBOX_ID),
         payload=payload,
         error_type=type(exception).__name__,
-        reason=reason or type(exception).__name__,
-        permanent=is_permanent(exception),
-        retries=int(message.options.get("retries", 0)),
+        reason=policy.reason(exception),
+        permanent=policy.is_permanent(exception),
+        retries=int(message.options.get(RETRIES, 0)),
     )

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 import structlog
 from dramatiq.middleware import Middleware
 
 from certflow.errors import CertflowError
+from certflow.settings import Settings
 from db import claims
 from db.engine import transaction
-from workers import runtime
 
 log = structlog.get_logger("certflow.worker")
 
@@ -22,11 +23,14 @@ class SyncFlags(Middleware):
     the environment.
     """
 
+    def __init__(self, settings: Settings, engine: sa.Engine) -> None:
+        self.settings = settings
+        self.engine = engine
+
     def after_worker_boot(self, broker: Any, worker: Any) -> None:
-        settings = runtime.current().settings
         try:
-            with transaction(runtime.current().engine) as conn:
-                claims.sync_flags(conn, settings)
+            with transaction(self.engine) as conn:
+                claims.sync_flags(conn, self.settings)
         except CertflowError as exc:
             # The database may still be starting; the actors themselves do not need the row.
             log.warning("flags_not_synced", error=exc.user_message)

@@ -16,7 +16,7 @@ from typing import Any
 import structlog
 from dramatiq.middleware import Middleware, SkipMessage
 
-from workers.delivery import IDEMPOTENCY_KEY
+from events.messages import IDEMPOTENCY_KEY
 
 log = structlog.get_logger("certflow.worker")
 

@@ -7,7 +7,7 @@ from typing import Any
 import structlog
 from dramatiq.middleware import Middleware
 
-from workers.delivery import IDEMPOTENCY_KEY, OUTBOX_ID
+from events.messages import IDEMPOTENCY_KEY, OUTBOX_ID
 
 log = structlog.get_logger("certflow.worker")
 

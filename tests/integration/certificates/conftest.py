@@ -19,9 +19,9 @@ from web3 import Web3
 from certflow.settings import Settings
 from chain.deploy import DevDeployment, deploy_lock
 from chain.devnode import DevNode
-from chain.issuance import Issuer
-from chain.sender import Signer
+from chain.transactions import Signer
 from db import claims, seed
+from issuance.issuer import Issuer
 from tests.fixtures.database import TEST_ENV, settings_for
 
 

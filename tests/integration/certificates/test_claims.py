@@ -181,7 +181,8 @@ def test_attestation_values_come_from_the_enrollment_cohort_and_key(
     engine: sa.Engine, completed_learners: Learners
 ) -> None:
     """completionDate in unix seconds (truncated), totalXpEarned the cohort's milestone XP."""
-    from db import certificates
+    from db import records
+    from issuance.records import completion_attestation
 
     [enrollment_id] = completed_learners()
     with engine.begin() as conn:
@@ -192,11 +193,12 @@ def test_attestation_values_come_from_the_enrollment_cohort_and_key(
             ),
             {"id": enrollment_id},
         )
-        [member] = certificates.attest_members(conn, [enrollment_id])
+        [record] = records.records(conn, [enrollment_id])
+    member = completion_attestation(record)
 
     assert member.completion_date == 1_735_689_600
-    assert member.total_xp == 3 * 150
-    assert member.tx_hash == "0xfeed"
+    assert member.total_xp_earned == 3 * 150
+    assert member.certificate_tx_hash == "0xfeed"
     assert member.cohort_name.startswith("Cohort ")
     assert member.bootcamp_title == "Web3 Foundations"
-    assert member.wallet == enrollment(engine, enrollment_id).wallet_address
+    assert member.user_address == enrollment(engine, enrollment_id).wallet_address

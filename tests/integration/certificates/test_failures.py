@@ -17,19 +17,13 @@ from certflow.settings import Settings
 from chain.abi import calldata
 from chain.attestation import attested_events
 from chain.deploy import DevDeployment
-from chain.issuance import (
-    BAD_LOCK,
-    BAD_WALLET,
-    NO_LOCK_CONTRACT,
-    NO_WALLET,
-    Issuer,
-    attest_for,
-    grant_for,
-    retry_attestation,
-)
 from chain.rpc import make_web3
-from chain.sender import Signer, send_direct
+from chain.transactions import Signer, send_direct
 from db import claims
+from issuance.attest_retry import retry_attestation
+from issuance.attestations import attest_for
+from issuance.grants import BAD_LOCK, BAD_WALLET, NO_LOCK_CONTRACT, NO_WALLET, grant_for
+from issuance.issuer import Issuer
 from tests.fixtures.database import wait_until
 from tests.integration.certificates.conftest import Learners, claim, enrollment, transfers_to
 from tests.integration.helpers import rows, scalar

@@ -14,7 +14,7 @@ from chain.abi import checksum
 from chain.attestation import attested_events, get_attestation
 from chain.deploy import DevDeployment
 from chain.lock import has_valid_key, lock_contract
-from chain.sender import Signer
+from chain.transactions import Signer
 from db import claims, seed
 from tests.fixtures.database import wait_until
 from tests.integration.certificates.conftest import Learners, claim, enrollment, transfers_to
@@ -131,13 +131,15 @@ def test_auto_claim_grants_on_completion(
 
     from events.relay import Relay
     from tests.fixtures.database import settings_for
-    from workers import runtime as rt
-    from workers.actors import broker
+    from workers.actors import declare_actors
+    from workers.runtime import Runtime
 
     auto = settings_for(
         database_url, REDIS_URL=redis_url, AUTO_CLAIM="true", RELAY_POLL_SECONDS="0.2", **chain_env
     )
-    current = rt.configure(auto)
+    current = Runtime.build(auto)
+    declare_actors(current)
+    broker = current.broker
     worker = dramatiq.Worker(broker, worker_threads=4, worker_timeout=50)
     worker.start()
     relay = Relay(auto, broker)

@@ -10,10 +10,12 @@ from web3 import Web3
 from certflow.settings import Settings
 from chain.attestation import attested_events
 from chain.deploy import DevDeployment
-from chain.issuance import Issuer, attest_for, grant_for
 from chain.lock import grant_keys_calldata, has_valid_key
-from chain.sender import Signer
-from db import certificates
+from chain.transactions import Signer
+from db import grants
+from issuance.attestations import attest_for
+from issuance.grants import grant_for
+from issuance.issuer import Issuer
 from tests.integration.certificates.conftest import Learners, claim, enrollment, transfers_to
 from tests.integration.helpers import scalar
 
@@ -25,7 +27,7 @@ def _crashed_grant(
     (and, with ``broadcast``, after it was mined) but before recording the key."""
     batch = "grant_keys:crashed-run"
     with engine.begin() as conn:
-        [member] = certificates.assign_grant_batch(conn, enrollment_id, lock, batch, 10) or []
+        [member] = grants.assign_grant_batch(conn, enrollment_id, lock, batch, 10) or []
     data = grant_keys_calldata([member.wallet], issuer.key_manager)
     tx = issuer.sender.prepare("grant_keys", batch, lock, data)
     if broadcast:
@@ -119,7 +121,7 @@ def test_reconciler_heals_a_crashed_grant_and_a_missing_attestation_on_its_own(
     flags_on: None,
     completed_learners: Learners,
 ) -> None:
-    from chain.issuance import reconcile_once
+    from issuance.reconcile import reconcile_once
 
     issuer = Issuer.build(
         settings.model_copy(update={"reconcile_after_seconds": 60, "batch_stale_seconds": 60}),

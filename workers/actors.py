@@ -1,0 +1,57 @@
+"""Every actor, declared on a runtime's broker with the one failure policy.
+
+Each actor is a thin shell over one use case: it takes the runtime, the
+payload and the delivery (idempotency key, retries), and nothing else.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import dramatiq
+from dramatiq.middleware import CurrentMessage
+
+from events.messages import Delivery, delivery_of
+from events.routes import queue_of
+from workers import policy
+from workers.attest import attest
+from workers.claims import auto_claim
+from workers.completion import check_completion
+from workers.grant_key import grant_key
+from workers.render import render_certificate
+from workers.runtime import Runtime
+
+Handler = Callable[[Runtime, dict[str, Any], Delivery], None]
+
+HANDLERS: Mapping[str, Handler] = {
+    "check_completion": check_completion,
+    "auto_claim": auto_claim,
+    "grant_key": grant_key,
+    "attest": attest,
+    "render_certificate": render_certificate,
+}
+
+
+def declare_actors(rt: Runtime) -> dict[str, dramatiq.Actor[Any, None]]:
+    """Declare every actor on ``rt.broker``, bound to ``rt``."""
+    return {
+        name: dramatiq.Actor(
+            _bind(rt, handler),
+            broker=rt.broker,
+            actor_name=name,
+            queue_name=queue_of(name),
+            priority=0,
+            options=dict(policy.ACTOR_OPTIONS),
+        )
+        for name, handler in HANDLERS.items()
+    }
+
+
+def _bind(rt: Runtime, handler: Handler) -> Callable[[dict[str, Any]], None]:
+    @functools.wraps(handler)
+    def actor(payload: dict[str, Any]) -> None:
+        handler(rt, payload, delivery_of(CurrentMessage.get_current_message()))
+
+    return actor

@@ -1,0 +1,25 @@
+"""The worker process's entry point: ``dramatiq workers.main:setup``.
+
+dramatiq's CLI imports this module in every worker process and calls
+``setup``, which reads the settings from the environment (the process
+boundary, the only place that does), builds the runtime and declares the
+actors on its broker.
+"""
+
+from __future__ import annotations
+
+import dramatiq
+
+from certflow.logging import configure_logging
+from certflow.settings import load_settings
+from workers.actors import declare_actors
+from workers.runtime import Runtime
+
+
+def setup() -> None:
+    settings = load_settings()
+    configure_logging(settings)
+    runtime = Runtime.build(settings)
+    declare_actors(runtime)
+    # The dramatiq CLI asks dramatiq for the broker after this returns.
+    dramatiq.set_broker(runtime.broker)

@@ -1,0 +1,61 @@
+"""The one failure policy: what is retried, what the final attempt is, what is dead-lettered.
+
+Every actor gets it; nothing else decides. It reads only the error's type:
+a ``PermanentError`` (bad input, missing configuration) is never retried and
+is dead-lettered at once; anything else (a ``TransientError``, or an error
+certflow did not foresee) is retried with exponential backoff up to
+``MAX_RETRIES`` times and then dead-lettered with its reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from dramatiq.middleware import Retries
+
+from certflow.errors import CertflowError, PermanentError
+from certflow.settings import Settings
+from events.messages import Delivery
+
+#: Given to every actor: dramatiq fails these at once, without its retry warning.
+ACTOR_OPTIONS: dict[str, Any] = {"throws": (PermanentError,)}
+
+
+def is_permanent(exc: BaseException) -> bool:
+    return isinstance(exc, PermanentError)
+
+
+def retry_when(settings: Settings) -> Callable[[int, BaseException], bool]:
+    """dramatiq's ``retry_when``: transient and unforeseen errors, until the budget is spent."""
+
+    def should_retry(retries: int, exc: BaseException) -> bool:
+        return not is_permanent(exc) and retries < settings.max_retries
+
+    return should_retry
+
+
+def retries(settings: Settings) -> Retries:
+    """The Retries middleware with this policy and the settings' backoff."""
+    return Retries(
+        max_retries=settings.max_retries,
+        min_backoff=settings.min_backoff_ms,
+        max_backoff=settings.max_backoff_ms,
+        retry_when=retry_when(settings),
+    )
+
+
+def is_retry(delivery: Delivery) -> bool:
+    """A retry finishes the batch its first attempt started, however recent."""
+    return delivery.retries > 0
+
+
+def is_final_attempt(delivery: Delivery, settings: Settings) -> bool:
+    """No retry follows this attempt: a timeout now is given up on, not left for later."""
+    return delivery.retries >= settings.max_retries
+
+
+def reason(exc: BaseException) -> str:
+    """What an admin reads on the dead letter."""
+    text = exc.user_message if isinstance(exc, CertflowError) else str(exc)
+    return text or type(exc).__name__
