@@ -39,7 +39,7 @@ from certflow.settings import Settings, load_settings
 from chain.deploy import deploy_dev, deploy_lock
 from chain.devnode import DevNode
 from chain.rpc import make_web3
-from chain.sender import Signer
+from chain.transactions import Signer
 from db import claims, seed
 from db.engine import make_engine
 
@@ -53,7 +53,7 @@ def start(args: list[str], env: dict[str, str], log: str) -> subprocess.Popen[by
     LOGS.mkdir(parents=True, exist_ok=True)
     with (LOGS / log).open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "certflow", *args],
+            [sys.executable, "-m", "cli", *args],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={**os.environ, **env},
@@ -139,6 +139,11 @@ def run_phase(
         stop(relay, worker)
     if done < count:
         raise SystemExit(f"{name}: only {done}/{count} certificates after {elapsed:.0f}s")
+    return _figures(engine, first_tx, count, elapsed)
+
+
+def _figures(engine: sa.Engine, first_tx: int, count: int, elapsed: float) -> dict[str, float]:
+    """Gas per certificate and transactions, from the receipts recorded since ``first_tx``."""
     with engine.connect() as conn:
         gas = {
             row.intent: (int(row.gas), int(row.txs))

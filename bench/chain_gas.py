@@ -22,7 +22,7 @@ from chain.deploy import DevDeployment, deploy_dev, deploy_lock
 from chain.devnode import DevNode
 from chain.lock import grant_keys_calldata
 from chain.rpc import make_web3
-from chain.sender import Signer, send_direct
+from chain.transactions import Signer, send_direct
 
 DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 KEY_BATCHES = (1, 50, 100)

@@ -41,7 +41,7 @@ def start(args: list[str], settings: Settings, **env: str) -> subprocess.Popen[b
     LOGS.mkdir(parents=True, exist_ok=True)
     with (LOGS / f"{args[0]}.log").open("ab") as out:
         return subprocess.Popen(
-            [sys.executable, "-m", "certflow", *args],
+            [sys.executable, "-m", "cli", *args],
             stdout=out,
             stderr=subprocess.STDOUT,
             env={

@@ -142,5 +142,5 @@ class KeyNoLongerValid(PermanentError):
 # ---------------------------------------------------------------- control flow
 
 
-class LostRace(Exception):  # noqa: N818 - not an error: another process got there first
+class LostRace(Exception):
     """Another process committed the same intent first; use its result."""

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-CERTFLOW = [sys.executable, "-m", "certflow"]
+CERTFLOW = [sys.executable, "-m", "cli"]
 ROOT = Path(__file__).resolve().parents[2]
 
 

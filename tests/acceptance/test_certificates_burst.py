@@ -13,7 +13,7 @@ from web3 import Web3
 from chain.deploy import DevDeployment, deploy_lock
 from chain.devnode import DevNode
 from chain.lock import lock_contract
-from chain.sender import Signer
+from chain.transactions import Signer
 from db import claims, seed
 from tests.acceptance.processes import env_for, running, stop
 from tests.fixtures.database import settings_for, wait_until

@@ -14,10 +14,12 @@ from certflow.errors import AttestationFailed
 from chain.attestation import schema_uid
 from chain.deploy import DevDeployment, deploy_lock
 from chain.devnode import DevNode
-from chain.issuance import Issuer, attest_for, grant_for
 from chain.lock import is_lock_manager
-from chain.sender import Signer
+from chain.transactions import Signer
 from db import claims, seed
+from issuance.attestations import attest_for
+from issuance.grants import grant_for
+from issuance.issuer import Issuer
 from tests.acceptance.processes import env_for, run
 from tests.fixtures.database import settings_for
 from tests.integration.certificates.conftest import fund, new_key

@@ -17,7 +17,7 @@ from chain.attestation import CompletionAttestation, attest_calldata, parse_atte
 from chain.deploy import DevDeployment
 from chain.devnode import DevNode
 from chain.lock import grant_keys_calldata
-from chain.sender import Signer, send_direct
+from chain.transactions import Signer, send_direct
 from db import outbox
 from tests.acceptance.processes import env_for, run, running, stop
 from tests.fixtures.database import wait_until

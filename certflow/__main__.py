@@ -1,3 +1,0 @@
-from certflow.cli import main
-
-main()

@@ -1,0 +1,143 @@
+"""Certificate commands: the claim, its status and flags, the pre-flight gate, PDFs, verify."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+import click
+
+from certflow.errors import CertflowError
+from cli import common
+
+if TYPE_CHECKING:
+    from issuance.verification import Report
+
+
+@click.command()
+def preflight() -> None:
+    """The source's pre-flight gate: exit 1 when certificates were already issued."""
+    from db import claims
+
+    click.echo("🔍 Checking for existing certificates...")
+    with common.transaction(common.settings()) as conn:
+        count = claims.issued_count(conn)
+    if count > 0:
+        click.echo("\n❌ DEPLOYMENT BLOCKED", err=True)
+        click.echo(f"{count} certificate(s) already issued.", err=True)
+        click.echo("Migration required before deploying V2 schema.", err=True)
+        click.echo("Contact engineering lead.\n", err=True)
+        sys.exit(1)
+    click.echo("✅ Pre-flight check passed: No certificates issued")
+
+
+@click.command()
+@click.argument("enrollment_id", type=click.UUID)
+def claim(enrollment_id: UUID) -> None:
+    """Claim an enrollment's certificate (what the app's button does). Exit 1 if refused."""
+    from db import claims
+
+    settings = common.settings()
+    with common.transaction(settings) as conn:
+        result = claims.request_claim(conn, settings, enrollment_id)
+    common.print_json(result)
+    if not result.get("success"):
+        sys.exit(1)
+
+
+@click.command()
+@click.argument("enrollment_id", type=click.UUID)
+def status(enrollment_id: UUID) -> None:
+    """The completion status JSON (source 4.3)."""
+    from db import claims
+
+    with common.transaction(common.settings()) as conn:
+        result = claims.status(conn, enrollment_id)
+    if result is None:
+        click.echo("error: Enrollment not found", err=True)
+        sys.exit(1)
+    common.print_json(result)
+
+
+@click.command()
+def flags() -> None:
+    """Write BOOTCAMP_CERTIFICATES_ENABLED and AUTO_CLAIM where the SQL claim reads them."""
+    from db import claims
+
+    settings = common.settings()
+    with common.transaction(settings) as conn:
+        claims.sync_flags(conn, settings)
+        common.print_json(claims.read_flags(conn))
+
+
+@click.group("certificate")
+def certificate_group() -> None:
+    """Certificate PDFs in object storage."""
+
+
+@certificate_group.command("url")
+@click.argument("enrollment_id", type=click.UUID)
+def certificate_url(enrollment_id: UUID) -> None:
+    """Print a download URL for the enrollment's current certificate.
+
+    The URL is presigned and expires after CERTIFICATE_URL_TTL seconds.
+    """
+    from db import certificates
+    from render.storage import ObjectStore
+
+    settings = common.settings()
+    with common.transaction(settings) as conn:
+        row = certificates.current(conn, enrollment_id)
+    if row is None:
+        raise CertflowError(f"enrollment {enrollment_id} has no certificate yet")
+    store = ObjectStore.from_settings(settings, region=settings.s3_region)
+    click.echo(store.presigned_url(row.object_key))
+
+
+@click.command("verify")
+@click.argument("target")
+def verify(target: str) -> None:
+    """Verify a certificate by id, or a certificate PDF file, against the database and the chain.
+
+    Prints one line per check; exits 0 when every check passes, 1 otherwise.
+    """
+    from chain.rpc import web3_from_settings
+    from issuance.verification import Verifier
+    from render.storage import ObjectStore
+
+    settings = common.settings()
+    with common.engine(settings) as engine:
+        store = ObjectStore.from_settings(settings, region=settings.s3_region)
+        verifier = Verifier(settings, engine, store, web3_from_settings(settings))
+        path = Path(target)
+        if path.is_file():
+            report = verifier.verify_pdf(path.read_bytes(), target)
+        else:
+            report = verifier.verify_id(target)
+    if not _print_report(report):
+        sys.exit(1)
+
+
+def _print_report(report: Report) -> bool:
+    """One line per check and a verdict; whether every check passed."""
+    click.echo(report.subject)
+    for check in report.checks:
+        mark = {True: "✓", False: "✗", None: "-"}[check.ok]
+        click.echo(f"{mark} {check.name}: {check.detail}")
+    if report.passed:
+        click.echo("verified: every check passed")
+        return True
+    click.echo(f"NOT verified: {', '.join(report.failed)} failed")
+    return False
+
+
+COMMANDS: list[click.Command] = [
+    preflight,
+    claim,
+    status,
+    flags,
+    certificate_group,
+    verify,
+]

@@ -1,0 +1,133 @@
+"""What the demo brings up around the pipeline: its own database and queues, child
+processes, a dev chain with the contracts, and an S3-compatible server.
+
+Imported only when ``certflow demo`` runs.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+import redis
+import sqlalchemy as sa
+from psycopg import sql
+
+from certflow.settings import Settings
+from chain.deploy import deploy_dev
+from chain.devnode import DevNode, free_port, rpc_answers
+from chain.rpc import make_web3
+from chain.transactions import Signer
+
+LOG_DIR = Path("var/demo")
+# anvil's published development key 0: used only on the dev node this demo starts itself.
+ANVIL_DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
+DEMO_DATABASE = "certflow_demo"
+DEMO_NAMESPACE = "certflow-demo"
+
+
+def fresh_demo_database(settings: Settings) -> str:
+    """The demo's own database, new each run, on the configured server.
+
+    Each run starts a new dev chain, so state from an earlier run (nonce
+    counters, pending transactions, queued messages) would point at a chain
+    that is gone. The configured database itself is never touched.
+    """
+    admin = psycopg.conninfo.make_conninfo(settings.libpq_url, dbname="postgres")
+    with psycopg.connect(admin, autocommit=True) as conn:
+        name = sql.Identifier(DEMO_DATABASE)
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+    url = sa.engine.make_url(settings.libpq_url).set(database=DEMO_DATABASE)
+    return url.render_as_string(hide_password=False)
+
+
+def clear_demo_queues(settings: Settings) -> None:
+    client = redis.Redis.from_url(settings.redis_url)
+    keys = list(client.scan_iter(match=f"{DEMO_NAMESPACE}*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
+@contextmanager
+def process(argv: list[str], log: Path, env: dict[str, str]) -> Iterator[subprocess.Popen[bytes]]:
+    """A child process stopped with SIGTERM, as an orchestrator would stop it."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
+    try:
+        yield proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def _port_open(url: str) -> bool:
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 80), 1):
+            return True
+    except OSError:
+        return False
+
+
+def chain(settings: Settings, stack: ExitStack) -> dict[str, str]:
+    """A node with the contracts deployed: the given RPC_URL, or a dev node of our own."""
+    env: dict[str, str] = {}
+    key = settings.signer_private_key.get_secret_value() if settings.signer_private_key else None
+    rpc_url = settings.rpc_url
+    if not rpc_answers(rpc_url):
+        node = stack.enter_context(DevNode(chain_id=settings.chain_id))
+        rpc_url, key = node.url, ANVIL_DEV_KEY
+        print(f"started a dev chain (anvil) at {rpc_url}")
+    if key is None:
+        raise SystemExit("RPC_URL answers but SIGNER_PRIVATE_KEY is not set")
+    deployment = deploy_dev(make_web3(rpc_url), Signer.from_key(key))
+    print(
+        f"deployed PublicLock {deployment.lock_address} and EAS {deployment.eas_contract_address}"
+    )
+    env.update(deployment.env())
+    env.update(RPC_URL=rpc_url, SIGNER_PRIVATE_KEY=key)
+    return env
+
+
+def storage(settings: Settings, stack: ExitStack) -> dict[str, str]:
+    """The given S3 endpoint, or a local S3-compatible server (moto) of our own."""
+    if _port_open(settings.s3_endpoint) and settings.s3_access_key:
+        return {}
+    port = free_port()
+    endpoint = f"http://127.0.0.1:{port}"
+    argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    stack.enter_context(process(argv, LOG_DIR / "s3.log", dict(os.environ)))
+    deadline = time.monotonic() + 20
+    while not _port_open(endpoint):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the local S3 server did not start; see {LOG_DIR}/s3.log")
+        time.sleep(0.1)
+    print(f"started a local S3-compatible server at {endpoint}")
+    return {"S3_ENDPOINT": endpoint, "S3_ACCESS_KEY": "demo", "S3_SECRET_KEY": "demo-secret"}
+
+
+def pipeline(stack: ExitStack, env: dict[str, str]) -> None:
+    """A relay and a worker as real ``certflow`` processes, as the Procfile runs them."""
+    certflow = [sys.executable, "-m", "cli"]
+    stack.enter_context(process([*certflow, "relay"], LOG_DIR / "relay.log", env))
+    stack.enter_context(
+        process(
+            [*certflow, "worker", "--processes", "1", "--threads", "8"],
+            LOG_DIR / "worker.log",
+            env,
+        )
+    )

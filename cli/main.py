@@ -1,0 +1,39 @@
+"""The ``certflow`` command: the click group and the command groups registered on it.
+
+Importing this module imports only click, dotenv, the core and the command
+modules, which import what they run inside their functions: ``certflow
+--help`` stays fast, and ``certflow migrate`` never loads web3 or reportlab.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from dotenv import load_dotenv
+
+from certflow.errors import CertflowError
+from cli import certificates, chain, dead_letters, demo, outbox, processes, repairs
+
+
+class _Group(click.Group):
+    """Shows certflow errors as one line with a non-zero exit, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CertflowError as exc:
+            click.echo(f"error: {exc.user_message}", err=True)
+            sys.exit(1)
+
+
+@click.group(cls=_Group)
+def main() -> None:
+    """certflow: bootcamp progress in, verifiable credentials out."""
+    load_dotenv(override=False)
+
+
+for _module in (processes, repairs, dead_letters, outbox, certificates, chain, demo):
+    for _command in _module.COMMANDS:
+        main.add_command(_command)
