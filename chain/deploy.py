@@ -24,7 +24,7 @@ from chain import contracts
 from chain.abi import MAX_UINT256, ZERO_ADDRESS, calldata, checksum, hex32, to_bytes32
 from chain.attestation import SCHEMA, schema_uid
 from chain.rpc import chain_errors, make_web3
-from chain.sender import Signer, send_direct
+from chain.transactions import Signer, send_direct
 
 LOCK_NAME = "Bootcamp Certificate"
 INITIALIZE = "initialize(address,uint256,address,uint256,uint256,string)"
@@ -102,7 +102,9 @@ def register_schema(
     with chain_errors("reading schema"):
         record = contract.functions.getSchema(to_bytes32(uid)).call()
     if hex32(bytes(record[0])) != uid or record[3] != schema:
-        raise ChainRejected(f"schema registry did not store the schema under the expected uid {uid}")
+        raise ChainRejected(
+            f"schema registry did not store the schema under the expected uid {uid}"
+        )
     return SchemaRegistration(uid, created=True)
 
 

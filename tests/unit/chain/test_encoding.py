@@ -25,7 +25,7 @@ from chain.attestation import (
 from chain.deploy import DevDeployment
 from chain.lock import TRANSFER, grant_keys_calldata, parse_key_transfers
 from chain.rpc import chain_errors
-from chain.sender import Signer
+from chain.transactions import Signer
 
 LEARNER = Web3.to_checksum_address("0x" + "a1" * 20)
 MANAGER = Web3.to_checksum_address("0x" + "b2" * 20)
