@@ -69,14 +69,14 @@ def record(
     sha256: str,
     size_bytes: int,
     attestation_uid: str | None,
-) -> dt.datetime:
+) -> CertificateRow:
     """Supersede older versions and insert this one, in the caller's transaction.
 
     Call only after the object exists in storage: a recorded certificate
     always has its bytes behind it.
     """
     conn.execute(query("pdf_supersede"), {"enrollment_id": enrollment_id, "version": version})
-    rendered_at: dt.datetime = conn.execute(
+    row = conn.execute(
         query("pdf_insert"),
         {
             "id": cert_id,
@@ -87,8 +87,8 @@ def record(
             "size_bytes": size_bytes,
             "attestation_uid": attestation_uid,
         },
-    ).scalar_one()
-    return rendered_at
+    ).one()
+    return CertificateRow(**row._mapping)
 
 
 def _row(row: sa.Row[Any] | None) -> CertificateRow | None:

@@ -125,7 +125,7 @@ def _render_and_store(
         ),
     )
     # Only now, with the object in place, does the row exist (same transaction as the ledger key).
-    rendered_at = certificates.record(
+    return certificates.record(
         conn,
         cert_id=cert_id,
         enrollment_id=record.enrollment_id,
@@ -134,15 +134,4 @@ def _render_and_store(
         sha256=digest,
         size_bytes=len(pdf),
         attestation_uid=uid,
-    )
-    return CertificateRow(
-        id=cert_id,
-        enrollment_id=record.enrollment_id,
-        version=version,
-        object_key=object_key,
-        sha256=digest,
-        size_bytes=len(pdf),
-        attestation_uid=uid,
-        rendered_at=rendered_at,
-        superseded_at=None,
     )

@@ -26,7 +26,8 @@ WHERE enrollment_id = :enrollment_id AND superseded_at IS NULL AND version < :ve
 INSERT INTO public.certificates
     (id, enrollment_id, version, object_key, sha256, size_bytes, attestation_uid)
 VALUES (:id, :enrollment_id, :version, :object_key, :sha256, :size_bytes, :attestation_uid)
-RETURNING rendered_at;
+RETURNING id, enrollment_id, version, object_key, sha256, size_bytes, attestation_uid,
+          rendered_at, superseded_at;
 
 -- name: certificate_records
 -- Everything a certificate says, one row per enrollment: the attestation, the
