@@ -15,7 +15,6 @@ from cli import common
 @click.command()
 def migrate() -> None:
     """Apply the SQL migrations in sql/ (safe to run again)."""
-    from db import claims
     from db.migrate import migrate as apply
 
     settings = common.settings()
@@ -23,9 +22,6 @@ def migrate() -> None:
     click.echo(
         f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else "")
     )
-    # SQL cannot read the environment: request_certificate_claim() reads the flags from this row.
-    with common.transaction(settings) as conn:
-        claims.sync_flags(conn, settings)
 
 
 @click.command()

@@ -25,6 +25,28 @@ def sync_flags(conn: sa.Connection, settings: Settings) -> None:
     )
 
 
+#: Refusals that a later fix (flag on, lock address set) turns into a claim: an
+#: automatic claim refused for one of these must not use up its ledger key.
+FIXABLE_REFUSALS = frozenset({"disabled", "not_configured", "not_completed"})
+
+
+def auto_claim(conn: sa.Connection, enrollment_id: UUID) -> dict[str, Any] | None:
+    """The automatic claim with the flags of the row ``certflow flags`` writes.
+
+    None when AUTO_CLAIM is off there; otherwise the claim's JSON. The flags
+    come from the database, not this process's environment, so one worker
+    started without them cannot turn claiming off for everyone.
+    """
+    flags = read_flags(conn)
+    if not flags["auto_claim"]:
+        return None
+    result = conn.execute(
+        query("claim_certificate"),
+        {"enrollment_id": enrollment_id, "enabled": flags["certificates_enabled"]},
+    ).scalar_one()
+    return dict(result)
+
+
 def read_flags(conn: sa.Connection) -> dict[str, Any]:
     return dict(conn.execute(query("certificate_flags_read")).one()._mapping)
 

@@ -28,3 +28,8 @@ def claim(conn: sa.Connection, actor: str, key: str, message_id: str | None) -> 
         query("ledger_claim"), {"actor": actor, "key": key, "message_id": message_id}
     ).first()
     return row is not None
+
+
+def release(conn: sa.Connection, actor: str, key: str) -> None:
+    """Give a key back in the caller's transaction: the work it stood for was not done."""
+    conn.execute(query("ledger_release"), {"actor": actor, "key": key})

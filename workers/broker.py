@@ -20,7 +20,6 @@ from dramatiq.middleware import CurrentMessage, Middleware, ShutdownNotification
 from certflow.settings import Settings
 from workers import policy
 from workers.middleware.dead_letters import DeadLetters
-from workers.middleware.flags import SyncFlags
 from workers.middleware.idempotency import IdempotencyLedger
 from workers.middleware.log_context import LogContext
 
@@ -70,7 +69,7 @@ class CertflowBroker(RedisBroker):
 
 
 def build_broker(settings: Settings, engine: sa.Engine | None = None) -> CertflowBroker:
-    """The broker for these settings; ``engine`` makes it a consumer (dead letters, flags).
+    """The broker for these settings; ``engine`` makes it a consumer (dead letters).
 
     Without an engine it only produces (the relay): nothing it sends is
     processed in this process, so it needs no consumer middleware.
@@ -86,8 +85,6 @@ def build_broker(settings: Settings, engine: sa.Engine | None = None) -> Certflo
         LogContext(),
         IdempotencyLedger(),
     ]
-    if engine is not None:
-        middleware.append(SyncFlags(settings, engine))
     return CertflowBroker(
         url=settings.redis_url,
         middleware=middleware,

@@ -1,4 +1,4 @@
-"""auto_claim: with AUTO_CLAIM=true, a completed enrollment claims its certificate."""
+"""auto_claim: with AUTO_CLAIM on (the flags row), a completed enrollment claims its certificate."""
 
 from __future__ import annotations
 
@@ -19,12 +19,16 @@ log = structlog.get_logger("certflow.claims")
 def auto_claim(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:
     """Claim on the learner's behalf, exactly as the button would."""
     event = parse(EnrollmentEvent, "enrollment.completed", payload)
-    if not rt.settings.auto_claim:
-        log.debug("auto_claim_off")
-        return
     with transaction(rt.engine) as conn:
         if not ledger.claim(conn, delivery.actor, delivery.idempotency_key, delivery.message_id):
             return
-        result = claims.request_claim(conn, rt.settings, UUID(str(event.enrollment_id)))
+        result = claims.auto_claim(conn, UUID(str(event.enrollment_id)))
+        if result is None or result.get("code") in claims.FIXABLE_REFUSALS:
+            # Not the learner's final state: the key goes back, so the
+            # reconciler's re-send after the fix (flag on, lock set) claims.
+            ledger.release(conn, delivery.actor, delivery.idempotency_key)
+    if result is None:
+        log.debug("auto_claim_off")
+        return
     # A refusal (feature off, lock not configured) is the learner's state, not a failure.
     log.info("auto_claimed", success=result.get("success"), error=result.get("error"))

@@ -7,6 +7,9 @@ VALUES (:actor, :key, :message_id)
 ON CONFLICT DO NOTHING
 RETURNING 1;
 
+-- name: ledger_release
+DELETE FROM public.processed_messages WHERE actor = :actor AND idempotency_key = :key;
+
 -- name: dead_letter_insert
 INSERT INTO public.dead_letters
     (actor, queue, message_id, idempotency_key, enrollment_id, outbox_id, payload,

@@ -11,10 +11,10 @@ from db import completion, seed
 from tests.integration.helpers import completion_activities, enrollment_status, scalar
 
 
-def _cohort_with_progress(engine: sa.Engine, done: int, partial: int) -> seed.Cohort:
-    """``done`` learners with every milestone completed (behind the trigger's back),
-    ``partial`` learners with one milestone left."""
-    with engine.begin() as conn:
+def _cohort_with_progress(owner: sa.Engine, done: int, partial: int) -> seed.Cohort:
+    """``done`` learners with every milestone completed (behind the trigger's back, which
+    only the table owner can do), ``partial`` learners with one milestone left."""
+    with owner.begin() as conn:
         cohort = seed.create_cohort(conn, bootcamp_id="b1", cohort_id="c1", milestones=3)
         seed.enroll_learners(conn, cohort, [f"L{i}" for i in range(done + partial)])
         conn.execute(sa.text("ALTER TABLE user_milestone_progress DISABLE TRIGGER USER"))
@@ -26,8 +26,8 @@ def _cohort_with_progress(engine: sa.Engine, done: int, partial: int) -> seed.Co
     return cohort
 
 
-def test_fix_completion_status_returns_the_source_json(engine: sa.Engine) -> None:
-    cohort = _cohort_with_progress(engine, done=1, partial=1)
+def test_fix_completion_status_returns_the_source_json(engine: sa.Engine, owner_engine: sa.Engine) -> None:
+    cohort = _cohort_with_progress(owner_engine, done=1, partial=1)
     (done_enrollment, partial_enrollment) = cohort.learners.values()
 
     with engine.begin() as conn:
@@ -58,8 +58,8 @@ def test_fix_completion_status_returns_the_source_json(engine: sa.Engine) -> Non
     assert enrollment_status(engine, partial_enrollment) == "active"
 
 
-def test_fix_completion_statuses_fixes_eligible_and_reports_skipped(engine: sa.Engine) -> None:
-    cohort = _cohort_with_progress(engine, done=30, partial=5)
+def test_fix_completion_statuses_fixes_eligible_and_reports_skipped(engine: sa.Engine, owner_engine: sa.Engine) -> None:
+    cohort = _cohort_with_progress(owner_engine, done=30, partial=5)
 
     with engine.begin() as conn:
         result = completion.fix_statuses(conn, "c1")
@@ -88,16 +88,16 @@ def test_fix_completion_statuses_fixes_eligible_and_reports_skipped(engine: sa.E
     assert len(cohort.learners) == 35
 
 
-def test_fix_completion_statuses_stops_at_the_limit(engine: sa.Engine) -> None:
-    _cohort_with_progress(engine, done=12, partial=0)
+def test_fix_completion_statuses_stops_at_the_limit(engine: sa.Engine, owner_engine: sa.Engine) -> None:
+    _cohort_with_progress(owner_engine, done=12, partial=0)
     with engine.begin() as conn:
         first = completion.fix_statuses(conn, "c1", limit=10)
         rest = completion.fix_statuses(conn, "c1", limit=10)
     assert (len(first["fixed"]), len(rest["fixed"])) == (10, 2)
 
 
-def test_force_clear_claim_lock(engine: sa.Engine) -> None:
-    cohort = _cohort_with_progress(engine, done=1, partial=0)
+def test_force_clear_claim_lock(engine: sa.Engine, owner_engine: sa.Engine) -> None:
+    cohort = _cohort_with_progress(owner_engine, done=1, partial=0)
     (enrollment,) = cohort.learners.values()
     with engine.begin() as conn:
         conn.execute(

@@ -116,15 +116,16 @@ def test_update_to_completed_fires_and_other_updates_do_not(engine: sa.Engine) -
 
 
 def test_two_sessions_completing_the_last_milestones_at_once_complete_once(
-    engine: sa.Engine, database_url: str, relay: Any, worker: Any, broker: Any
+    engine: sa.Engine, database_urls: dict[str, str], relay: Any, worker: Any, broker: Any
 ) -> None:
-    """Different sessions commit the two last milestones at the same moment, for many learners."""
+    """Different app sessions commit the two last milestones at the same moment, for many
+    learners."""
     learners = 20
     cohort = _cohort(engine, milestones=2, learners=learners)
     barrier = threading.Barrier(2)
 
-    def admin_session(milestone: str) -> None:
-        with psycopg.connect(database_url) as conn:
+    def app_session(milestone: str) -> None:
+        with psycopg.connect(database_urls["app"]) as conn:
             for user in cohort.learners:
                 conn.execute(
                     "INSERT INTO user_milestone_progress (user_profile_id, milestone_id,"
@@ -134,7 +135,7 @@ def test_two_sessions_completing_the_last_milestones_at_once_complete_once(
                 barrier.wait()
                 conn.commit()
 
-    threads = [threading.Thread(target=admin_session, args=(m,)) for m in cohort.milestone_ids]
+    threads = [threading.Thread(target=app_session, args=(m,)) for m in cohort.milestone_ids]
     for t in threads:
         t.start()
     for t in threads:

@@ -169,9 +169,16 @@ def test_malformed_outbox_payloads_are_parked_and_the_relay_keeps_going(
 
 
 def test_replayed_dead_letter_succeeds_once_after_the_data_is_fixed(
-    engine: sa.Engine, settings: Any, relay: Any, worker: Any, broker: Any
+    engine: sa.Engine,
+    settings: Any,
+    admin_database_url: str,
+    relay: Any,
+    worker: Any,
+    broker: Any,
 ) -> None:
     from workers.admin import replay_dead_letters
+
+    admin = settings.model_copy(update={"database_url": admin_database_url})
 
     with engine.begin() as conn:
         cohort = seed.create_cohort(conn, bootcamp_id="b1", cohort_id="c1", milestones=1)
@@ -189,8 +196,8 @@ def test_replayed_dead_letter_succeeds_once_after_the_data_is_fixed(
             {"u": user},
         ).scalar_one()
 
-    assert replay_dead_letters(settings, [letter.id]) == [letter.id]
-    assert replay_dead_letters(settings, [letter.id]) == []
+    assert replay_dead_letters(admin, [letter.id]) == [letter.id]
+    assert replay_dead_letters(admin, [letter.id]) == []
 
     wait_until(lambda: len(completion_activities(engine, enrollment)) == 1)
     broker.join("completion", timeout=30_000)

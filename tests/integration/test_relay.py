@@ -9,6 +9,7 @@ import threading
 import time
 from typing import Any
 
+import psycopg
 import redis
 import sqlalchemy as sa
 
@@ -87,20 +88,22 @@ def test_events_written_while_the_relay_was_down_are_sent_when_it_starts(
 
 
 def test_relay_reconnects_after_its_connection_is_killed(
-    engine: sa.Engine, settings: Settings, broker: Any, redis_url: str
+    engine: sa.Engine, settings: Settings, broker: Any, redis_url: str, database_name: str,
+    pg_admin_url: str,
 ) -> None:
     relay = Relay(settings, broker)
     thread = _start(relay)
     _emit_orphans(engine, 10, prefix="before")
     wait_until(lambda: drained(engine))
 
-    killed = scalar(
-        engine,
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-        " WHERE datname = current_database() AND query LIKE 'LISTEN%'"
-        "    OR (datname = current_database() AND pid <> pg_backend_pid()"
-        "        AND application_name = '')",
-    )
+    # The fault is injected by the cluster's superuser, as an operator would.
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        killed = admin.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = %s AND usename = 'certflow_test_worker'"
+            " AND (query LIKE 'LISTEN%%' OR application_name = '')",
+            (database_name,),
+        ).fetchone()[0]  # type: ignore[index]
     assert killed >= 1
     _emit_orphans(engine, 10, prefix="after")
 
