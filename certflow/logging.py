@@ -64,6 +64,9 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            # Again after the traceback is text: an exception's message (a URL
+            # with its password, a key in a failed call's arguments) is scrubbed too.
+            redact_secrets,
             renderer,
         ],
     )

@@ -45,3 +45,21 @@ def test_json_lines_carry_context_and_hide_secrets(json_logs: io.StringIO) -> No
 def test_below_level_events_are_dropped(json_logs: io.StringIO) -> None:
     structlog.get_logger("t").debug("noise")
     assert "noise" not in json_logs.getvalue()
+
+
+@pytest.mark.parametrize("source", ["structlog", "stdlib"])
+def test_tracebacks_are_redacted_too(json_logs: io.StringIO, source: str) -> None:
+    """dramatiq logs a failed actor's exception through stdlib logging; both paths scrub it."""
+    try:
+        raise RuntimeError(f"cannot sign with {DEV_KEY} via postgresql://bob:hunter2@db/x")
+    except RuntimeError:
+        if source == "structlog":
+            structlog.get_logger("t").exception("actor_failed")
+        else:
+            logging.getLogger("dramatiq.worker").exception("Failed to process message")
+    output = json_logs.getvalue()
+    assert "RuntimeError: cannot sign with [redacted]" in json.loads(output.splitlines()[-1])[
+        "exception"
+    ]
+    assert DEV_KEY not in output
+    assert "hunter2" not in output
