@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -106,6 +106,23 @@ class Settings(BaseModel):
         ]
         if missing:
             raise ConfigError(f"missing configuration: {', '.join(missing)}")
+
+
+#: The signer's key, in either form. Only processes that sign transactions get it.
+SIGNER_VARIABLES = ("SIGNER_PRIVATE_KEY", "SIGNER_PRIVATE_KEY_FILE")
+#: Queues whose actors sign: a worker consuming none of them never sees the key.
+SIGNING_QUEUES = frozenset({"chain"})
+
+
+def needs_signer(queues: Collection[str]) -> bool:
+    """Does a worker on ``queues`` (empty: every queue) sign transactions?"""
+    return not queues or bool(SIGNING_QUEUES & set(queues))
+
+
+def without_signer(environ: Mapping[str, str]) -> dict[str, str]:
+    """``environ`` minus the signer's key: what the relay, the completion and the render
+    workers run with, so neither their memory nor their children hold it."""
+    return {name: value for name, value in environ.items() if name not in SIGNER_VARIABLES}
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

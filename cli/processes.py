@@ -9,6 +9,7 @@ import threading
 
 import click
 
+from certflow.settings import needs_signer, without_signer
 from cli import common
 
 
@@ -30,6 +31,7 @@ def relay() -> None:
     from events.relay import Relay
     from workers.broker import build_broker
 
+    _restart_without_signer()  # the relay only moves events: it never signs
     settings = common.settings()
     running = Relay(settings, build_broker(settings))
     signal.signal(signal.SIGTERM, lambda *_: running.stop())
@@ -43,6 +45,8 @@ def relay() -> None:
 @click.option("--threads", "-t", default=8, show_default=True, help="Threads per process.")
 def worker(queues: tuple[str, ...], processes: int, threads: int) -> None:
     """Run actors (dramatiq worker processes) for some or all queues."""
+    if not needs_signer(queues):
+        _drop_signer()  # completion and render workers never see the signer's key
     common.settings()  # fail here, naming the variable, before forking workers
     # workers.main:setup builds each worker process's runtime from the environment.
     argv = ["dramatiq", "workers.main:setup", "--processes", str(processes)]
@@ -50,6 +54,30 @@ def worker(queues: tuple[str, ...], processes: int, threads: int) -> None:
     for queue in queues:
         argv += ["--queues", queue]
     os.execvp(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606 - become the worker
+
+
+def _restart_without_signer() -> None:
+    """Become this same command with no signer key in the environment.
+
+    Removing it from ``os.environ`` is not enough: the process's initial
+    environment (``/proc/PID/environ``, a core dump) keeps it, so exec afresh.
+    The restarted command reloads ``.env``, hence ``_drop_signer`` after.
+    """
+    if os.environ.get(_RESTARTED) is None and without_signer(os.environ) != dict(os.environ):
+        env = {**without_signer(os.environ), _RESTARTED: "1"}
+        argv = [sys.executable, "-m", "cli", *sys.argv[1:]]
+        os.execve(sys.executable, argv, env)  # noqa: S606 - a fixed argv: this same command
+    _drop_signer()
+
+
+_RESTARTED = "CERTFLOW_RESTARTED_WITHOUT_SIGNER"
+
+
+def _drop_signer() -> None:
+    """Remove the signer's key from this process's environment (and so its children's)."""
+    kept = without_signer(os.environ)
+    for name in set(os.environ) - set(kept):
+        del os.environ[name]
 
 
 @click.command()
