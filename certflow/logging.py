@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import MutableMapping
 from typing import Any, TextIO
 
 import structlog
@@ -25,7 +26,9 @@ def _scrub(value: str) -> str:
     return value
 
 
-def redact_secrets(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def redact_secrets(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     """Mask anything shaped like a private key or a password in a URL."""
     for key, value in event_dict.items():
         if isinstance(value, str) and key not in _SAFE_HEX_KEYS:

@@ -47,6 +47,15 @@ class Settings(BaseModel):
     dev_mine_when_slow: bool = Field(False, alias="DEV_MINE_WHEN_SLOW")
     #: The reconciler heals claims and attestations stuck for longer than this.
     reconcile_after_seconds: int = Field(120, alias="RECONCILE_AFTER_SECONDS", ge=0)
+    #: A sent event with no ledger row of its actor after this long was lost: send again.
+    redeliver_after_seconds: int = Field(600, alias="REDELIVER_AFTER_SECONDS", ge=0)
+    #: Rows the reconciler looks at per state and pass.
+    reconcile_batch: int = Field(1000, alias="RECONCILE_BATCH", gt=0)
+    #: Dispatched events and ledger keys older than this are pruned (30 days).
+    retention_seconds: int = Field(30 * 86400, alias="RETENTION_SECONDS", ge=3600)
+    #: Rows deleted per prune statement, and statements per pass (bounded work).
+    prune_batch: int = Field(5000, alias="PRUNE_BATCH", gt=0)
+    prune_max_batches: int = Field(20, alias="PRUNE_MAX_BATCHES", gt=0)
 
     s3_endpoint: str = Field("http://127.0.0.1:9000", alias="S3_ENDPOINT")
     s3_access_key: SecretStr | None = Field(None, alias="S3_ACCESS_KEY")
@@ -81,6 +90,14 @@ class Settings(BaseModel):
                     f"SIGNER_PRIVATE_KEY_FILE cannot be read: {exc.strerror}"
                 ) from None
             object.__setattr__(self, "signer_private_key", SecretStr(key))
+        return self
+
+    @model_validator(mode="after")
+    def _retention_outlives_redelivery(self) -> Settings:
+        # The lost-message scan looks at events younger than half the window, so a
+        # key is never pruned while its event could still be re-sent.
+        if self.retention_seconds < 4 * self.redeliver_after_seconds:
+            raise ValueError("RETENTION_SECONDS must be at least 4 x REDELIVER_AFTER_SECONDS")
         return self
 
     @property

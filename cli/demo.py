@@ -36,6 +36,7 @@ def demo(learners: int, milestones: int, timeout: float) -> None:
 def _demo_env(settings: Settings) -> dict[str, str]:
     """The environment of the demo's processes: a new database, migrated, and empty queues."""
     from cli import demo_services
+    from db import claims
     from db.migrate import migrate
 
     env = {
@@ -47,8 +48,12 @@ def _demo_env(settings: Settings) -> dict[str, str]:
         "BROKER_NAMESPACE": demo_services.DEMO_NAMESPACE,
     }
     demo_services.clear_demo_queues(settings)
-    applied = migrate(load_settings(env))
+    demo_settings = load_settings(env)
+    applied = migrate(demo_settings)
     print(f"database {demo_services.DEMO_DATABASE} (new): migrations applied: {len(applied)}")
+    # What an admin's `certflow flags` does: workers read the flags from this row.
+    with common.transaction(demo_settings) as conn:
+        claims.sync_flags(conn, demo_settings)
     return env
 
 

@@ -82,14 +82,24 @@ def _drop_signer() -> None:
 
 @click.command()
 @click.option("--every", type=float, default=None, help="Run a pass every SECONDS (default: once).")
-def reconcile(every: float | None) -> None:
-    """Heal certificates stuck between states (unmined transactions, claims, attestations)."""
+@click.option("--dry-run", is_flag=True, help="Print what a pass would heal; change nothing.")
+def reconcile(every: float | None, dry_run: bool) -> None:
+    """Heal every stuck state from Postgres (completions, claims, renders, lost messages),
+    prune old events and keys, and heal the chain side when a chain is configured.
+
+    A single pass exits 1 when a part could not be done (the chain unreachable):
+    the rest is healed and the report names the part.
+    """
+    from events.routes import redeliverable
     from issuance.reconcile import run
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    common.print_json(run(common.settings(), every, stop))
+    report = run(common.settings(), every, stop, routes=redeliverable(), dry_run=dry_run)
+    common.print_json(report)
+    if every is None and report["not_done"]:
+        sys.exit(1)
 
 
 COMMANDS: list[click.Command] = [migrate, relay, worker, reconcile]

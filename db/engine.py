@@ -56,3 +56,19 @@ def transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
     """A connection inside one transaction: committed on success, rolled back on error."""
     with wrap_db_errors(), engine.begin() as conn:
         yield conn
+
+
+@contextmanager
+def rehearsal(engine: sa.Engine, *, dry_run: bool) -> Iterator[sa.Connection]:
+    """A transaction that commits, or with ``dry_run`` always rolls back: the same
+    statements report what they would change and change nothing."""
+    if not dry_run:
+        with transaction(engine) as conn:
+            yield conn
+        return
+    with wrap_db_errors(), engine.connect() as conn:
+        tx = conn.begin()
+        try:
+            yield conn
+        finally:
+            tx.rollback()

@@ -39,3 +39,20 @@ def queue_of(actor: str) -> str:
         return QUEUES[actor]
     except KeyError:
         raise BadEvent(f"no actor named {actor!r}") from None
+
+
+def redeliverable() -> dict[str, str]:
+    """Event kind -> its actor, for the reconciler's lost-message scan.
+
+    Each of these actors records a ledger key for every final outcome, so no
+    key (and no open dead letter) long after sending means the message was
+    lost. auto_claim gives its key back when refused for a fixable reason, so
+    enrollment.completed is left to the reconciler's own auto-claim state,
+    which knows when the reason is fixed.
+    """
+    return {
+        kind: actor
+        for kind, actors in ROUTES.items()
+        for actor in actors
+        if kind != "enrollment.completed"
+    }

@@ -83,3 +83,14 @@ GRANT UPDATE ON public.certificate_flags TO certflow_admin;
 GRANT INSERT, UPDATE ON public.bootcamp_programs, public.cohorts, public.user_profiles,
     public.bootcamp_enrollments, public.user_milestone_progress,
     public.bootcamp_completion_remarks TO certflow_admin;
+
+-- The reconciler's and retention's scans: outbox rows by dispatch time, ledger
+-- keys by age, dead letters by the outbox row they came from (the outbox
+-- prune's foreign-key check reads it).
+CREATE INDEX idx_event_outbox_dispatched ON public.event_outbox (dispatched_at)
+    WHERE dispatched_at IS NOT NULL;
+CREATE INDEX idx_processed_messages_processed_at ON public.processed_messages (processed_at);
+CREATE INDEX idx_dead_letters_outbox ON public.dead_letters (outbox_id)
+    WHERE outbox_id IS NOT NULL;
+CREATE INDEX idx_dead_letters_open_key ON public.dead_letters (idempotency_key)
+    WHERE replayed_at IS NULL;

@@ -54,18 +54,22 @@ def run_cli(
 
 
 def test_migrate_loads_neither_web3_nor_reportlab(
-    database_url: str, redis_url: str, engine: sa.Engine
+    database_urls: dict[str, str], redis_url: str, engine: sa.Engine
 ) -> None:
-    env = env_for(database_url, redis_url, BOOTCAMP_CERTIFICATES_ENABLED="true", AUTO_CLAIM="true")
+    """Migrations run as the owner; they never write the feature flags (only `certflow
+    flags` does), whatever the environment of the process says."""
+    env = env_for(
+        database_urls["owner"], redis_url, BOOTCAMP_CERTIFICATES_ENABLED="true", AUTO_CLAIM="true"
+    )
 
     done, heavy = run_cli(["migrate"], env)
 
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "applied 0 migration(s)" in done.stdout  # the test database is already migrated
     assert heavy == []
-    with transaction(engine) as conn:  # ... and it copied the flags where SQL reads them
+    with transaction(engine) as conn:
         flags = claims.read_flags(conn)
-    assert (flags["certificates_enabled"], flags["auto_claim"]) == (True, True)
+    assert (flags["certificates_enabled"], flags["auto_claim"]) == (False, False)
 
 
 def test_relay_help_loads_neither_web3_nor_reportlab() -> None:

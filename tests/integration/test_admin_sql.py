@@ -26,7 +26,9 @@ def _cohort_with_progress(owner: sa.Engine, done: int, partial: int) -> seed.Coh
     return cohort
 
 
-def test_fix_completion_status_returns_the_source_json(engine: sa.Engine, owner_engine: sa.Engine) -> None:
+def test_fix_completion_status_returns_the_source_json(
+    engine: sa.Engine, owner_engine: sa.Engine
+) -> None:
     cohort = _cohort_with_progress(owner_engine, done=1, partial=1)
     (done_enrollment, partial_enrollment) = cohort.learners.values()
 
@@ -58,7 +60,9 @@ def test_fix_completion_status_returns_the_source_json(engine: sa.Engine, owner_
     assert enrollment_status(engine, partial_enrollment) == "active"
 
 
-def test_fix_completion_statuses_fixes_eligible_and_reports_skipped(engine: sa.Engine, owner_engine: sa.Engine) -> None:
+def test_fix_completion_statuses_fixes_eligible_and_reports_skipped(
+    engine: sa.Engine, owner_engine: sa.Engine
+) -> None:
     cohort = _cohort_with_progress(owner_engine, done=30, partial=5)
 
     with engine.begin() as conn:
@@ -88,7 +92,9 @@ def test_fix_completion_statuses_fixes_eligible_and_reports_skipped(engine: sa.E
     assert len(cohort.learners) == 35
 
 
-def test_fix_completion_statuses_stops_at_the_limit(engine: sa.Engine, owner_engine: sa.Engine) -> None:
+def test_fix_completion_statuses_stops_at_the_limit(
+    engine: sa.Engine, owner_engine: sa.Engine
+) -> None:
     _cohort_with_progress(owner_engine, done=12, partial=0)
     with engine.begin() as conn:
         first = completion.fix_statuses(conn, "c1", limit=10)

@@ -88,7 +88,11 @@ def test_events_written_while_the_relay_was_down_are_sent_when_it_starts(
 
 
 def test_relay_reconnects_after_its_connection_is_killed(
-    engine: sa.Engine, settings: Settings, broker: Any, redis_url: str, database_name: str,
+    engine: sa.Engine,
+    settings: Settings,
+    broker: Any,
+    redis_url: str,
+    database_name: str,
     pg_admin_url: str,
 ) -> None:
     relay = Relay(settings, broker)

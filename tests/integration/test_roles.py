@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
 from uuid import UUID
 
 import psycopg
@@ -23,14 +22,14 @@ Connect = dict[str, str]
 
 
 @pytest.fixture
-def learner(engine: sa.Engine) -> Iterator[tuple[seed.Cohort, UUID, UUID]]:
+def learner(engine: sa.Engine) -> tuple[seed.Cohort, UUID, UUID]:
     """A cohort of two milestones (set up by the admin) and one enrolled learner."""
     with engine.begin() as conn:
         cohort = seed.create_cohort(
             conn, bootcamp_id="b1", cohort_id="c1", milestones=2, lock_address="0x" + "ab" * 20
         )
         [(user, enrollment)] = seed.enroll_learners(conn, cohort, ["Ada"]).items()
-    yield cohort, user, enrollment
+    return cohort, user, enrollment
 
 
 def _refused(url: str, statement: str, *params: object) -> str:
@@ -58,7 +57,9 @@ def test_app_completes_milestones_and_the_event_is_written_for_it(
             " WHERE user_profile_id = %s AND milestone_id = %s",
             (user, cohort.milestone_ids[0]),
         )
-    assert scalar(engine, "SELECT count(*) FROM event_outbox WHERE kind = 'milestone.completed'") == 1
+    assert (
+        scalar(engine, "SELECT count(*) FROM event_outbox WHERE kind = 'milestone.completed'") == 1
+    )
 
 
 def test_app_records_activity_and_reads_what_it_shows(
@@ -205,7 +206,9 @@ def test_admin_replays_writes_flags_and_repairs(
         fixed = conn.execute("SELECT fix_completion_status(%s)", (enrollment,)).fetchone()
         unlocked = conn.execute("SELECT force_clear_claim_lock(%s)", (enrollment,)).fetchone()
         flags = conn.execute("SELECT certificates_enabled FROM certificate_flags").fetchone()
-    assert fixed is not None and unlocked is not None and flags is not None
+    assert fixed is not None
+    assert unlocked is not None
+    assert flags is not None
     assert (fixed[0]["message"], unlocked[0]["success"], flags[0]) == (
         "Not eligible for completion",
         True,

@@ -58,8 +58,9 @@ def test_tracebacks_are_redacted_too(json_logs: io.StringIO, source: str) -> Non
         else:
             logging.getLogger("dramatiq.worker").exception("Failed to process message")
     output = json_logs.getvalue()
-    assert "RuntimeError: cannot sign with [redacted]" in json.loads(output.splitlines()[-1])[
-        "exception"
-    ]
+    assert (
+        "RuntimeError: cannot sign with [redacted]"
+        in json.loads(output.splitlines()[-1])["exception"]
+    )
     assert DEV_KEY not in output
     assert "hunter2" not in output

@@ -82,7 +82,7 @@ def issuer(settings: Settings, engine: sa.Engine) -> Issuer:
 
 @pytest.fixture
 def flags_on(engine: sa.Engine, settings: Settings) -> None:
-    """The row request_certificate_claim() reads, as a worker's boot writes it."""
+    """The row request_certificate_claim() reads, as `certflow flags` (an admin) writes it."""
     with engine.begin() as conn:
         claims.sync_flags(conn, settings)
 

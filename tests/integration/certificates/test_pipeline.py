@@ -40,6 +40,7 @@ def test_completion_to_claim_to_key_and_attestation_matches_the_chain(
     pipeline: None,
     broker: Any,
     worker: Any,
+    flags_on: None,
 ) -> None:
     with engine.begin() as conn:
         cohort = seed.create_cohort(
@@ -147,6 +148,7 @@ def test_auto_claim_grants_on_completion(
     thread.start()
     try:
         with engine.begin() as conn:
+            claims.sync_flags(conn, auto)  # what `certflow flags` does, as the admin
             cohort = seed.create_cohort(
                 conn, bootcamp_id="b", cohort_id="c", milestones=1, lock_address=lock
             )

@@ -121,7 +121,7 @@ def test_reconciler_heals_a_crashed_grant_and_a_missing_attestation_on_its_own(
     flags_on: None,
     completed_learners: Learners,
 ) -> None:
-    from issuance.reconcile import reconcile_once
+    from issuance.reconcile import reconcile_chain
 
     issuer = Issuer.build(
         settings.model_copy(update={"reconcile_after_seconds": 60, "batch_stale_seconds": 60}),
@@ -141,8 +141,8 @@ def test_reconciler_heals_a_crashed_grant_and_a_missing_attestation_on_its_own(
             )
         )
 
-    first = reconcile_once(issuer)
-    second = reconcile_once(issuer)
+    first = reconcile_chain(issuer)
+    second = reconcile_chain(issuer)
 
     assert first["claims_healed"] == 1
     assert first["attestations_healed"] >= 1

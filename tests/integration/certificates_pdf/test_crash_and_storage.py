@@ -83,6 +83,7 @@ def test_storage_down_is_retried_then_dead_lettered_and_replay_succeeds_once(
     relay: Any,
     worker: Any,
     s3_down: S3Server,
+    admin_settings: Settings,
 ) -> None:
     learner = settled_learner(engine)
     started = time.monotonic()
@@ -104,7 +105,7 @@ def test_storage_down_is_retried_then_dead_lettered_and_replay_succeeds_once(
     assert processed(engine, "render_certificate") == 0
 
     s3_down.start()  # a fresh, empty server: the actor creates the bucket again
-    assert replay_dead_letters(settings, None) == [letter.id]
+    assert replay_dead_letters(admin_settings, None) == [letter.id]
 
     [row] = wait_until(lambda: certificate_rows(engine, learner.enrollment_id))
     assert object_keys(store, learner.prefix) == [row.object_key]

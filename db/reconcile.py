@@ -1,0 +1,56 @@
+"""The reconciler's set-based statements: each finds one stuck state and heals a batch.
+
+Every statement re-emits work through the outbox (or applies the completion
+rule, which emits through the outbox itself); nothing here talks to Redis or
+the chain. Each returns how many rows it healed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import sqlalchemy as sa
+
+from db.queries import query
+
+
+def _count(conn: sa.Connection, name: str, **params: object) -> int:
+    return int(conn.execute(query(name), params).scalar_one())
+
+
+def complete_enrollments(conn: sa.Connection, limit: int) -> int:
+    """All milestones done, enrollment not completed: completed now (activity and event)."""
+    return _count(conn, "reconcile_completions", limit=limit)
+
+
+def resend_auto_claims(conn: sa.Connection, older_than: int, limit: int) -> int:
+    """Completed with AUTO_CLAIM on but never claimed: enrollment.completed sent again."""
+    return _count(conn, "reconcile_auto_claims", older_than=older_than, limit=limit)
+
+
+def resend_renders(conn: sa.Connection, older_than: int, limit: int) -> int:
+    """Attested (or given up) without a current PDF that shows it: the render event again."""
+    return _count(conn, "reconcile_pdfs", older_than=older_than, limit=limit)
+
+
+def resend_lost(
+    conn: sa.Connection, routes: Mapping[str, str], older_than: int, window: int, limit: int
+) -> int:
+    """Events sent between ``window`` and ``older_than`` seconds ago that no actor recorded."""
+    return _count(
+        conn,
+        "reconcile_lost_messages",
+        kinds=list(routes),
+        actors=list(routes.values()),
+        older_than=older_than,
+        window=window,
+        limit=limit,
+    )
+
+
+def prune_outbox(conn: sa.Connection, older_than: int, limit: int) -> int:
+    return _count(conn, "prune_outbox", older_than=older_than, limit=limit)
+
+
+def prune_ledger(conn: sa.Connection, older_than: int, limit: int) -> int:
+    return _count(conn, "prune_ledger", older_than=older_than, limit=limit)
