@@ -21,6 +21,7 @@ import structlog
 
 from certflow.errors import CertflowError, ChainUnavailable
 from certflow.settings import Settings
+from chain.rpc import chain_errors
 from db import attestations, grants
 from db import reconcile as states
 from db.engine import make_engine, rehearsal, transaction
@@ -146,7 +147,10 @@ def reconcile_chain(issuer: Issuer) -> dict[str, int]:
     propagates): every enrollment would time out the same way.
     """
     older = issuer.settings.reconcile_after_seconds
-    counts = {"rebroadcast": issuer.sender.rebroadcast_pending()}
+    # Asked first so that an unreachable node is reported even when nothing is stuck.
+    with chain_errors("reaching the node"):
+        counts = {"block": int(issuer.w3.eth.block_number)}
+    counts["rebroadcast"] = issuer.sender.rebroadcast_pending()
     with transaction(issuer.engine) as conn:
         stuck_claims = grants.stuck_claims(conn, older)
         stuck_attestations = attestations.stuck_attestations(conn, older)
