@@ -96,6 +96,31 @@ def certificate_url(enrollment_id: UUID) -> None:
     click.echo(store.presigned_url(row.object_key))
 
 
+@certificate_group.command("rerender")
+@click.argument("enrollment_id", type=click.UUID)
+def certificate_rerender(enrollment_id: UUID) -> None:
+    """Admin: render the certificate again as a new version (after a name change).
+
+    The older version is superseded but stays in storage and verifiable.
+    """
+    from db.engine import make_engine
+    from issuance.certificate_pdf import rerender
+    from render.storage import ObjectStore
+
+    settings = common.settings()
+    engine = make_engine(settings, pool_size=1)
+    try:
+        store = ObjectStore.from_settings(settings, region=settings.s3_region)
+        result = rerender(engine, store, settings, enrollment_id)
+    finally:
+        engine.dispose()
+    if result.certificate is None:
+        raise CertflowError(f"enrollment {enrollment_id}: nothing was rendered")
+    common.print_json(
+        {"certificateId": str(result.certificate.id), "version": result.certificate.version}
+    )
+
+
 @click.command("verify")
 @click.argument("target")
 def verify(target: str) -> None:

@@ -27,11 +27,22 @@ class CertificateRecord:
     bootcamp_title: str
     lock_address: str | None
     display_name: str | None
+    username: str | None
     wallet_address: str | None
     completed_at: dt.datetime | None
     total_xp: int
     certificate_tx_hash: str | None
     certificate_attestation_uid: str | None
+
+    @property
+    def learner_name(self) -> str:
+        """The name printed: the display name, else the username, else the wallet in its
+        short form (0x1234…abcd); empty when the learner has none of them."""
+        for name in (self.display_name, self.username):
+            if name and name.strip():
+                return name.strip()
+        wallet = (self.wallet_address or "").strip()
+        return f"{wallet[:6]}\u2026{wallet[-4:]}" if len(wallet) > 12 else wallet
 
     @property
     def completion_day(self) -> dt.date | None:

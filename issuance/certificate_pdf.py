@@ -13,7 +13,7 @@ from __future__ import annotations
 import enum
 import hashlib
 from dataclasses import dataclass
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 import structlog
@@ -30,6 +30,20 @@ from render.certificate import render_pdf
 from render.storage import ObjectStore, PdfMetadata
 
 log = structlog.get_logger("certflow.render")
+
+
+def rerender(
+    engine: sa.Engine, store: ObjectStore, settings: Settings, enrollment_id: UUID
+) -> RenderResult:
+    """An admin's re-render: a new version with what the record says now (the name).
+
+    Its own ledger key per request, so asking twice makes two versions on purpose.
+    """
+    with transaction(engine) as conn:
+        if certificates.current(conn, enrollment_id) is None:
+            raise BadEvent(f"enrollment {enrollment_id} has no certificate to re-render")
+    key = LedgerKey("rerender_certificate", f"rerender:{enrollment_id}:{uuid4()}", None)
+    return render_certificate(engine, store, settings, enrollment_id, key, new_version=True)
 
 
 class Outcome(enum.StrEnum):
@@ -62,8 +76,14 @@ def render_certificate(
     settings: Settings,
     enrollment_id: UUID,
     key: LedgerKey,
+    *,
+    new_version: bool = False,
 ) -> RenderResult:
-    """Render, upload and record the enrollment's certificate if it needs a (new) version."""
+    """Render, upload and record the enrollment's certificate if it needs a (new) version.
+
+    ``new_version``: render one even when the chain facts did not change (an admin's
+    re-render after the learner's name changed); the old version stays verifiable.
+    """
     with transaction(engine) as conn:
         # Held until commit: a second event for this enrollment waits, then sees our row.
         certificates.lock_enrollment(conn, enrollment_id)
@@ -73,7 +93,7 @@ def render_certificate(
         if record is None:
             raise BadEvent(f"enrollment {enrollment_id} does not exist")
         existing = certificates.current(conn, enrollment_id)
-        if not needs_render(existing, record):
+        if not new_version and not needs_render(existing, record):
             log.info(
                 "certificate_unchanged",
                 enrollment_id=str(enrollment_id),

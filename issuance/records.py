@@ -36,7 +36,7 @@ def certificate_data(
     assert record.certificate_tx_hash is not None
     return CertificateData(
         certificate_id=str(cert_id),
-        learner_name=record.display_name or "",
+        learner_name=record.learner_name,
         bootcamp_title=record.bootcamp_title,
         cohort_name=record.cohort_name,
         completion_date=completion_day,
@@ -56,8 +56,8 @@ def _not_ready(record: CertificateRecord) -> str | None:
         return "Certificate not configured yet (the bootcamp has no lock address)"
     if not record.certificate_tx_hash:
         return "no key granted yet (no certificate transaction hash)"
-    if not (record.display_name or "").strip():
-        return "the learner has no display name to print"
+    if not record.learner_name:
+        return "the learner has no display name, username or wallet to print"
     return None
 
 
