@@ -76,7 +76,7 @@ def build_broker(settings: Settings, engine: sa.Engine | None = None) -> Certflo
     """
     middleware: list[Middleware] = []
     if engine is not None:
-        middleware.append(DeadLetters(engine))
+        middleware.append(DeadLetters(engine, redeliver_after_ms=settings.max_backoff_ms))
     middleware += [
         TimeLimit(time_limit=10 * 60 * 1000),
         ShutdownNotifications(),

@@ -204,3 +204,27 @@ def test_replayed_dead_letter_succeeds_once_after_the_data_is_fixed(
     worker.join()
     assert scalar(engine, "SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL") == 0
     assert processed(engine) == 1
+
+
+def test_a_message_whose_dead_letter_cannot_be_written_is_kept_for_redelivery(
+    engine: sa.Engine, owner_engine: sa.Engine, relay: Any, worker: Any, broker: Any
+) -> None:
+    """The dead-letter write fails (here: its permission taken away, as Postgres being down
+    fails it): the message is not dropped, and once the write works it is recorded."""
+    with owner_engine.begin() as conn:
+        conn.execute(sa.text("REVOKE INSERT ON dead_letters FROM certflow_worker"))
+    with capture_logs() as logs:
+        with engine.begin() as conn:
+            cohort = seed.create_cohort(conn, bootcamp_id="b1", cohort_id="c1", milestones=1)
+            seed.enroll_learners(conn, cohort, ["Ada"])
+            [user] = cohort.learners
+            seed.complete_milestone(conn, user, "no-such-milestone")
+        wait_until(lambda: sum(e["event"] == "dead_letter_not_written" for e in logs) >= 2)
+    assert scalar(engine, "SELECT count(*) FROM dead_letters") == 0
+
+    with owner_engine.begin() as conn:
+        conn.execute(sa.text("GRANT INSERT ON dead_letters TO certflow_worker"))
+
+    [letter] = wait_until(lambda: rows(engine, "SELECT * FROM dead_letters"), timeout=30)
+    assert letter.reason == "milestone 'no-such-milestone' is not a milestone of any cohort"
+    assert letter.idempotency_key == f"milestone.completed:{user}:no-such-milestone"

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 import structlog
 from dramatiq.middleware import Middleware
 
+from certflow.errors import CertflowError
 from db import dead_letters
 from db.engine import transaction
 from events.messages import IDEMPOTENCY_KEY, OUTBOX_ID, RETRIES
@@ -22,8 +23,9 @@ class DeadLetters(Middleware):
     """Must come before Retries in the middleware list: after-hooks run in
     reverse, so this one sees whether Retries gave up on the message."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, redeliver_after_ms: int) -> None:
         self.engine = engine
+        self.redeliver_after_ms = redeliver_after_ms
 
     def after_process_message(
         self, broker: Any, message: Any, *, result: Any = None, exception: Any = None
@@ -31,8 +33,12 @@ class DeadLetters(Middleware):
         if exception is None or not message.failed:
             return
         letter = _letter(message, exception)
-        with transaction(self.engine) as conn:
-            letter_id = dead_letters.record(conn, letter)
+        try:
+            with transaction(self.engine) as conn:
+                letter_id = dead_letters.record(conn, letter)
+        except CertflowError as exc:
+            self._keep(broker, message, exc)
+            return
         log.error(
             "message_dead_lettered",
             dead_letter_id=letter_id,
@@ -41,6 +47,18 @@ class DeadLetters(Middleware):
             reason=letter.reason,
             retries=letter.retries,
         )
+
+
+    def _keep(self, broker: Any, message: Any, exc: CertflowError) -> None:
+        """The letter could not be written (Postgres down): dramatiq would now drop the
+        message, so send it back, same id and options, for a later delivery. Its
+        retries are spent, so that delivery comes straight back here if it fails."""
+        log.error(
+            "dead_letter_not_written",
+            error=exc.user_message,
+            redeliver_after_ms=self.redeliver_after_ms,
+        )
+        broker.enqueue(message, delay=self.redeliver_after_ms)
 
 
 def _letter(message: Any, exception: BaseException) -> dead_letters.DeadLetter:
