@@ -47,6 +47,11 @@ def auto_claim(conn: sa.Connection, enrollment_id: UUID) -> dict[str, Any] | Non
     return dict(result)
 
 
+def record_refusal(conn: sa.Connection, enrollment_id: UUID, error: str) -> None:
+    """Record on the enrollment why its automatic claim was refused."""
+    conn.execute(query("record_claim_refusal"), {"enrollment_id": enrollment_id, "error": error})
+
+
 def read_flags(conn: sa.Connection) -> dict[str, Any]:
     return dict(conn.execute(query("certificate_flags_read")).one()._mapping)
 

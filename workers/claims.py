@@ -22,11 +22,15 @@ def auto_claim(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None
     with transaction(rt.engine) as conn:
         if not ledger.claim(conn, delivery.actor, delivery.idempotency_key, delivery.message_id):
             return
-        result = claims.auto_claim(conn, UUID(str(event.enrollment_id)))
+        enrollment_id = UUID(str(event.enrollment_id))
+        result = claims.auto_claim(conn, enrollment_id)
         if result is None or result.get("code") in claims.FIXABLE_REFUSALS:
             # Not the learner's final state: the key goes back, so the
             # reconciler's re-send after the fix (flag on, lock set) claims.
             ledger.release(conn, delivery.actor, delivery.idempotency_key)
+        if result is not None and result.get("code") == "not_configured":
+            # Bad input (no lock address): recorded where an admin sees it.
+            claims.record_refusal(conn, enrollment_id, str(result["error"]))
     if result is None:
         log.debug("auto_claim_off")
         return

@@ -7,6 +7,13 @@ SET certificates_enabled = :enabled, auto_claim = :auto_claim, updated_at = now(
 -- name: certificate_flags_read
 SELECT certificates_enabled, auto_claim, updated_at FROM public.certificate_flags;
 
+-- name: record_claim_refusal
+-- Why an automatic claim could not start, where the learner and the admin see it.
+UPDATE public.bootcamp_enrollments
+SET certificate_last_error = :error, certificate_last_error_at = now()
+WHERE id = :enrollment_id AND NOT certificate_issued
+  AND certificate_last_error IS DISTINCT FROM :error;
+
 -- name: claim_certificate
 SELECT public.claim_certificate(:enrollment_id, :enabled);
 
