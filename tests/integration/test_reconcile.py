@@ -68,7 +68,9 @@ def _emit(engine: sa.Engine, kind: str, payload: dict[str, Any], key: str, age: 
 def _pending(engine: sa.Engine) -> list[str]:
     return [
         r.idempotency_key
-        for r in rows(engine, "SELECT idempotency_key FROM event_outbox WHERE dispatched_at IS NULL")
+        for r in rows(
+            engine, "SELECT idempotency_key FROM event_outbox WHERE dispatched_at IS NULL"
+        )
     ]
 
 

@@ -48,7 +48,6 @@ class DeadLetters(Middleware):
             retries=letter.retries,
         )
 
-
     def _keep(self, broker: Any, message: Any, exc: CertflowError) -> None:
         """The letter could not be written (Postgres down): dramatiq would now drop the
         message, so send it back, same id and options, for a later delivery. Its

@@ -80,7 +80,12 @@ def test_admin_rerenders_a_name_change_as_a_new_version(
 
 
 def rerender_or_render(
-    engine: sa.Engine, store: ObjectStore, settings: Settings, enrollment: Any, *, first: bool = False
+    engine: sa.Engine,
+    store: ObjectStore,
+    settings: Settings,
+    enrollment: Any,
+    *,
+    first: bool = False,
 ) -> int:
     from db.ledger import LedgerKey
     from issuance.certificate_pdf import render_certificate
