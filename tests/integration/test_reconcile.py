@@ -155,7 +155,8 @@ def test_an_event_no_actor_recorded_is_sent_again_with_its_key(
     with engine.begin() as conn:
         conn.execute(
             sa.text(
-                "INSERT INTO processed_messages (actor, idempotency_key) VALUES ('attest', 'recorded');"
+                "INSERT INTO processed_messages (actor, idempotency_key)"
+                " VALUES ('attest', 'recorded');"
                 " INSERT INTO dead_letters (actor, queue, message_id, idempotency_key, payload,"
                 " error_type, reason, permanent) VALUES ('attest', 'chain', 'm', 'dead', '{}',"
                 " 'BadEvent', 'bad', true)"
@@ -171,8 +172,7 @@ def test_an_event_no_actor_recorded_is_sent_again_with_its_key(
 def test_attested_or_given_up_without_a_current_pdf_is_rendered_again(
     healing: Settings, worker_engine: sa.Engine, engine: sa.Engine
 ) -> None:
-    attested, failed, dead = (_completed_unclaimed(engine) for _ in range(1)), None, None
-    [attested] = list(attested)
+    attested = _completed_unclaimed(engine)
     with engine.begin() as conn:
         cohort = seed.create_cohort(conn, bootcamp_id="b3", cohort_id="c3", milestones=1)
         failed, dead = seed.enroll_learners(conn, cohort, ["F", "D"]).values()

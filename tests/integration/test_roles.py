@@ -35,7 +35,7 @@ def learner(engine: sa.Engine) -> tuple[seed.Cohort, UUID, UUID]:
 def _refused(url: str, statement: str, *params: object) -> str:
     """Run ``statement`` as the user of ``url``; the error it was refused with."""
     with psycopg.connect(url) as conn, pytest.raises(psycopg.Error) as refused:
-        conn.execute(statement, params)  # type: ignore[arg-type]
+        conn.execute(statement, params)
     return str(refused.value)
 
 

@@ -49,3 +49,21 @@ def test_database_url_is_given_to_each_driver_in_its_dialect() -> None:
     settings = load_settings({"DATABASE_URL": "postgresql://u@h:5432/d"})
     assert settings.sqlalchemy_url == "postgresql+psycopg://u@h:5432/d"
     assert settings.libpq_url == "postgresql://u@h:5432/d"
+
+
+def test_only_workers_of_the_chain_queue_need_the_signer() -> None:
+    from certflow.settings import needs_signer, without_signer
+
+    assert [needs_signer(q) for q in ([], ["chain"], ["completion"], ["render", "chain"])] == [
+        True,
+        True,
+        False,
+        True,
+    ]
+    env = {"SIGNER_PRIVATE_KEY": "k", "SIGNER_PRIVATE_KEY_FILE": "f", "REDIS_URL": "r"}
+    assert without_signer(env) == {"REDIS_URL": "r"}
+
+
+def test_retention_must_outlive_redelivery() -> None:
+    with pytest.raises(ConfigError, match="RETENTION_SECONDS must be at least 4 x"):
+        load_settings({"RETENTION_SECONDS": "3600", "REDELIVER_AFTER_SECONDS": "1000"})
