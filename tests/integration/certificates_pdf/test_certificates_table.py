@@ -119,6 +119,7 @@ def _record(uid: str | None) -> CertificateRecord:
         bootcamp_title="B",
         lock_address="0x1",
         display_name="A",
+        username=None,
         wallet_address=None,
         completed_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC),
         total_xp=0,
