@@ -126,13 +126,13 @@ def _chain_part(
     if not chain_configured(settings):
         return "skipped: no chain configured"
     older = settings.reconcile_after_seconds
-    if dry_run:
-        with transaction(engine) as conn:
-            return {
-                "claims": len(grants.stuck_claims(conn, older)),
-                "attestations": len(attestations.stuck_attestations(conn, older)),
-            }
     try:
+        if dry_run:
+            with transaction(engine) as conn:
+                return {
+                    "claims": len(grants.stuck_claims(conn, older)),
+                    "attestations": len(attestations.stuck_attestations(conn, older)),
+                }
         return reconcile_chain(Issuer.build(settings, engine))
     except CertflowError as exc:
         not_done["chain"] = exc.user_message
