@@ -115,6 +115,10 @@ class BadEvent(PermanentError):
     """An event or message is malformed or refers to rows that do not exist."""
 
 
+class UnknownUser(BadEvent):
+    """The event or call names a learner (user profile) certflow does not know."""
+
+
 class RenderError(PermanentError):
     """The certificate cannot be rendered from these inputs."""
 

@@ -14,7 +14,16 @@ import click
 from dotenv import load_dotenv
 
 from certflow.errors import CertflowError
-from cli import certificates, chain, dead_letters, demo, outbox, processes, repairs
+from cli import (
+    achievements,
+    certificates,
+    chain,
+    dead_letters,
+    demo,
+    outbox,
+    processes,
+    repairs,
+)
 
 
 class _Group(click.Group):
@@ -34,6 +43,6 @@ def main() -> None:
     load_dotenv(override=False)
 
 
-for _module in (processes, repairs, dead_letters, outbox, certificates, chain, demo):
+for _module in (processes, repairs, dead_letters, outbox, certificates, chain, demo, achievements):
     for _command in _module.COMMANDS:
         main.add_command(_command)

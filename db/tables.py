@@ -251,3 +251,7 @@ certificates = sa.Table(
     sa.Column("rendered_at", TZ, nullable=False),
     sa.Column("superseded_at", TZ),
 )
+
+# 0014.achievements: its tables, and the columns it adds to the tables above,
+# are declared in their own module (this one would outgrow the size limit).
+from db import tables_achievements as _tables_achievements  # noqa: E402, F401

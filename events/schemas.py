@@ -27,6 +27,18 @@ class ClaimRequested(EnrollmentEvent):
     claim_id: UUID
 
 
+class ActivityRecorded(_Payload):
+    activity_id: UUID
+    user_profile_id: UUID
+    kind: str
+
+
+class AchievementUnlocked(_Payload):
+    user_profile_id: UUID
+    achievement_id: UUID
+    code: str
+
+
 class Replay(_Payload):
     actor: str
     payload: dict[str, Any]
@@ -41,6 +53,8 @@ SCHEMAS: dict[str, type[_Payload]] = {
     "certificate.key_granted": EnrollmentEvent,
     "certificate.attested": EnrollmentEvent,
     "certificate.attestation_failed": EnrollmentEvent,
+    "activity.recorded": ActivityRecorded,
+    "achievement.unlocked": AchievementUnlocked,
     "replay": Replay,
 }
 

@@ -35,13 +35,20 @@ def test_relay_message_carries_key_and_outbox_id_and_is_deterministic() -> None:
     event = outbox.OutboxEvent(
         7, "milestone.completed", {"user_profile_id": USER, "milestone_id": "m1"}, "k-7"
     )
-    [first] = build_messages(event)
-    [again] = build_messages(event)
+    first, achievements = build_messages(event)
+    again, _ = build_messages(event)
     assert first.actor_name == "check_completion"
     assert first.queue_name == "completion"
     assert first.options == {IDEMPOTENCY_KEY: "k-7", OUTBOX_ID: 7}
     assert first.args == (event.payload,)
     assert first.message_id == again.message_id
+    # The same event also goes to the achievements engine, as its own message.
+    assert (achievements.actor_name, achievements.queue_name) == (
+        "evaluate_achievements",
+        "achievements",
+    )
+    assert achievements.options == first.options
+    assert achievements.message_id != first.message_id
 
 
 def test_replay_goes_to_the_named_actor_with_the_original_key() -> None:
