@@ -879,6 +879,13 @@ CREATE POLICY instructor_validates ON public.user_milestone_progress FOR UPDATE 
     USING (public.instructs_milestone(milestone_id))
     WITH CHECK (public.instructs_milestone(milestone_id));
 
+-- emit_event's INSERT ... ON CONFLICT (idempotency_key) needs SELECT on the key
+-- column, which the app and instructor roles must not have (keys name other
+-- communities' learners): so it runs as its owner, and callers need EXECUTE
+-- only. Without this an app completing a milestone, recording an activity, or
+-- an instructor approving one, is refused on event_outbox.
+ALTER FUNCTION public.emit_event(text, jsonb, text) SECURITY DEFINER;
+
 -- Privileges. New functions are not PUBLIC (as 0004 did for the first ones).
 REVOKE ALL ON public.communities, public.cohort_instructors, public.achievement_criteria_types,
     public.achievements, public.user_achievements, public.user_streaks FROM PUBLIC;
