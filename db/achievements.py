@@ -20,37 +20,46 @@ _FOREIGN_KEY_VIOLATION = "23503"
 
 
 @dataclass(frozen=True)
-class Evaluation:
-    """What one evaluation did: ``evaluated``, ``duplicate`` or ``unknown_user``."""
+class EventRef:
+    """One event for the engine: its kind, its idempotency key and whose it is."""
 
-    outcome: str
-    user_profile_id: str | None = None
-    awarded: list[str] = field(default_factory=list)
+    kind: str
+    key: str
+    user_profile_id: UUID | None = None
+    enrollment_id: UUID | None = None
+
+    def as_json(self) -> dict[str, str | None]:
+        return {
+            "kind": self.kind,
+            "key": self.key,
+            "user_profile_id": None if self.user_profile_id is None else str(self.user_profile_id),
+            "enrollment_id": None if self.enrollment_id is None else str(self.enrollment_id),
+        }
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What one evaluation did: keys evaluated (the rest were replays), keys whose learner
+    is unknown, the awards made, and how many progress rows moved."""
+
+    evaluated: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)
+    awarded: list[dict[str, str]] = field(default_factory=list)
     progress_updated: int = 0
 
 
 def evaluate(
-    engine: sa.Engine,
-    *,
-    actor: str,
-    key: str,
-    message_id: str,
-    kind: str,
-    user_profile_id: UUID | None,
-    enrollment_id: UUID | None = None,
+    engine: sa.Engine, *, actor: str, message_id: str, events: list[EventRef]
 ) -> Evaluation:
-    """Record the key, refresh streaks and award, atomically, in one statement.
+    """Record the keys, refresh streaks and award, atomically, in one statement.
 
     Autocommit on purpose, as for check_completion: the SQL function is the
-    transaction, so an event costs one round trip.
+    transaction, so a whole batch of events costs one round trip.
     """
     params = {
         "actor": actor,
-        "key": key,
         "message_id": message_id,
-        "kind": kind,
-        "user_profile_id": None if user_profile_id is None else str(user_profile_id),
-        "enrollment_id": None if enrollment_id is None else str(enrollment_id),
+        "events": json.dumps([event.as_json() for event in events]),
     }
     with wrap_db_errors(), engine.connect() as conn:
         result: dict[str, Any] = (
@@ -59,10 +68,10 @@ def evaluate(
             .scalar_one()
         )
     return Evaluation(
-        outcome=result["outcome"],
-        user_profile_id=result.get("user_profile_id"),
-        awarded=list(result.get("awarded", [])),
-        progress_updated=int(result.get("progress_updated", 0)),
+        evaluated=list(result["evaluated"]),
+        unknown=list(result["unknown"]),
+        awarded=list(result["awarded"]),
+        progress_updated=int(result["progress_updated"]),
     )
 
 
@@ -93,11 +102,9 @@ def record_activity(
 
 def rebuild_streaks(conn: sa.Connection, user_profile_id: UUID | None = None) -> int:
     """Streaks recomputed from the activity log (one learner, or everyone); rows written."""
+    users = None if user_profile_id is None else [str(user_profile_id)]
     with wrap_db_errors():
-        value = conn.execute(
-            query("rebuild_streaks"),
-            {"user_profile_id": None if user_profile_id is None else str(user_profile_id)},
-        ).scalar_one()
+        value = conn.execute(query("rebuild_streaks"), {"user_profile_ids": users}).scalar_one()
     return int(value)
 
 

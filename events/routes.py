@@ -22,6 +22,12 @@ ROUTES: Mapping[str, tuple[str, ...]] = {
     "achievement.unlocked": (),
 }
 
+#: Actors the relay sends ONE message per drained batch, carrying every event
+#: of the batch routed to them (payload ``{"events": [...]}``): their work per
+#: event is one cheap set-based SQL call, so a message per event would spend
+#: most of the time on per-message costs (decoding, the Redis acknowledgement).
+BATCHED: frozenset[str] = frozenset({"evaluate_achievements"})
+
 #: The event kinds evaluate_achievements takes (its routes above).
 ACHIEVEMENT_EVENTS: frozenset[str] = frozenset(
     kind for kind, actors in ROUTES.items() if "evaluate_achievements" in actors

@@ -39,6 +39,19 @@ class AchievementUnlocked(_Payload):
     code: str
 
 
+class BatchedEvent(_Payload):
+    """One outbox event inside a batch message (see ``events.routes.BATCHED``)."""
+
+    kind: str
+    payload: dict[str, Any]
+    idempotency_key: str
+    outbox_id: int | None = None
+
+
+class EventBatch(_Payload):
+    events: list[BatchedEvent]
+
+
 class Replay(_Payload):
     actor: str
     payload: dict[str, Any]

@@ -185,10 +185,10 @@ CREATE TABLE public.user_streaks (
 );
 
 -- Streaks recomputed from the activity log (distinct local dates, gaps and
--- islands), so order and replays of events cannot change the result. One
--- learner (the engine, under that learner's lock) or everyone (the admin
+-- islands), so order and replays of events cannot change the result. Some
+-- learners (the engine, holding their locks) or everyone (NULL: the admin
 -- rebuild). Returns the number of streak rows written.
-CREATE FUNCTION public.rebuild_streaks(p_user_profile_id uuid DEFAULT NULL)
+CREATE FUNCTION public.rebuild_streaks(p_user_profile_ids uuid[] DEFAULT NULL)
 RETURNS integer
 LANGUAGE sql
 SET search_path = ''
@@ -197,7 +197,7 @@ AS $$
         SELECT DISTINCT a.user_profile_id, k.kind, a.local_date
         FROM public.user_activities a
         CROSS JOIN LATERAL (VALUES ('any'), (a.activity_type)) k (kind)
-        WHERE p_user_profile_id IS NULL OR a.user_profile_id = p_user_profile_id
+        WHERE p_user_profile_ids IS NULL OR a.user_profile_id = ANY (p_user_profile_ids)
     ),
     islands AS (
         SELECT user_profile_id, kind, local_date,
@@ -429,71 +429,86 @@ CREATE TRIGGER trg_validate_achievement_criteria
 CREATE TRIGGER trg_touch_achievements BEFORE UPDATE ON public.achievements
     FOR EACH ROW EXECUTE FUNCTION public.touch_updated_at();
 
--- The learner's progress towards one achievement's criteria: (current, target).
--- One branch per criteria type; every value is counted from the source tables,
--- never incremented, so replays and concurrent evaluations cannot double-count.
-CREATE FUNCTION public.achievement_progress(p_user_profile_id uuid, p_criteria jsonb,
-    OUT current integer, OUT target integer)
-LANGUAGE plpgsql STABLE
+-- Progress towards achievements, for many (learner, achievement) pairs at once:
+-- (current, target). One branch per criteria type; the per-learner counts that
+-- several types share are computed once per call for the learners that need
+-- them. Every value is counted from the source tables, never incremented, so
+-- replays and concurrent evaluations cannot double-count.
+CREATE FUNCTION public.achievement_progress(p_user_profile_ids uuid[], p_achievement_ids uuid[])
+RETURNS TABLE (user_profile_id uuid, achievement_id uuid, current integer, target integer)
+LANGUAGE sql STABLE
 SET search_path = ''
 AS $$
-DECLARE
-    v_kind text := p_criteria ->> 'activity_kind';
-BEGIN
-    target := COALESCE(p_criteria ->> 'count', p_criteria ->> 'days', p_criteria ->> 'total',
-                       '1')::integer;
-    CASE p_criteria ->> 'type'
-    WHEN 'milestones_completed' THEN
-        SELECT pg_catalog.count(*) INTO current FROM public.user_milestone_progress p
-        WHERE p.user_profile_id = p_user_profile_id AND p.status = 'completed';
-    WHEN 'xp_earned' THEN
-        SELECT COALESCE(pg_catalog.sum(m.total_reward), 0) INTO current
-        FROM public.user_milestone_progress p JOIN public.cohort_milestones m ON m.id = p.milestone_id
-        WHERE p.user_profile_id = p_user_profile_id AND p.status = 'completed';
-    WHEN 'first_try_milestones' THEN
-        SELECT pg_catalog.count(*) INTO current FROM public.user_milestone_progress p
-        WHERE p.user_profile_id = p_user_profile_id AND p.status = 'completed' AND p.attempts <= 1;
-    WHEN 'manual_validations' THEN
-        SELECT pg_catalog.count(*) INTO current
-        FROM public.user_milestone_progress p JOIN public.cohort_milestones m ON m.id = p.milestone_id
-        WHERE p.user_profile_id = p_user_profile_id AND p.status = 'completed'
-          AND m.validation_type = 'manual' AND p.validated_at IS NOT NULL;
-    WHEN 'bootcamps_completed' THEN
-        SELECT pg_catalog.count(*) INTO current FROM public.bootcamp_enrollments e
-        WHERE e.user_profile_id = p_user_profile_id AND e.enrollment_status = 'completed';
-    WHEN 'perfect_cohort' THEN
-        SELECT pg_catalog.count(*) INTO current FROM public.bootcamp_enrollments e
-        WHERE e.user_profile_id = p_user_profile_id AND e.enrollment_status = 'completed'
-          AND NOT EXISTS (
-              SELECT 1 FROM public.cohort_milestones m
-              LEFT JOIN public.user_milestone_progress p
-                  ON p.milestone_id = m.id AND p.user_profile_id = e.user_profile_id
-              WHERE m.cohort_id = e.cohort_id
-                AND (p.status IS DISTINCT FROM 'completed'
-                     OR (m.end_date IS NOT NULL AND p.completed_at IS NOT NULL
-                         AND p.completed_at >= (m.end_date + 1)::timestamp AT TIME ZONE 'UTC')));
-    WHEN 'fast_finish' THEN
-        SELECT pg_catalog.count(*) INTO current FROM public.bootcamp_enrollments e
-        JOIN public.cohorts c ON c.id = e.cohort_id
-        WHERE e.user_profile_id = p_user_profile_id AND e.enrollment_status = 'completed'
-          AND c.start_date IS NOT NULL
-          AND COALESCE(e.milestones_completed_at, e.completion_date)
-              < (c.start_date + 1 + (p_criteria ->> 'within_days')::integer)::timestamp
-                AT TIME ZONE 'UTC';
-    WHEN 'certificates_earned' THEN
-        SELECT pg_catalog.count(*) INTO current FROM public.bootcamp_enrollments e
-        WHERE e.user_profile_id = p_user_profile_id AND e.certificate_issued;
-    WHEN 'streak' THEN
-        SELECT COALESCE(pg_catalog.max(s.longest_streak), 0) INTO current FROM public.user_streaks s
-        WHERE s.user_profile_id = p_user_profile_id AND s.streak_kind = COALESCE(v_kind, 'any');
-    WHEN 'activities' THEN
-        SELECT pg_catalog.count(*) INTO current FROM public.user_activities a
-        WHERE a.user_profile_id = p_user_profile_id AND (v_kind IS NULL OR a.activity_type = v_kind);
-    WHEN 'active_days' THEN
-        SELECT COALESCE(pg_catalog.max(s.active_days), 0) INTO current FROM public.user_streaks s
-        WHERE s.user_profile_id = p_user_profile_id AND s.streak_kind = COALESCE(v_kind, 'any');
-    END CASE;
-END;
+    WITH pairs AS (
+        SELECT p.u, a.id, a.criteria_type AS t, a.criteria, a.criteria ->> 'activity_kind' AS kind,
+               COALESCE(a.criteria ->> 'count', a.criteria ->> 'days', a.criteria ->> 'total',
+                        '1')::integer AS target
+        FROM unnest(p_user_profile_ids, p_achievement_ids) AS p (u, a_id)
+        JOIN public.achievements a ON a.id = p.a_id
+    ),
+    milestone_stats AS (
+        SELECT ump.user_profile_id AS u, pg_catalog.count(*)::integer AS completed,
+               (pg_catalog.count(*) FILTER (WHERE ump.attempts <= 1))::integer AS first_try,
+               COALESCE(pg_catalog.sum(m.total_reward), 0)::integer AS xp,
+               (pg_catalog.count(*) FILTER (WHERE m.validation_type = 'manual'
+                                            AND ump.validated_at IS NOT NULL))::integer AS manual
+        FROM public.user_milestone_progress ump
+        LEFT JOIN public.cohort_milestones m ON m.id = ump.milestone_id
+        WHERE ump.status = 'completed'
+          AND ump.user_profile_id IN (SELECT u FROM pairs WHERE t IN ('milestones_completed',
+              'xp_earned', 'first_try_milestones', 'manual_validations'))
+        GROUP BY ump.user_profile_id
+    ),
+    enrollment_stats AS (
+        SELECT e.user_profile_id AS u,
+               (pg_catalog.count(*) FILTER (WHERE e.enrollment_status = 'completed'))::integer
+                   AS completed,
+               (pg_catalog.count(*) FILTER (WHERE e.certificate_issued))::integer AS certificates
+        FROM public.bootcamp_enrollments e
+        WHERE e.user_profile_id IN (SELECT u FROM pairs
+                                    WHERE t IN ('bootcamps_completed', 'certificates_earned'))
+        GROUP BY e.user_profile_id
+    )
+    SELECT p.u, p.id, COALESCE(CASE p.t
+        WHEN 'milestones_completed' THEN ms.completed
+        WHEN 'xp_earned' THEN ms.xp
+        WHEN 'first_try_milestones' THEN ms.first_try
+        WHEN 'manual_validations' THEN ms.manual
+        WHEN 'bootcamps_completed' THEN es.completed
+        WHEN 'certificates_earned' THEN es.certificates
+        WHEN 'perfect_cohort' THEN (
+            SELECT pg_catalog.count(*)::integer FROM public.bootcamp_enrollments e
+            WHERE e.user_profile_id = p.u AND e.enrollment_status = 'completed'
+              AND NOT EXISTS (
+                  SELECT 1 FROM public.cohort_milestones m
+                  LEFT JOIN public.user_milestone_progress ump
+                      ON ump.milestone_id = m.id AND ump.user_profile_id = e.user_profile_id
+                  WHERE m.cohort_id = e.cohort_id
+                    AND (ump.status IS DISTINCT FROM 'completed'
+                         OR (m.end_date IS NOT NULL AND ump.completed_at IS NOT NULL
+                             AND ump.completed_at
+                                 >= (m.end_date + 1)::timestamp AT TIME ZONE 'UTC'))))
+        WHEN 'fast_finish' THEN (
+            SELECT pg_catalog.count(*)::integer FROM public.bootcamp_enrollments e
+            JOIN public.cohorts c ON c.id = e.cohort_id
+            WHERE e.user_profile_id = p.u AND e.enrollment_status = 'completed'
+              AND c.start_date IS NOT NULL
+              AND COALESCE(e.milestones_completed_at, e.completion_date)
+                  < (c.start_date + 1 + (p.criteria ->> 'within_days')::integer)::timestamp
+                    AT TIME ZONE 'UTC')
+        WHEN 'streak' THEN (
+            SELECT s.longest_streak FROM public.user_streaks s
+            WHERE s.user_profile_id = p.u AND s.streak_kind = COALESCE(p.kind, 'any'))
+        WHEN 'active_days' THEN (
+            SELECT s.active_days FROM public.user_streaks s
+            WHERE s.user_profile_id = p.u AND s.streak_kind = COALESCE(p.kind, 'any'))
+        WHEN 'activities' THEN (
+            SELECT pg_catalog.count(*)::integer FROM public.user_activities a
+            WHERE a.user_profile_id = p.u AND (p.kind IS NULL OR a.activity_type = p.kind))
+        END, 0), p.target
+    FROM pairs p
+    LEFT JOIN milestone_stats ms ON ms.u = p.u
+    LEFT JOIN enrollment_stats es ON es.u = p.u
 $$;
 
 -- ============================================================ awards
@@ -514,61 +529,85 @@ CREATE TABLE public.user_achievements (
 );
 CREATE INDEX idx_user_achievements_achievement ON public.user_achievements (achievement_id);
 
--- What the evaluate_achievements actor runs for one event, in one statement:
--- take the learner's lock (one evaluation per learner at a time: streaks read
--- a log other evaluations write, and awards lock rows in one order), record the
--- idempotency key, rebuild streaks for activity events, then, for the active
--- achievements whose criteria type the event kind can affect, upsert progress
--- (never lowered) and award in the same upsert; each new award writes its
--- achievement.unlocked event. A row already awarded is left alone (the upsert's
--- WHERE), so replays and concurrent workers award once. The event names a
--- learner, or an enrollment (certificate.key_granted) whose learner it is.
-CREATE FUNCTION public.evaluate_achievements(p_actor text, p_key text, p_message_id text,
-    p_kind text, p_user_profile_id uuid, p_enrollment_id uuid DEFAULT NULL)
+-- What the evaluate_achievements actor runs for a batch of events (the relay
+-- sends it one message per drained batch), in one statement. Each event is
+-- {kind, key, user_profile_id | enrollment_id}. In order: resolve each event's
+-- learner (an enrollment's, for certificate.key_granted); take the learners'
+-- locks in one global order (one evaluation per learner at a time: streaks
+-- read a log other evaluations write); record each event's idempotency key
+-- (a replayed event does nothing); rebuild streaks for activity events; then,
+-- for the (learner, achievement) pairs the new events' kinds can affect,
+-- upsert progress (never lowered) and award in the same upsert, writing one
+-- achievement.unlocked event per new award. A row already awarded is left
+-- alone (the upsert's WHERE), so replays and concurrent workers award once.
+-- An event whose learner is unknown is reported and leaves no key behind.
+CREATE FUNCTION public.evaluate_achievements(p_actor text, p_message_id text, p_events jsonb)
 RETURNS jsonb
 LANGUAGE plpgsql
 SET search_path = ''
 AS $$
 DECLARE
-    v_user uuid := p_user_profile_id;
-    v_community text;
+    v_keys text[];
+    v_kinds text[];
+    v_users uuid[];
+    v_claimed text[];
+    v_unknown jsonb;
+    v_new jsonb;
     v_awarded jsonb;
     v_touched integer;
 BEGIN
-    IF v_user IS NULL THEN
-        SELECT e.user_profile_id INTO v_user FROM public.bootcamp_enrollments e
-        WHERE e.id = p_enrollment_id;
-    END IF;
-    SELECT u.community_id INTO v_community FROM public.user_profiles u WHERE u.id = v_user;
-    IF NOT FOUND THEN
-        RETURN pg_catalog.jsonb_build_object('outcome', 'unknown_user');
-    END IF;
-    PERFORM pg_catalog.pg_advisory_xact_lock(1128616774, pg_catalog.hashtext(v_user::text));
-    INSERT INTO public.processed_messages (actor, idempotency_key, message_id)
-    VALUES (p_actor, p_key, p_message_id)
-    ON CONFLICT DO NOTHING;
-    IF NOT FOUND THEN
-        RETURN pg_catalog.jsonb_build_object('outcome', 'duplicate', 'user_profile_id', v_user);
-    END IF;
-    IF p_kind IN ('activity.recorded', 'enrollment.completed') THEN
-        PERFORM public.rebuild_streaks(v_user);
-    END IF;
+    SELECT pg_catalog.array_agg(x.key ORDER BY x.key), pg_catalog.array_agg(x.kind ORDER BY x.key),
+           pg_catalog.array_agg(x.u ORDER BY x.key)
+    INTO v_keys, v_kinds, v_users
+    FROM (
+        SELECT DISTINCT ON (ev ->> 'key') ev ->> 'key' AS key, ev ->> 'kind' AS kind, up.id AS u
+        FROM pg_catalog.jsonb_array_elements(p_events) ev
+        LEFT JOIN public.bootcamp_enrollments e ON e.id = (ev ->> 'enrollment_id')::uuid
+        LEFT JOIN public.user_profiles up
+            ON up.id = COALESCE((ev ->> 'user_profile_id')::uuid, e.user_profile_id)
+    ) x;
 
-    WITH affected AS (
-        SELECT a.id, a.code, a.points, pr.current, pr.target
-        FROM public.achievements a
-        JOIN public.achievement_criteria_types t ON t.criteria_type = a.criteria_type
-        CROSS JOIN LATERAL public.achievement_progress(v_user, a.criteria) pr
-        WHERE a.is_active AND p_kind = ANY (t.event_kinds)
-          AND (a.community_id IS NULL OR a.community_id = v_community)
+    SELECT COALESCE(pg_catalog.jsonb_agg(b.key ORDER BY b.key), '[]'::jsonb) INTO v_unknown
+    FROM unnest(v_keys, v_users) AS b (key, u) WHERE b.u IS NULL;
+
+    PERFORM pg_catalog.pg_advisory_xact_lock(1128616774, l.h)
+    FROM (SELECT DISTINCT pg_catalog.hashtext(b.u::text) AS h FROM unnest(v_users) AS b (u)
+          WHERE b.u IS NOT NULL ORDER BY 1) l;
+
+    WITH claimed AS (
+        INSERT INTO public.processed_messages (actor, idempotency_key, message_id)
+        SELECT p_actor, b.key, p_message_id FROM unnest(v_keys, v_users) AS b (key, u)
+        WHERE b.u IS NOT NULL
+        ON CONFLICT DO NOTHING
+        RETURNING idempotency_key
+    )
+    SELECT COALESCE(pg_catalog.array_agg(idempotency_key), '{}') INTO v_claimed FROM claimed;
+
+    PERFORM public.rebuild_streaks(pg_catalog.array_agg(DISTINCT b.u))
+    FROM unnest(v_keys, v_kinds, v_users) AS b (key, kind, u)
+    WHERE b.key = ANY (v_claimed) AND b.kind IN ('activity.recorded', 'enrollment.completed')
+    HAVING pg_catalog.count(*) > 0;
+
+    WITH pairs AS (
+        SELECT DISTINCT b.u, a.id
+        FROM unnest(v_keys, v_kinds, v_users) AS b (key, kind, u)
+        JOIN public.user_profiles up ON up.id = b.u AND b.key = ANY (v_claimed)
+        JOIN public.achievement_criteria_types t ON b.kind = ANY (t.event_kinds)
+        JOIN public.achievements a ON a.criteria_type = t.criteria_type AND a.is_active
+            AND (a.community_id IS NULL OR a.community_id = up.community_id)
+    ),
+    affected AS (
+        SELECT pr.* FROM public.achievement_progress(
+            (SELECT pg_catalog.array_agg(u) FROM pairs),
+            (SELECT pg_catalog.array_agg(id) FROM pairs)) pr
     ),
     upserted AS (
         INSERT INTO public.user_achievements AS ua (user_profile_id, achievement_id,
             progress_current, progress_target, unlocked_at)
-        SELECT v_user, f.id, LEAST(f.current, f.target), f.target,
+        SELECT f.user_profile_id, f.achievement_id, LEAST(f.current, f.target), f.target,
                CASE WHEN f.current >= f.target THEN pg_catalog.now() END
         FROM affected f WHERE f.current > 0
-        ORDER BY f.id
+        ORDER BY f.user_profile_id, f.achievement_id
         ON CONFLICT (user_profile_id, achievement_id) DO UPDATE
         SET progress_current = GREATEST(ua.progress_current, EXCLUDED.progress_current),
             progress_target = EXCLUDED.progress_target,
@@ -578,28 +617,33 @@ BEGIN
         WHERE ua.unlocked_at IS NULL
           AND (EXCLUDED.progress_current > ua.progress_current
                OR EXCLUDED.progress_target <> ua.progress_target)
-        RETURNING ua.achievement_id, ua.unlocked_at
+        RETURNING ua.user_profile_id, ua.achievement_id, ua.unlocked_at
     ),
     unlocked AS (
         INSERT INTO public.event_outbox (kind, payload, idempotency_key)
         SELECT 'achievement.unlocked',
-               pg_catalog.jsonb_build_object('user_profile_id', v_user,
-                   'achievement_id', f.id, 'code', f.code, 'points', f.points),
-               'achievement.unlocked:' || v_user::text || ':' || f.id::text
-        FROM upserted u JOIN affected f ON f.id = u.achievement_id
+               pg_catalog.jsonb_build_object('user_profile_id', u.user_profile_id,
+                   'achievement_id', a.id, 'code', a.code, 'points', a.points),
+               'achievement.unlocked:' || u.user_profile_id::text || ':' || a.id::text
+        FROM upserted u JOIN public.achievements a ON a.id = u.achievement_id
         WHERE u.unlocked_at IS NOT NULL
+        ORDER BY u.user_profile_id, a.code
         ON CONFLICT (idempotency_key) DO NOTHING
-        RETURNING payload ->> 'code' AS code
+        RETURNING payload
     )
-    SELECT (SELECT COALESCE(pg_catalog.jsonb_agg(code ORDER BY code), '[]'::jsonb) FROM unlocked),
-           (SELECT pg_catalog.count(*) FROM upserted)
-    INTO v_awarded, v_touched;
+    SELECT (SELECT COALESCE(pg_catalog.jsonb_agg(pg_catalog.jsonb_build_object(
+                'user_profile_id', payload -> 'user_profile_id', 'code', payload -> 'code')
+                ORDER BY payload ->> 'user_profile_id', payload ->> 'code'), '[]'::jsonb)
+            FROM unlocked),
+           (SELECT pg_catalog.count(*) FROM upserted),
+           pg_catalog.to_jsonb(v_claimed)
+    INTO v_awarded, v_touched, v_new;
 
     IF pg_catalog.jsonb_array_length(v_awarded) > 0
        AND (SELECT s.waiting FROM public.outbox_relay_state s) THEN
         PERFORM pg_catalog.pg_notify('certflow', '');
     END IF;
-    RETURN pg_catalog.jsonb_build_object('outcome', 'evaluated', 'user_profile_id', v_user,
+    RETURN pg_catalog.jsonb_build_object('evaluated', v_new, 'unknown', v_unknown,
         'awarded', v_awarded, 'progress_updated', v_touched);
 END;
 $$;
@@ -890,11 +934,11 @@ ALTER FUNCTION public.emit_event(text, jsonb, text) SECURITY DEFINER;
 REVOKE ALL ON public.communities, public.cohort_instructors, public.achievement_criteria_types,
     public.achievements, public.user_achievements, public.user_streaks FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION public.is_time_zone(text), public.milestone_gate(),
-    public.activity_local_date(), public.rebuild_streaks(uuid),
+    public.activity_local_date(), public.rebuild_streaks(uuid[]),
     public.record_activity(uuid, text, timestamptz, jsonb),
     public.achievement_criteria_problem(jsonb), public.validate_achievement_criteria(),
-    public.achievement_progress(uuid, jsonb),
-    public.evaluate_achievements(text, text, text, text, uuid, uuid),
+    public.achievement_progress(uuid[], uuid[]),
+    public.evaluate_achievements(text, text, jsonb),
     public.achievement_dashboard(uuid, integer), public.current_community_id(),
     public.current_user_profile_id(), public.community_of_user(uuid),
     public.community_of_cohort(text), public.community_of_milestone(text),
@@ -943,8 +987,8 @@ GRANT EXECUTE ON FUNCTION public.validate_milestone(uuid, text, boolean, text),
 -- Workers: the engine; admins: the catalog and the streak rebuild.
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO certflow_worker;
 GRANT INSERT, UPDATE ON public.user_achievements, public.user_streaks TO certflow_worker;
-GRANT EXECUTE ON FUNCTION public.evaluate_achievements(text, text, text, text, uuid, uuid),
-    public.rebuild_streaks(uuid), public.achievement_progress(uuid, jsonb),
+GRANT EXECUTE ON FUNCTION public.evaluate_achievements(text, text, jsonb),
+    public.rebuild_streaks(uuid[]), public.achievement_progress(uuid[], uuid[]),
     public.record_activity(uuid, text, timestamptz, jsonb),
     public.achievement_dashboard(uuid, integer), public.milestone_gate(),
     public.activity_local_date(), public.is_time_zone(text),

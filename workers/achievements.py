@@ -1,4 +1,6 @@
-"""evaluate_achievements: a milestone, enrollment, key grant or activity may unlock achievements."""
+"""evaluate_achievements: milestones, enrollments, key grants and activities may unlock
+achievements. The relay sends it one message per batch of events (``events.routes.BATCHED``);
+a single event (a test, a replayed dead letter of one) is taken too."""
 
 from __future__ import annotations
 
@@ -6,16 +8,26 @@ from typing import Any
 from uuid import UUID
 
 from certflow.errors import BadEvent
+from db.achievements import EventRef
 from events.messages import Delivery, event_kind
 from events.routes import ACHIEVEMENT_EVENTS
-from events.schemas import SCHEMAS, parse
-from issuance.achievements import evaluate_event
+from events.schemas import SCHEMAS, EventBatch, parse
+from issuance.achievements import evaluate_events
 from workers.runtime import Runtime
 
 
 def evaluate_achievements(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:
-    """Progress and awards for the event's learner, for the achievements its kind affects."""
-    kind = event_kind(delivery)
+    """Progress and awards for the events' learners, for the achievements their kinds affect."""
+    if "events" in payload:
+        batch = parse(EventBatch, "achievements batch", payload)
+        events = [_ref(e.kind, e.payload, e.idempotency_key) for e in batch.events]
+    else:
+        events = [_ref(event_kind(delivery), payload, delivery.idempotency_key)]
+    evaluate_events(rt.engine, actor=delivery.actor, message_id=delivery.message_id, events=events)
+
+
+def _ref(kind: str, payload: dict[str, Any], key: str) -> EventRef:
+    """The event's learner (or enrollment) after checking the payload against its kind."""
     if kind not in ACHIEVEMENT_EVENTS:
         raise BadEvent(f"evaluate_achievements does not take {kind} events")
     event = parse(SCHEMAS[kind], kind, payload)
@@ -23,12 +35,9 @@ def evaluate_achievements(rt: Runtime, payload: dict[str, Any], delivery: Delive
     declared = type(event).model_fields
     ids = {n: getattr(event, n) for n in ("user_profile_id", "enrollment_id") if n in declared}
     user, enrollment = ids.get("user_profile_id"), ids.get("enrollment_id")
-    evaluate_event(
-        rt.engine,
-        actor=delivery.actor,
-        key=delivery.idempotency_key,
-        message_id=delivery.message_id,
+    return EventRef(
         kind=kind,
+        key=key,
         user_profile_id=None if user is None else UUID(str(user)),
         enrollment_id=None if enrollment is None else UUID(str(enrollment)),
     )

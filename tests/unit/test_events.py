@@ -7,7 +7,7 @@ from db import outbox
 from db.queries import parse
 from events import schemas
 from events.messages import IDEMPOTENCY_KEY, OUTBOX_ID
-from events.relay import build_messages
+from events.relay import build_batch_messages, build_messages
 from events.routes import QUEUES
 
 USER = "2b0f4a5e-9c1d-4a57-8f0e-0d3c6b1a2e44"
@@ -35,20 +35,37 @@ def test_relay_message_carries_key_and_outbox_id_and_is_deterministic() -> None:
     event = outbox.OutboxEvent(
         7, "milestone.completed", {"user_profile_id": USER, "milestone_id": "m1"}, "k-7"
     )
-    first, achievements = build_messages(event)
-    again, _ = build_messages(event)
+    [first] = build_messages(event)
+    [again] = build_messages(event)
     assert first.actor_name == "check_completion"
     assert first.queue_name == "completion"
     assert first.options == {IDEMPOTENCY_KEY: "k-7", OUTBOX_ID: 7}
     assert first.args == (event.payload,)
     assert first.message_id == again.message_id
-    # The same event also goes to the achievements engine, as its own message.
-    assert (achievements.actor_name, achievements.queue_name) == (
-        "evaluate_achievements",
-        "achievements",
-    )
-    assert achievements.options == first.options
-    assert achievements.message_id != first.message_id
+
+
+def test_a_batched_actor_gets_one_message_for_every_event_of_the_batch() -> None:
+    events = [
+        outbox.OutboxEvent(
+            7 + i,
+            "milestone.completed",
+            {"user_profile_id": USER, "milestone_id": f"m{i}"},
+            f"k{i}",
+        )
+        for i in range(3)
+    ]
+    [batch] = build_batch_messages(events)
+    assert (batch.actor_name, batch.queue_name) == ("evaluate_achievements", "achievements")
+    assert batch.options == {IDEMPOTENCY_KEY: "batch:7-9:3", OUTBOX_ID: None}
+    assert [e["idempotency_key"] for e in batch.args[0]["events"]] == ["k0", "k1", "k2"]
+    assert batch.args[0]["events"][0] == {
+        "kind": "milestone.completed",
+        "payload": events[0].payload,
+        "idempotency_key": "k0",
+        "outbox_id": 7,
+    }
+    assert build_batch_messages(events).pop().message_id == batch.message_id
+    assert build_batch_messages([]) == []
 
 
 def test_replay_goes_to_the_named_actor_with_the_original_key() -> None:

@@ -3,6 +3,7 @@ the actor call them (real SQL functions on a real database)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from datetime import datetime
 from typing import Any
@@ -37,24 +38,23 @@ def evaluate(
     enrollment: UUID | None = None,
     key: str | None = None,
 ) -> dict[str, Any]:
-    """What the actor runs for one delivery (a fresh key unless one is given)."""
+    """What the actor runs for one event (a fresh key unless one is given): its outcome
+    (evaluated, duplicate or unknown_user) and the codes it awarded."""
+    event = {
+        "kind": kind,
+        "key": key or f"{kind}:{uuid.uuid4()}",
+        "user_profile_id": None if user is None else str(user),
+        "enrollment_id": None if enrollment is None else str(enrollment),
+    }
     with engine.begin() as conn:
-        return dict(
-            conn.execute(
-                sa.text(
-                    "SELECT evaluate_achievements(:a, :k, :m, :kind, CAST(:u AS uuid),"
-                    " CAST(:e AS uuid))"
-                ),
-                {
-                    "a": ACTOR,
-                    "k": key or f"{kind}:{uuid.uuid4()}",
-                    "m": str(uuid.uuid4()),
-                    "kind": kind,
-                    "u": None if user is None else str(user),
-                    "e": None if enrollment is None else str(enrollment),
-                },
-            ).scalar_one()
-        )
+        result = conn.execute(
+            sa.text("SELECT evaluate_achievements(:a, :m, CAST(:events AS jsonb))"),
+            {"a": ACTOR, "m": str(uuid.uuid4()), "events": json.dumps([event])},
+        ).scalar_one()
+    outcome = (
+        "evaluated" if result["evaluated"] else "unknown_user" if result["unknown"] else "duplicate"
+    )
+    return {"outcome": outcome, "awarded": [a["code"] for a in result["awarded"]]}
 
 
 def record(engine: sa.Engine, user: UUID, kind: str, at: datetime | str) -> UUID:

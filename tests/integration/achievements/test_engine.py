@@ -33,6 +33,11 @@ def _message(payload: dict[str, Any], key: str) -> dramatiq.Message[Any]:
     )
 
 
+def _batch(events: list[tuple[dict[str, Any], str]]) -> dramatiq.Message[Any]:
+    items = [{"kind": "milestone.completed", "payload": p, "idempotency_key": k} for p, k in events]
+    return _message({"events": items}, f"batch:{uuid.uuid4()}")
+
+
 def _milestone_events(engine: sa.Engine) -> list[tuple[dict[str, Any], str]]:
     return [
         (r.payload, r.idempotency_key)
@@ -76,8 +81,11 @@ def test_replays_copies_and_two_workers_never_award_twice(engine: sa.Engine, run
     for w in workers:
         w.start()
     try:
-        for _ in range(3):  # every event delivered three times, to either worker
-            broker.enqueue_many([_message(payload, key) for payload, key in events])
+        # Every event delivered four times, to either worker: alone, and in batches
+        # of 200, 50 and 7 (as the relay would send them, each batch its own message).
+        broker.enqueue_many([_message(payload, key) for payload, key in events])
+        for size in (200, 50, 7):
+            broker.enqueue_many([_batch(events[i : i + size]) for i in range(0, len(events), size)])
         broker.join("achievements", timeout=60_000)
         for w in workers:
             w.join()
