@@ -149,3 +149,46 @@ def test_an_event_kind_the_engine_does_not_take_is_refused(
     runtime.broker.enqueue(_message({"enrollment_id": str(uuid.uuid4())}, "certificate.attested:x"))
     [letter] = wait_until(lambda: rows(engine, "SELECT * FROM dead_letters"))
     assert letter.reason == "evaluate_achievements does not take certificate.attested events"
+
+
+def test_a_batch_with_an_unknown_learner_awards_the_rest_and_replays_after_the_fix(
+    engine: sa.Engine, settings: Any, runtime: Any, worker: Any, relay: Any
+) -> None:
+    from workers.admin import replay_dead_letters
+
+    known, ghost = s.learner(engine), UUID(int=99)
+    events = [
+        ({"activity_id": str(uuid.uuid4()), "user_profile_id": str(u), "kind": "login"}, k)
+        for u, k in ((known, "activity.recorded:a1"), (ghost, "activity.recorded:a2"))
+    ]
+    with engine.begin() as conn:  # the ghost's activity row is missing: only its event exists
+        conn.execute(
+            sa.text("SELECT record_activity(:u, 'login', '2026-02-02T12:00:00Z')"), {"u": known}
+        )
+    runtime.broker.enqueue(
+        _message(
+            {
+                "events": [
+                    {"kind": "activity.recorded", "payload": p, "idempotency_key": k}
+                    for p, k in events
+                ]
+            },
+            "batch:test",
+        )
+    )
+    [letter] = wait_until(lambda: rows(engine, "SELECT * FROM dead_letters"))
+    assert letter.reason == f"activity.recorded: user {ghost} names no known learner"
+    assert "first_activity" in s.unlocked(engine, known)
+
+    with engine.begin() as conn:  # the admin creates the missing learner
+        conn.execute(sa.text("INSERT INTO user_profiles (id) VALUES (:u)"), {"u": ghost})
+        conn.execute(
+            sa.text("SELECT record_activity(:u, 'login', '2026-02-02T12:00:00Z')"), {"u": ghost}
+        )
+    assert replay_dead_letters(settings, [letter.id]) == [letter.id]
+    replayed = "SELECT count(*) FROM processed_messages WHERE idempotency_key = :k"
+    wait_until(lambda: scalar(engine, replayed, k="activity.recorded:a2") == 1)
+    assert scalar(engine, replayed, k="activity.recorded:a1") == 1
+    assert "first_login" in s.unlocked(engine, ghost)
+    assert scalar(engine, "SELECT count(*) FROM dead_letters WHERE replayed_at IS NULL") == 0
+    assert s.unlock_events(engine, known).count("first_activity") == 1
