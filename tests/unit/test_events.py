@@ -109,3 +109,16 @@ def test_every_routed_actor_has_a_queue() -> None:
     from events.routes import ROUTES
 
     assert {actor for actors in ROUTES.values() for actor in actors} <= set(QUEUES)
+
+
+def test_an_event_kind_is_read_from_its_idempotency_key() -> None:
+    from events.messages import Delivery, event_kind
+
+    def delivery(key: str) -> Delivery:
+        return Delivery("evaluate_achievements", "m1", key, None)
+
+    assert event_kind(delivery("activity.recorded:0b7c")) == "activity.recorded"
+    assert event_kind(delivery("milestone.completed:u:m")) == "milestone.completed"
+    for bad in ("no-kind-here", ":x"):
+        with pytest.raises(BadEvent, match="names no event kind"):
+            event_kind(delivery(bad))

@@ -155,3 +155,22 @@ def test_a_milestone_not_awaiting_validation_cannot_be_validated(engine: sa.Engi
         conn.execute(sa.text("INSERT INTO cohort_instructors VALUES ('c1', :i)"), {"i": instructor})
     with pytest.raises(sa.exc.DBAPIError, match="is not awaiting validation in your cohorts"):
         _validate(engine, instructor, user, ids[2], ok=True)
+
+
+def test_an_automatic_milestone_submitted_for_validation_is_simply_completed(
+    engine: sa.Engine,
+) -> None:
+    ids = s.cohort(engine, "c1", milestones=1)
+    user = s.learner(engine)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO user_milestone_progress (user_profile_id, milestone_id, status)"
+                " VALUES (:u, :m, 'pending_validation')"
+            ),
+            {"u": user, "m": ids[0]},
+        )
+    assert _status(engine, user, ids[0]) == ("completed", 1)
+    assert (
+        scalar(engine, "SELECT count(*) FROM event_outbox WHERE kind = 'milestone.completed'") == 1
+    )
