@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from certflow.errors import ConfigError
 
 LogFormat = Literal["json", "console"]
+#: Chain ids of local development nodes (anvil, Hardhat, Ganache).
+DEV_CHAIN_IDS = frozenset({31337, 1337})
 
 
 class Settings(BaseModel):
@@ -55,7 +57,23 @@ class Settings(BaseModel):
     # MinIO ignores the region, but S3 signatures (and presigned URLs) include it.
     s3_region: str = Field("us-east-1", alias="S3_REGION")
     certificate_url_ttl: int = Field(3600, alias="CERTIFICATE_URL_TTL", gt=0, le=7 * 24 * 3600)
+    # Where `certflow web` listens by default (PORT 8000), so a fresh setup's QR codes open.
     verify_base_url: str = Field("http://localhost:8000/verify", alias="VERIFY_BASE_URL")
+
+    # The verification site (`certflow web`). PORT is what Procfile platforms set.
+    port: int = Field(8000, alias="PORT", gt=0, lt=65536)
+    #: Bearer token of the learner-certificates API; unset, that API answers 404.
+    web_api_token: SecretStr | None = Field(None, alias="WEB_API_TOKEN")
+    #: The organization named on the page and in the LinkedIn add-to-profile form.
+    issuer_name: str = Field("certflow", alias="ISSUER_NAME", min_length=1)
+    #: Explorer link templates ({tx}, {address}, {uid}); unset, values are shown unlinked.
+    explorer_tx_url: str | None = Field(None, alias="EXPLORER_TX_URL")
+    explorer_address_url: str | None = Field(None, alias="EXPLORER_ADDRESS_URL")
+    eas_explorer_url: str | None = Field(None, alias="EAS_EXPLORER_URL")
+    #: How long the page reuses a chain or storage read: a shared link must not hammer the RPC.
+    verify_cache_seconds: float = Field(30.0, alias="VERIFY_CACHE_SECONDS", ge=0)
+    #: The page's bound on one RPC call: a slow node must not hold a visitor for 30 s.
+    verify_rpc_timeout_seconds: float = Field(3.0, alias="VERIFY_RPC_TIMEOUT_SECONDS", gt=0)
 
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     log_format: LogFormat = Field("console", alias="LOG_FORMAT")
@@ -82,6 +100,11 @@ class Settings(BaseModel):
                 ) from None
             object.__setattr__(self, "signer_private_key", SecretStr(key))
         return self
+
+    @property
+    def is_dev_chain(self) -> bool:
+        """anvil's and Hardhat's chain ids: local chains where a localhost URL is expected."""
+        return self.chain_id in DEV_CHAIN_IDS
 
     @property
     def sqlalchemy_url(self) -> str:

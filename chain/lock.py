@@ -22,6 +22,7 @@ from chain.abi import (
 from chain.rpc import chain_errors
 
 GRANT_KEYS = "grantKeys(address[],uint256[],address[])"
+EXPIRE_AND_REFUND = "expireAndRefundFor(uint256,uint256)"
 TRANSFER = event_topic("Transfer(address,address,uint256)")
 #: A key that never expires.
 NEVER_EXPIRES = MAX_UINT256
@@ -58,6 +59,24 @@ def grant_keys_calldata(
     owners = [checksum(recipient, "wallet address") for recipient in recipients]
     manager = checksum(key_manager, "key manager")
     return calldata(GRANT_KEYS, [owners, [expiration] * len(owners), [manager] * len(owners)])
+
+
+def valid_key_token(w3: Web3, lock: str, owner: str) -> int | None:
+    """The token id of the owner's valid key, or None when they hold none."""
+    contract = lock_contract(w3, lock)
+    owner = checksum(owner, "wallet address")
+    with chain_errors("looking up key"):
+        if not contract.functions.getHasValidKey(owner).call():
+            return None
+        return int(contract.functions.tokenOfOwnerByIndex(owner, 0).call())
+
+
+def expire_key_calldata(token_id: int) -> bytes:
+    """Calldata of ``expireAndRefundFor(token, 0)``: the lock manager ends a key, refunding nothing.
+
+    Certificate keys are granted free, so there is nothing to refund.
+    """
+    return calldata(EXPIRE_AND_REFUND, [token_id, 0])
 
 
 def _is_transfer(log: Mapping[str, Any], lock: str) -> bool:

@@ -14,7 +14,7 @@ import click
 from dotenv import load_dotenv
 
 from certflow.errors import CertflowError
-from cli import certificates, chain, dead_letters, demo, outbox, processes, repairs
+from cli import certificates, chain, dead_letters, demo, outbox, processes, repairs, web
 
 
 class _Group(click.Group):
@@ -34,6 +34,6 @@ def main() -> None:
     load_dotenv(override=False)
 
 
-for _module in (processes, repairs, dead_letters, outbox, certificates, chain, demo):
+for _module in (processes, repairs, dead_letters, outbox, certificates, chain, demo, web):
     for _command in _module.COMMANDS:
         main.add_command(_command)

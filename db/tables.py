@@ -251,3 +251,14 @@ certificates = sa.Table(
     sa.Column("rendered_at", TZ, nullable=False),
     sa.Column("superseded_at", TZ),
 )
+
+# 0012.verification_site ----------------------------------------------------
+
+certificate_revocations = sa.Table(
+    "certificate_revocations",
+    metadata,
+    sa.Column("enrollment_id", UUID, primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("tx_hash", sa.Text),
+    sa.Column("revoked_at", TZ, nullable=False),
+)
