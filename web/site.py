@@ -56,8 +56,9 @@ def site_of(request: Request) -> Site:
     return site
 
 
-def _date(value: dt.date | dt.datetime | None) -> str:
-    """A date as people read it anywhere: 12 March 2025 (no locale guessing)."""
-    if value is None:
+def _date(value: str | dt.date | None) -> str:
+    """A date as people read it anywhere, 12 March 2025, from a date or an ISO string."""
+    if not value:
         return ""
-    return f"{value.day} {value:%B %Y}"
+    day = dt.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return f"{day.day} {day:%B %Y}"

@@ -105,14 +105,19 @@ def web_database_url(database_url: str, pg_admin_url: str) -> Iterator[str]:
         conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
 
 
-@pytest.fixture
-def web_env(settings: Settings, web_database_url: str) -> dict[str, str]:
-    """The web process's environment: the read-only user and no signer key."""
-    env = {
+def env_of(settings: Settings) -> dict[str, str]:
+    """The environment that loads back as ``settings``."""
+    return {
         name: str(value.get_secret_value() if hasattr(value, "get_secret_value") else value)
         for name, value in settings.model_dump(by_alias=True).items()
         if value is not None
     }
+
+
+@pytest.fixture
+def web_env(settings: Settings, web_database_url: str) -> dict[str, str]:
+    """The web process's environment: the read-only user and no signer key."""
+    env = env_of(settings)
     env.pop("SIGNER_PRIVATE_KEY")
     env["DATABASE_URL"] = web_database_url
     return env
