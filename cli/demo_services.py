@@ -6,12 +6,14 @@ Imported only when ``certflow demo`` runs.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -131,3 +133,38 @@ def pipeline(stack: ExitStack, env: dict[str, str]) -> None:
             env,
         )
     )
+
+
+def web_env(settings: Settings) -> dict[str, str]:
+    """Where the demo's site listens, and the VERIFY_BASE_URL its QR codes print to match.
+
+    PORT (8000 by default) when it is free, else any free port: the printed
+    links must open the site this demo runs.
+    """
+    port = settings.port if not _port_open(f"http://127.0.0.1:{settings.port}") else free_port()
+    return {"PORT": str(port), "VERIFY_BASE_URL": f"http://localhost:{port}/verify"}
+
+
+def web(stack: ExitStack, env: dict[str, str]) -> str:
+    """``certflow web`` as a real process (without the signer's key, as it should run)."""
+    site_env = {name: value for name, value in env.items() if name != "SIGNER_PRIVATE_KEY"}
+    certflow = [sys.executable, "-m", "cli"]
+    stack.enter_context(process([*certflow, "web"], LOG_DIR / "web.log", site_env))
+    url = f"http://127.0.0.1:{env['PORT']}"
+    deadline = time.monotonic() + 20
+    while not _port_open(url):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the verification site did not start; see {LOG_DIR}/web.log")
+        time.sleep(0.1)
+    print(f"started the verification site at {env['VERIFY_BASE_URL']}")
+    return url
+
+
+def verdict(site_url: str, certificate_id: object) -> str:
+    """What the running site says about a certificate (its JSON API), as the page would."""
+    url = f"{site_url}/api/certificates/{certificate_id}"
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - our own site
+            return str(json.loads(response.read())["verdict"])
+    except (OSError, ValueError, KeyError) as exc:
+        return f"site did not answer: {exc}"

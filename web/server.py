@@ -18,7 +18,8 @@ _LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})  # noqa: 
 
 def web_settings(settings: Settings) -> Settings:
     """The settings without the signer's key: the site never signs, so it never holds one."""
-    if settings.signer_private_key is not None or settings.signer_private_key_file is not None:
+    key = settings.signer_private_key
+    if (key is not None and key.get_secret_value()) or settings.signer_private_key_file:
         log.warning(
             "web.signer_key_ignored",
             message="SIGNER_PRIVATE_KEY is set for the web process; it is not needed and dropped."
