@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import sys
+from types import FrameType
 from urllib.parse import urlsplit
 
 import structlog
@@ -49,6 +52,13 @@ def serve(settings: Settings, host: str, port: int) -> None:
     settings = web_settings(settings)
     for warning in startup_warnings(settings):
         log.warning("web.config", message=warning)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it to the handler found
+    # at start: exit 0 there, as every other certflow process does on SIGTERM.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     app = create_app(Site.build(settings))
     log.info("web.listening", host=host, port=port, verify_base_url=settings.verify_base_url)
     uvicorn.run(app, host=host, port=port, access_log=False, server_header=False)
+
+
+def _exit_cleanly(signum: int, frame: FrameType | None) -> None:
+    sys.exit(0)

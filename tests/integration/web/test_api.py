@@ -8,9 +8,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import pytest
 import requests
 import sqlalchemy as sa
+from web3 import Web3
 
 from certflow.settings import Settings, load_settings
+from chain.deploy import DevDeployment
 from chain.devnode import free_port
+from chain.lock import expire_key_calldata, valid_key_token
+from chain.transactions import Signer, send_direct
 from tests.integration.web.conftest import API_TOKEN, Issue, Server
 
 CHECKS = ["record", "pdf", "key", "attestation", "revocation", "verdict"]
@@ -147,3 +151,30 @@ def test_with_the_rpc_unreachable_the_page_shows_the_database_facts(
     }
     assert body["chain_reachable"] is False
     assert body["verdict"] == "unconfirmed"
+
+
+def test_chain_reads_are_cached_briefly(
+    issue: Issue,
+    web_env: dict[str, str],
+    w3: Web3,
+    lock_manager: Signer,
+    dev_deployment: DevDeployment,
+) -> None:
+    """A key expired on chain behind the site's back shows only once the cached read expires."""
+    issued = issue()
+    cached = load_settings({**web_env, "VERIFY_CACHE_SECONDS": "300"})
+    uncached = load_settings({**web_env, "VERIFY_CACHE_SECONDS": "0"})
+    with Server(cached, free_port()) as warm, Server(uncached, free_port()) as cold:
+        path = f"/api/certificates/{issued.certificate.id}"
+        assert _key_status(warm.url + path) == _key_status(cold.url + path) == "pass"
+        token = valid_key_token(w3, dev_deployment.lock_address, issued.wallet)
+        assert token is not None
+        send_direct(w3, lock_manager, dev_deployment.lock_address, expire_key_calldata(token))
+
+        assert _key_status(warm.url + path) == "pass"  # within VERIFY_CACHE_SECONDS
+        assert _key_status(cold.url + path) == "fail"
+
+
+def _key_status(url: str) -> str:
+    checks = requests.get(url, timeout=10).json()["checks"]
+    return str(next(check["status"] for check in checks if check["key"] == "key"))
