@@ -32,7 +32,7 @@ class Site:
     @classmethod
     def build(cls, settings: Settings) -> Site:
         """Read-only database transactions, a short RPC timeout, one cache for chain reads."""
-        engine = make_engine(settings, pool_size=10, read_only=True)
+        engine = make_engine(settings, pool_size=10, pre_ping=False, read_only=True)
         store = ObjectStore.from_settings(settings, region=settings.s3_region)
         w3 = make_web3(settings.rpc_url, settings.verify_rpc_timeout_seconds)
         cache = ReadCache(settings.verify_cache_seconds)

@@ -178,3 +178,22 @@ def test_chain_reads_are_cached_briefly(
 def _key_status(url: str) -> str:
     checks = requests.get(url, timeout=10).json()["checks"]
     return str(next(check["status"] for check in checks if check["key"] == "key"))
+
+
+def test_with_the_database_down_the_site_answers_503_not_500(
+    issue: Issue, web_env: dict[str, str]
+) -> None:
+    issued = issue()
+    down = load_settings(
+        {**web_env, "DATABASE_URL": f"postgresql://nobody@127.0.0.1:{free_port()}/none"}
+    )
+    with Server(down, free_port()) as server:
+        page = requests.get(f"{server.url}/verify/{issued.certificate.id}", timeout=30)
+        api = requests.get(f"{server.url}/api/certificates/{issued.certificate.id}", timeout=30)
+
+    assert page.status_code == 503
+    assert "temporarily unavailable" in page.text
+    assert api.status_code == 503
+    assert api.json() == {
+        "error": "This service is temporarily unavailable. Please try again in a minute."
+    }
