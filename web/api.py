@@ -43,7 +43,9 @@ def learner_certificates(
         raise HTTPException(404, "not found")
     given = (authorization or "").removeprefix("Bearer ").strip()
     if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
-        raise HTTPException(401, "a valid API token is required")
+        raise HTTPException(
+            401, "a valid API token is required", headers={"WWW-Authenticate": "Bearer"}
+        )
     try:
         learner = parse_id(user_profile_id)
     except HTTPException:

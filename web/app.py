@@ -80,7 +80,7 @@ def _wants_json(request: Request) -> bool:
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
     if _wants_json(request):
-        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
     if exc.status_code == 404:
         return site_of(request).html(request, "not_found.html", {}, status_code=404)
     return site_of(request).html(

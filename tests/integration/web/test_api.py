@@ -51,7 +51,9 @@ def test_learner_certificates_need_the_token_and_list_current_versions(
     issued = issue()
     url = f"{site.url}/api/learners/{issued.user_profile_id}/certificates"
 
-    assert requests.get(url, timeout=10).status_code == 401
+    refused = requests.get(url, timeout=10)
+    assert refused.status_code == 401
+    assert refused.headers["www-authenticate"] == "Bearer"
     wrong = {"Authorization": "Bearer nope"}
     assert requests.get(url, headers=wrong, timeout=10).status_code == 401
     response = requests.get(url, headers={"Authorization": f"Bearer {API_TOKEN}"}, timeout=10)
