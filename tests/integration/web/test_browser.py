@@ -144,6 +144,8 @@ def test_a_revoked_certificate_says_so_with_date_and_reason(
     text = page.inner_text("#check-revocation")
     assert reason in text
     assert "Revoked on 20" in text
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=SCREENSHOTS / "verify-revoked.png", full_page=True)
 
 
 def test_a_superseded_version_links_to_the_current_one(
