@@ -50,7 +50,10 @@ def page_view(settings: Settings, page: CertificatePage) -> dict[str, Any]:
             "current": None
             if page.current is None or page.current.id == row.id
             else links.certificate_urls(settings, page.current.id)["verify"],
-            "linkedin": links.linkedin_url(settings, record, row.id),
+            # Never invite anyone to show off a certificate that does not hold.
+            "linkedin": None
+            if page.verdict in ("revoked", "failed")
+            else links.linkedin_url(settings, record, row.id),
         },
     }
 

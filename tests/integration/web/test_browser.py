@@ -144,6 +144,7 @@ def test_a_revoked_certificate_says_so_with_date_and_reason(
     text = page.inner_text("#check-revocation")
     assert reason in text
     assert "Revoked on 20" in text
+    assert page.get_by_role("link", name="Add to LinkedIn").count() == 0
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=SCREENSHOTS / "verify-revoked.png", full_page=True)
 
