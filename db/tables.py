@@ -252,7 +252,7 @@ certificates = sa.Table(
     sa.Column("superseded_at", TZ),
 )
 
-# 0012.verification_site ----------------------------------------------------
+# 0011.verification_site ----------------------------------------------------
 
 certificate_revocations = sa.Table(
     "certificate_revocations",
