@@ -67,13 +67,11 @@ def test_one_bad_event_is_dead_lettered_and_the_rest_of_the_batch_completes(
 
     assert _completed(engine) == 20
     assert processed(engine) == 20  # the bad events keep no key: a replay after a fix runs
-    letters = rows(
-        engine, "SELECT idempotency_key, reason, permanent FROM dead_letters ORDER BY id"
-    )
-    assert [(r.idempotency_key, r.permanent) for r in letters] == [
+    letters = rows(engine, "SELECT idempotency_key, reason, permanent FROM dead_letters")
+    assert sorted((r.idempotency_key, r.permanent) for r in letters) == [
         ("k-malformed", True),
         ("milestone.completed:x:nope", True),
-    ] or sorted(r.idempotency_key for r in letters) == ["k-malformed", "milestone.completed:x:nope"]
+    ]
     reasons = {r.idempotency_key: r.reason for r in letters}
     assert (
         reasons["milestone.completed:x:nope"] == "milestone 'nope' is not a milestone of any cohort"
