@@ -3,7 +3,7 @@
 -- goes to the ledger; the completion rule runs once per enrollment the batch
 -- touches; a bad event (unknown milestone, no enrollment) gets no key and is
 -- reported back, so the rest of the batch goes through.
--- depends: 0010.certificates
+-- depends: 0011.verification_site
 
 CREATE FUNCTION public.handle_milestones_completed(p_actor text, p_message_id text,
     p_events jsonb)
