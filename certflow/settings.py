@@ -79,6 +79,8 @@ class Settings(BaseModel):
     log_format: LogFormat = Field("console", alias="LOG_FORMAT")
 
     relay_batch_size: int = Field(500, alias="RELAY_BATCH_SIZE", gt=0)
+    #: milestone.completed events per check_completion message; 1 sends one message per event.
+    completion_batch_size: int = Field(200, alias="COMPLETION_BATCH_SIZE", gt=0)
     relay_poll_seconds: float = Field(0.5, alias="RELAY_POLL_SECONDS", gt=0)
     # false: poll only (for poolers that cannot LISTEN, and as the bench baseline)
     relay_notify: bool = Field(True, alias="RELAY_NOTIFY")

@@ -29,6 +29,11 @@ QUEUES: Mapping[str, str] = {
 }
 
 
+#: Actors that take many events per message ({"events": [...]}): the per-message
+#: cost of the broker, not the database work, limits a one-event-per-message path.
+BATCHED: frozenset[str] = frozenset({"check_completion"})
+
+
 def actors_for(kind: str) -> tuple[str, ...]:
     return ROUTES.get(kind, ())
 

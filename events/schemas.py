@@ -27,6 +27,20 @@ class ClaimRequested(EnrollmentEvent):
     claim_id: UUID
 
 
+class BatchedEvent(_Payload):
+    """One outbox event inside a batch message, with its own idempotency key."""
+
+    idempotency_key: str
+    outbox_id: int | None = None
+    payload: dict[str, Any]
+
+
+class MilestoneBatch(_Payload):
+    """Many milestone.completed events in one message (see ``events.batches``)."""
+
+    events: list[BatchedEvent]
+
+
 class Replay(_Payload):
     actor: str
     payload: dict[str, Any]
