@@ -16,7 +16,9 @@ from typing import Any
 
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
+from eth_keys.exceptions import BadSignature
 from eth_utils.crypto import keccak
+from eth_utils.exceptions import ValidationError
 
 from certflow.errors import ChainRejected
 from chain.abi import ZERO_ADDRESS, ZERO_BYTES32, checksum, hex32, to_bytes32
@@ -231,7 +233,7 @@ def recover_signer(att: OffchainAttestation) -> str:
     try:
         vrs = (att.v, int(att.r, 16), int(att.s, 16))
         return str(Account.recover_message(digest, vrs=vrs))
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, BadSignature, ValidationError) as exc:
         raise ChainRejected(f"invalid off-chain attestation signature: {exc}") from exc
 
 
