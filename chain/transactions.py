@@ -22,14 +22,25 @@ from web3 import Web3
 from web3.exceptions import TransactionNotFound, Web3RPCError
 from web3.types import TxParams, TxReceipt
 
-from certflow.errors import ChainRejected, ChainUnavailable, ConfigError
+from certflow.errors import (
+    ChainRejected,
+    ChainUnavailable,
+    ConfigError,
+    FeeCeilingReached,
+    NonceConflict,
+)
 from certflow.settings import Settings
 from chain.rpc import chain_errors
 
 #: Gas headroom over the node's estimate (state can change before mining).
 GAS_HEADROOM = 1.2
 #: Node messages that mean "this exact transaction is already there".
-_ALREADY_SENT = ("already known", "already imported", "known transaction", "nonce too low")
+_ALREADY_SENT = ("already known", "already imported", "known transaction")
+#: Node messages that mean "this nonce is taken" (by us, or by something else).
+_NONCE_USED = ("nonce too low", "nonce has already been used", "already used")
+#: Nodes accept a replacement at the same nonce only with both fees raised by >= 10%
+#: (geth; others ask 12.5%): a raise of 1/8 satisfies every node.
+FEE_BUMP_NUMERATOR, FEE_BUMP_DENOMINATOR = 9, 8
 
 
 @dataclass(frozen=True)
@@ -127,26 +138,86 @@ def build_transaction(
 
 
 def broadcast(w3: Web3, raw_tx: bytes, tx_hash: str) -> None:
-    """Send signed bytes; a node that already has this very transaction is fine."""
+    """Send signed bytes; a node that already has this very transaction is fine.
+
+    NonceConflict when the nonce was used by a transaction other than this one
+    (a stray send, or another of our replacements): the caller decides.
+    """
     with chain_errors("broadcasting"):
         try:
             w3.eth.send_raw_transaction(raw_tx)
         except Web3RPCError as exc:
-            if not any(text in str(exc).lower() for text in _ALREADY_SENT):
+            text = str(exc).lower()
+            if any(needle in text for needle in _ALREADY_SENT):
+                return
+            if not any(needle in text for needle in _NONCE_USED):
                 raise
-            if not _node_knows(w3, tx_hash):
-                # The nonce was used by a different transaction: ours can never mine.
-                raise ChainRejected(
-                    f"transaction {tx_hash} cannot be mined: its nonce was used by another"
-                ) from exc
+            if not node_knows(w3, tx_hash):
+                raise NonceConflict(
+                    f"transaction {tx_hash}: its nonce was used by another transaction"
+                ) from None
 
 
-def _node_knows(w3: Web3, tx_hash: str) -> bool:
-    try:
-        w3.eth.get_transaction(HexBytes(tx_hash))
-    except TransactionNotFound:
-        return False
+def node_knows(w3: Web3, tx_hash: str) -> bool:
+    """Whether the node has this transaction (pending or mined)."""
+    with chain_errors("looking up transaction"):
+        try:
+            w3.eth.get_transaction(HexBytes(tx_hash))
+        except TransactionNotFound:
+            return False
     return True
+
+
+def account_nonce(w3: Web3, address: str, block: str = "latest") -> int:
+    """The account's next nonce as the node sees it (``latest``: mined only)."""
+    with chain_errors("reading nonce"):
+        return int(w3.eth.get_transaction_count(Web3.to_checksum_address(address), block))  # type: ignore[arg-type]
+
+
+def block_number(w3: Web3) -> int:
+    with chain_errors("reading block number"):
+        return int(w3.eth.block_number)
+
+
+def unsigned_from_raw(raw_tx: bytes) -> dict[str, Any]:
+    """The fields of a signed EIP-1559 transaction, ready to sign again (new nonce or fees)."""
+    from eth_account.typed_transactions.typed_transaction import TypedTransaction
+
+    fields = dict(TypedTransaction.from_bytes(HexBytes(raw_tx)).as_dict())
+    for name in ("v", "r", "s"):
+        fields.pop(name, None)
+    fields["type"] = 2
+    if not fields.get("to"):
+        fields.pop("to", None)  # a contract creation
+    else:
+        fields["to"] = Web3.to_checksum_address(fields["to"])
+    fields["data"] = HexBytes(fields.get("data", b""))
+    fields.pop("accessList", None)
+    return fields
+
+
+def bumped_fees(w3: Web3, old: dict[str, Any], ceiling: int | None) -> dict[str, int]:
+    """Fees for a replacement: both fields up by 1/8 at least, and never below the node's now.
+
+    FeeCeilingReached when the fee cap would pass ``ceiling`` (wei per gas):
+    the transaction waits for fees to fall instead.
+    """
+    now = fee_fields(w3)
+    fees = {
+        name: max(-(-int(old[name]) * FEE_BUMP_NUMERATOR // FEE_BUMP_DENOMINATOR), int(now[name]))
+        for name in ("maxPriorityFeePerGas", "maxFeePerGas")
+    }
+    fees["maxFeePerGas"] = max(fees["maxFeePerGas"], fees["maxPriorityFeePerGas"])
+    if ceiling is not None and fees["maxFeePerGas"] > ceiling:
+        least = -(-int(old["maxFeePerGas"]) * FEE_BUMP_NUMERATOR // FEE_BUMP_DENOMINATOR)
+        if least > ceiling:
+            raise FeeCeilingReached(
+                f"a replacement would pay {least} wei/gas, above the ceiling {ceiling}"
+            )
+        # The most the ceiling allows is still a valid replacement: offer that.
+        fees["maxFeePerGas"] = ceiling
+        fees["maxPriorityFeePerGas"] = min(fees["maxPriorityFeePerGas"], ceiling)
+    return fees
 
 
 def fetch_receipt(w3: Web3, tx_hash: str) -> TxReceipt | None:

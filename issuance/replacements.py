@@ -1,0 +1,108 @@
+"""What the sender does when a transaction does not simply mine.
+
+- Fees: a transaction not mined in time (or refused as underpriced) is signed
+  again at the same nonce with both fee fields raised by at least 1/8; every
+  version is kept (``chain_tx_attempts``) and whichever mines is recorded.
+  Above the configured ceiling it is not raised: it waits for fees to fall.
+- Nonces: when the node says our nonce was used by a transaction it does not
+  know as ours (something else sent with the signer), the intent is signed
+  again with a new nonce and the old row is marked superseded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING, Any
+
+import structlog
+
+from certflow.errors import ChainBusy, FeeCeilingReached, LostRace
+from chain.transactions import (
+    broadcast,
+    bumped_fees,
+    fee_fields,
+    fetch_receipt,
+    unsigned_from_raw,
+)
+from db import chain_transactions
+from db.chain_transactions import ChainTransaction
+from db.engine import transaction
+
+if TYPE_CHECKING:
+    from issuance.sender import TransactionSender
+
+log = structlog.get_logger("certflow.sender")
+
+
+def with_status(tx: ChainTransaction, status: str) -> ChainTransaction:
+    return dataclasses.replace(tx, status=status)
+
+
+def cap_fees(tx: dict[str, Any], ceiling: int | None) -> None:
+    """Never offer more than ``ceiling`` per gas: the node may then refuse, and we wait."""
+    if ceiling is not None and tx["maxFeePerGas"] > ceiling:
+        tx["maxFeePerGas"] = ceiling
+        tx["maxPriorityFeePerGas"] = min(tx["maxPriorityFeePerGas"], ceiling)
+
+
+def bump(sender: TransactionSender, tx: ChainTransaction) -> ChainTransaction:
+    """Replace ``tx`` at its nonce with higher fees and broadcast it; ``tx`` itself when
+    the ceiling forbids a raise (it waits) or another process moved the row on."""
+    fields = unsigned_from_raw(tx.raw_tx)
+    try:
+        fields.update(bumped_fees(sender.w3, fields, sender.fee_ceiling))
+    except FeeCeilingReached as exc:
+        log.warning("fee_ceiling_reached", tx_id=tx.id, nonce=tx.nonce, error=str(exc))
+        return tx
+    raw, tx_hash = sender.signer.sign(fields)
+    with transaction(sender.engine) as conn:
+        if not chain_transactions.replace(conn, tx.id, raw, tx_hash):
+            return sender.find(tx.intent_key) or tx
+        chain_transactions.add_attempt(conn, tx.id, tx_hash, raw, fields)
+    log.info(
+        "fee_bumped",
+        tx_id=tx.id,
+        nonce=tx.nonce,
+        tx_hash=tx_hash,
+        max_fee_per_gas=fields["maxFeePerGas"],
+        max_priority_fee_per_gas=fields["maxPriorityFeePerGas"],
+    )
+    replaced = dataclasses.replace(tx, raw_tx=raw, tx_hash=tx_hash)
+    try:
+        broadcast(sender.w3, raw, tx_hash)
+    except ChainBusy as exc:
+        # An older version may have just mined (nonce used), or the node still
+        # refuses: the waiting loop sees either.
+        log.info("replacement_deferred", tx_id=tx.id, error=str(exc))
+    return replaced
+
+
+def resolve_conflict(sender: TransactionSender, tx: ChainTransaction) -> ChainTransaction:
+    """``tx``'s nonce is used on chain by a transaction the node does not know as ``tx``.
+
+    If one of our versions mined, nothing is wrong. If another process has
+    already re-signed the intent, wait for that. Otherwise sign the intent
+    again with a new nonce, retiring this row in the same database transaction.
+    """
+    current = sender.find(tx.intent_key)
+    if current is not None and current.id != tx.id:
+        return current
+    if any(fetch_receipt(sender.w3, h) is not None for h in sender.attempt_hashes(tx)):
+        return tx
+    fields = unsigned_from_raw(tx.raw_tx)
+    fields.update(fee_fields(sender.w3))
+    cap_fees(fields, sender.fee_ceiling)
+    sender.sync_nonce()
+    try:
+        fresh = sender.sign_and_store(tx.intent, tx.intent_key, fields, supersedes=tx.id)
+    except LostRace:
+        return sender.find(tx.intent_key) or tx
+    log.warning(
+        "nonce_superseded",
+        intent_key=tx.intent_key,
+        old_nonce=tx.nonce,
+        new_nonce=fresh.nonce,
+        old_tx_hash=tx.tx_hash,
+        tx_hash=fresh.tx_hash,
+    )
+    return sender.try_broadcast(fresh)
