@@ -26,10 +26,10 @@ from certflow.errors import (
     ChainRejected,
     ChainUnavailable,
     ConfigError,
-    FeeCeilingReached,
     NonceConflict,
 )
 from certflow.settings import Settings
+from chain.fees import fee_fields
 from chain.rpc import chain_errors
 
 #: Gas headroom over the node's estimate (state can change before mining).
@@ -38,9 +38,6 @@ GAS_HEADROOM = 1.2
 _ALREADY_SENT = ("already known", "already imported", "known transaction")
 #: Node messages that mean "this nonce is taken" (by us, or by something else).
 _NONCE_USED = ("nonce too low", "nonce has already been used", "already used")
-#: Nodes accept a replacement at the same nonce only with both fees raised by >= 10%
-#: (geth; others ask 12.5%): a raise of 1/8 satisfies every node.
-FEE_BUMP_NUMERATOR, FEE_BUMP_DENOMINATOR = 9, 8
 
 
 @dataclass(frozen=True)
@@ -86,19 +83,9 @@ class SentTransaction:
 # ---------------------------------------------------------------- node helpers
 
 
-def fee_fields(w3: Web3) -> dict[str, int]:
-    """EIP-1559 fees from the node: tip as suggested, cap at twice the base fee plus tip."""
-    with chain_errors("reading fees"):
-        base = int(w3.eth.get_block("latest").get("baseFeePerGas", 0))
-        tip = int(w3.eth.max_priority_fee)
-    return {"maxPriorityFeePerGas": tip, "maxFeePerGas": 2 * base + tip}
-
-
-def estimate_gas(w3: Web3, sender: str, to: str | None, data: bytes, value: int = 0) -> int:
-    """The node's estimate plus headroom, never above the block gas limit.
-
-    A transaction that would revert fails here, before a nonce is spent.
-    """
+def gas_needed(w3: Web3, sender: str, to: str | None, data: bytes, value: int = 0) -> int:
+    """The node's estimate, as is: ChainReverted if the call would revert,
+    BatchTooLarge if it needs more gas than a block holds."""
     tx: dict[str, Any] = {
         "from": Web3.to_checksum_address(sender),
         "data": HexBytes(data),
@@ -107,9 +94,21 @@ def estimate_gas(w3: Web3, sender: str, to: str | None, data: bytes, value: int 
     if to is not None:
         tx["to"] = Web3.to_checksum_address(to)
     with chain_errors("estimating gas"):
-        estimate = int(w3.eth.estimate_gas(cast(TxParams, tx)))
-        block_limit = int(w3.eth.get_block("latest")["gasLimit"])
-    return min(int(estimate * GAS_HEADROOM), block_limit)
+        return int(w3.eth.estimate_gas(cast(TxParams, tx)))
+
+
+def block_gas_limit(w3: Web3) -> int:
+    with chain_errors("reading block gas limit"):
+        return int(w3.eth.get_block("latest")["gasLimit"])
+
+
+def estimate_gas(w3: Web3, sender: str, to: str | None, data: bytes, value: int = 0) -> int:
+    """The node's estimate plus headroom, never above the block gas limit.
+
+    A transaction that would revert fails here, before a nonce is spent.
+    """
+    estimate = gas_needed(w3, sender, to, data, value)
+    return min(int(estimate * GAS_HEADROOM), block_gas_limit(w3))
 
 
 def build_transaction(
@@ -194,30 +193,6 @@ def unsigned_from_raw(raw_tx: bytes) -> dict[str, Any]:
     fields["data"] = HexBytes(fields.get("data", b""))
     fields.pop("accessList", None)
     return fields
-
-
-def bumped_fees(w3: Web3, old: dict[str, Any], ceiling: int | None) -> dict[str, int]:
-    """Fees for a replacement: both fields up by 1/8 at least, and never below the node's now.
-
-    FeeCeilingReached when the fee cap would pass ``ceiling`` (wei per gas):
-    the transaction waits for fees to fall instead.
-    """
-    now = fee_fields(w3)
-    fees = {
-        name: max(-(-int(old[name]) * FEE_BUMP_NUMERATOR // FEE_BUMP_DENOMINATOR), int(now[name]))
-        for name in ("maxPriorityFeePerGas", "maxFeePerGas")
-    }
-    fees["maxFeePerGas"] = max(fees["maxFeePerGas"], fees["maxPriorityFeePerGas"])
-    if ceiling is not None and fees["maxFeePerGas"] > ceiling:
-        least = -(-int(old["maxFeePerGas"]) * FEE_BUMP_NUMERATOR // FEE_BUMP_DENOMINATOR)
-        if least > ceiling:
-            raise FeeCeilingReached(
-                f"a replacement would pay {least} wei/gas, above the ceiling {ceiling}"
-            )
-        # The most the ceiling allows is still a valid replacement: offer that.
-        fees["maxFeePerGas"] = ceiling
-        fees["maxPriorityFeePerGas"] = min(fees["maxPriorityFeePerGas"], ceiling)
-    return fees
 
 
 def fetch_receipt(w3: Web3, tx_hash: str) -> TxReceipt | None:

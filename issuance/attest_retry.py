@@ -89,6 +89,7 @@ def _existing_uid(
         attester=issuer.sender.signer.address,
         recipient=member.wallet_address or "",
         cohort_id=member.cohort_id,
+        scan=issuer.scan,
     )
     if found is not None:
         return found.uid

@@ -135,6 +135,7 @@ def _record_existing_attestations(
         schema=schema,
         attester=issuer.sender.signer.address,
         wanted=[(m.wallet_address or "", m.cohort_id) for m in members],
+        scan=issuer.scan,
     )
     found = {
         m.enrollment_id: existing[(checksum(m.wallet_address or ""), m.cohort_id)].uid

@@ -12,6 +12,7 @@ from web3 import Web3
 from certflow.errors import BatchBusy
 from certflow.settings import Settings
 from chain.devnode import mine_block
+from chain.logs import LogScan
 from chain.rpc import chain_errors, make_web3
 from db import claims
 from db.engine import transaction
@@ -38,6 +39,11 @@ class Issuer:
         )
         check_w3 = make_web3(settings.rpc_url, settings.key_check_timeout_seconds)
         return cls(settings, engine, w3, check_w3, sender)
+
+    @property
+    def scan(self) -> LogScan:
+        """How log scans run: from deployment (or LOG_SCAN_START_BLOCK), in bounded chunks."""
+        return LogScan(self.settings.log_scan_start_block, self.settings.log_scan_max_blocks)
 
     @property
     def key_manager(self) -> str:

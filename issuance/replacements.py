@@ -16,14 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 
-from certflow.errors import ChainBusy, FeeCeilingReached, LostRace
-from chain.transactions import (
-    broadcast,
-    bumped_fees,
-    fee_fields,
-    fetch_receipt,
-    unsigned_from_raw,
+from certflow.errors import (
+    CertflowError,
+    ChainBusy,
+    FeeCeilingReached,
+    FeeTooLow,
+    LostRace,
+    NonceConflict,
 )
+from chain.fees import bumped_fees, fee_fields
+from chain.transactions import block_number, broadcast, fetch_receipt, unsigned_from_raw
 from db import chain_transactions
 from db.chain_transactions import ChainTransaction
 from db.engine import transaction
@@ -105,4 +107,69 @@ def resolve_conflict(sender: TransactionSender, tx: ChainTransaction) -> ChainTr
         old_tx_hash=tx.tx_hash,
         tx_hash=fresh.tx_hash,
     )
-    return sender.try_broadcast(fresh)
+    return try_broadcast(sender, fresh)
+
+
+def try_broadcast(
+    sender: TransactionSender, tx: ChainTransaction, *, quiet: bool = True
+) -> ChainTransaction:
+    """Broadcast ``tx``; the row to wait for (a re-signed one when its nonce was taken).
+
+    A refusal for now (funds, fees, rate limit) is left to the waiting loop,
+    which tries again; ``quiet=False`` raises it instead.
+    """
+    try:
+        broadcast(sender.w3, tx.raw_tx, tx.tx_hash)
+    except NonceConflict:
+        return resolve_conflict(sender, tx)
+    except FeeTooLow as exc:
+        log.info("broadcast_underpriced", tx_id=tx.id, nonce=tx.nonce, error=str(exc))
+        replaced = bump(sender, tx)
+        if not quiet and replaced is tx:
+            raise
+        return replaced
+    except ChainBusy as exc:
+        log.warning("broadcast_deferred", tx_id=tx.id, nonce=tx.nonce, error=str(exc))
+        if not quiet:
+            raise
+        return tx
+    sender.mark(tx.id, "broadcast")
+    return tx
+
+
+def rebroadcast_pending(sender: TransactionSender, below_nonce: int | None = None) -> int:
+    """Rebroadcast every unmined transaction (a crash or a drop may have left a gap).
+
+    Each row on its own: one that fails is logged and the rest go on, so one
+    bad row never stops the others or fails a caller. A row whose nonce was
+    taken by a transaction we do not know is re-signed. How many were sent.
+    """
+    count = 0
+    for tx in sender.pending(below_nonce):
+        try:
+            if not any(fetch_receipt(sender.w3, h) for h in sender.attempt_hashes(tx)):
+                try_broadcast(sender, tx, quiet=False)
+                count += 1
+        except CertflowError as exc:
+            log.warning("rebroadcast_failed", tx_id=tx.id, nonce=tx.nonce, error=str(exc))
+    return count
+
+
+def recheck_recent(sender: TransactionSender, blocks: int) -> list[ChainTransaction]:
+    """Rows mined in the last ``blocks`` blocks whose block a reorg removed, made pending.
+
+    Their bytes are still valid (the nonce is free again): a rebroadcast
+    puts the same transaction back, which keeps the nonces contiguous.
+    """
+    since = max(block_number(sender.w3) - blocks, 0)
+    with transaction(sender.engine) as conn:
+        recent = chain_transactions.recent_mined(
+            conn, sender.chain_id, sender.signer.address, since
+        )
+    gone = [tx for tx in recent if fetch_receipt(sender.w3, tx.tx_hash) is None]
+    with transaction(sender.engine) as conn:
+        for tx in gone:
+            chain_transactions.reorged(conn, tx.id)
+    if gone:
+        log.warning("transactions_reorged", count=len(gone), nonces=[tx.nonce for tx in gone])
+    return [with_status(tx, "broadcast") for tx in gone]

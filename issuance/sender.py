@@ -7,11 +7,10 @@ signer. The signed bytes and their hash are committed to
 ``intent_key``) rebroadcasts those bytes instead of signing anew, so a crash
 anywhere leaves at most one transaction per intent.
 
-On a real chain (``issuance.replacements``): a transaction not mined in time
-is replaced at the same nonce with higher fees (up to a ceiling), an intent
-whose nonce was taken by a transaction certflow does not know is re-signed
-with a new nonce, and a transaction counts only once it is
-``confirmations`` blocks deep.
+On a real chain: a transaction not mined in time is replaced at the same
+nonce with higher fees, an intent whose nonce was taken is re-signed
+(``issuance.replacements``), and a transaction counts once ``confirmations``
+blocks deep.
 """
 
 from __future__ import annotations
@@ -21,18 +20,13 @@ from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
-import structlog
 from web3 import Web3
 from web3.types import TxReceipt
 
 from certflow.errors import (
-    CertflowError,
-    ChainBusy,
     ChainReverted,
     ChainUnavailable,
-    FeeTooLow,
     LostRace,
-    NonceConflict,
     NotFinal,
 )
 from certflow.settings import Settings
@@ -41,7 +35,6 @@ from chain.transactions import (
     Signer,
     account_nonce,
     block_number,
-    broadcast,
     build_transaction,
     fetch_receipt,
     sent_transaction,
@@ -50,8 +43,6 @@ from db import chain_transactions
 from db.chain_transactions import ChainTransaction
 from db.engine import transaction
 from issuance import replacements
-
-log = structlog.get_logger("certflow.sender")
 
 #: How often a waiting sender rebroadcasts what may be stuck (and, on dev, mines).
 SLOW_AFTER_SECONDS = 3.0
@@ -197,63 +188,18 @@ class TransactionSender:
         return counter
 
     def rebroadcast_pending(self, below_nonce: int | None = None) -> int:
-        """Rebroadcast every unmined transaction (a crash or a drop may have left a gap).
-
-        Each row on its own: one that fails is logged and the rest go on, so
-        one bad row never stops the others or fails a caller. A row whose
-        nonce was taken by a transaction we do not know is re-signed.
-        Returns how many were sent.
-        """
-        count = 0
-        for tx in self.pending(below_nonce):
-            try:
-                if self._mined_attempt(tx) is None:
-                    self.try_broadcast(tx, quiet=False)
-                    count += 1
-            except CertflowError as exc:
-                log.warning("rebroadcast_failed", tx_id=tx.id, nonce=tx.nonce, error=str(exc))
-        return count
+        """Rebroadcast every unmined transaction, each row on its own; how many were sent."""
+        return replacements.rebroadcast_pending(self, below_nonce)
 
     def recheck_recent(self, blocks: int) -> list[ChainTransaction]:
         """Mined rows of the last ``blocks`` blocks whose block a reorg removed, now pending."""
-        since = max(block_number(self.w3) - blocks, 0)
-        with transaction(self.engine) as conn:
-            recent = chain_transactions.recent_mined(
-                conn, self.chain_id, self.signer.address, since
-            )
-        gone = [tx for tx in recent if fetch_receipt(self.w3, tx.tx_hash) is None]
-        with transaction(self.engine) as conn:
-            for tx in gone:
-                chain_transactions.reorged(conn, tx.id)
-        if gone:
-            log.warning("transactions_reorged", count=len(gone), nonces=[tx.nonce for tx in gone])
-        return [replacements.with_status(tx, "broadcast") for tx in gone]
+        return replacements.recheck_recent(self, blocks)
 
     # -- internals shared with issuance.replacements
 
     def try_broadcast(self, tx: ChainTransaction, *, quiet: bool = True) -> ChainTransaction:
-        """Broadcast ``tx``; the row to wait for (a re-signed one when its nonce was taken).
-
-        A refusal for now (funds, fees, rate limit) leaves it to the waiting
-        loop, which tries again; ``quiet=False`` raises it instead.
-        """
-        try:
-            broadcast(self.w3, tx.raw_tx, tx.tx_hash)
-        except NonceConflict:
-            return replacements.resolve_conflict(self, tx)
-        except FeeTooLow as exc:
-            log.info("broadcast_underpriced", tx_id=tx.id, nonce=tx.nonce, error=str(exc))
-            replaced = replacements.bump(self, tx)
-            if not quiet and replaced is tx:
-                raise
-            return replaced
-        except ChainBusy as exc:
-            log.warning("broadcast_deferred", tx_id=tx.id, nonce=tx.nonce, error=str(exc))
-            if not quiet:
-                raise
-            return tx
-        self.mark(tx.id, "broadcast")
-        return tx
+        """Broadcast ``tx``; the row to wait for (see ``replacements.try_broadcast``)."""
+        return replacements.try_broadcast(self, tx, quiet=quiet)
 
     def sign_and_store(
         self, intent: str, intent_key: str, tx: dict[str, Any], supersedes: int | None = None
