@@ -58,13 +58,18 @@ def release_grant_batch(conn: sa.Connection, ids: list[UUID]) -> None:
         conn.execute(query("grant_batch_release"), {"ids": ids})
 
 
-def record_keys(conn: sa.Connection, granted: dict[UUID, str]) -> int:
-    """Mark enrollments issued with their key's transaction hash; emits key_granted each."""
+def record_keys(conn: sa.Connection, granted: dict[UUID, tuple[str, str]]) -> int:
+    """Mark enrollments issued with (their key's transaction hash, the wallet that holds it);
+    emits key_granted each."""
     if not granted:
         return 0
     rows = conn.execute(
         query("record_key_granted"),
-        {"ids": list(granted), "tx_hashes": list(granted.values())},
+        {
+            "ids": list(granted),
+            "tx_hashes": [tx_hash for tx_hash, _ in granted.values()],
+            "wallets": [wallet for _, wallet in granted.values()],
+        },
     ).all()
     return len(rows)
 
