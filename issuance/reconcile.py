@@ -58,9 +58,7 @@ def reconcile_once(issuer: Issuer) -> dict[str, int]:
     for enrollment_id in stuck_attestations:
         # Not the final attempt: a timeout is left for the next pass, not given up on.
         counts["attestations_healed"] += _heal(
-            functools.partial(
-                attest_for, issuer, enrollment_id, take_over=True, final_attempt=False
-            ),
+            functools.partial(attest_for, issuer, enrollment_id, take_over=True),
             enrollment_id,
         )
     log.info("reconciled", **counts)
