@@ -61,7 +61,7 @@ def run_demo(settings: Settings, *, learners: int, milestones: int, timeout: flo
     log_dir = demo_services.LOG_DIR
     log_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        env.update(demo_services.chain(settings, stack))
+        env.update(demo_services.chain(settings, stack, env["DATABASE_URL"]))
         env.update(demo_services.storage(settings, stack))
         demo_settings = load_settings(env)
         engine = make_engine(demo_settings, pool_size=2)

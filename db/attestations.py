@@ -48,6 +48,20 @@ def record_attestations(conn: sa.Connection, uids: dict[UUID, str]) -> int:
     return len(rows)
 
 
+def attested_batch_ids(conn: sa.Connection, batch: str) -> list[UUID]:
+    return [row.id for row in conn.execute(query("attest_batch_attested_ids"), {"batch": batch})]
+
+
+def record_moved_attestations(conn: sa.Connection, uids: dict[UUID, str]) -> int:
+    """Replace uids a reorg changed; emits certificate.attested again for each."""
+    if not uids:
+        return 0
+    rows = conn.execute(
+        query("record_attestation_moved"), {"ids": list(uids), "uids": list(uids.values())}
+    ).all()
+    return len(rows)
+
+
 def record_attestation_failed(
     conn: sa.Connection, ids: list[UUID], message: str, reason: str, batch: str
 ) -> None:

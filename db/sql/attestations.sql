@@ -72,3 +72,26 @@ RETURNING id;
 UPDATE public.bootcamp_enrollments
 SET certificate_retry_count = coalesce(certificate_retry_count, 0) + 1
 WHERE id = :enrollment_id;
+
+-- name: attest_batch_attested_ids
+-- Members of a batch with a recorded uid (a reorg may have moved it).
+SELECT id FROM public.bootcamp_enrollments
+WHERE certificate_attest_batch = :batch AND certificate_attestation_uid IS NOT NULL
+ORDER BY id;
+
+-- name: record_attestation_moved
+-- A reorg re-mined the attestation in another block, so its uid changed:
+-- record the new one, and emit certificate.attested again (a new PDF version).
+WITH moved AS (
+    UPDATE public.bootcamp_enrollments e
+    SET certificate_attestation_uid = a.uid
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:uids AS text[])) AS a(id, uid)
+    WHERE e.id = a.id AND e.certificate_attestation_uid IS DISTINCT FROM a.uid
+    RETURNING e.id, e.certificate_attestation_uid
+)
+SELECT public.emit_event(
+    'certificate.attested',
+    jsonb_build_object('enrollment_id', moved.id,
+                       'attestation_uid', moved.certificate_attestation_uid),
+    'certificate.attested:' || moved.id::text || ':' || moved.certificate_attestation_uid)
+FROM moved;
