@@ -15,9 +15,15 @@ FEE_BUMP_NUMERATOR, FEE_BUMP_DENOMINATOR = 9, 8
 
 
 def fee_fields(w3: Web3) -> dict[str, int]:
-    """EIP-1559 fees from the node: tip as suggested, cap at twice the base fee plus tip."""
+    """EIP-1559 fees from the node: tip as suggested, cap at twice the next base fee plus tip.
+
+    The next block's base fee (``eth_feeHistory``'s last entry) rather than the
+    latest block's: after a spike, only the former says what will be accepted.
+    """
     with chain_errors("reading fees"):
-        base = int(w3.eth.get_block("latest").get("baseFeePerGas", 0))
+        latest = int(w3.eth.get_block("latest").get("baseFeePerGas", 0))
+        upcoming = w3.eth.fee_history(1, "latest")["baseFeePerGas"]
+        base = max(latest, int(upcoming[-1]) if upcoming else 0)
         tip = int(w3.eth.max_priority_fee)
     return {"maxPriorityFeePerGas": tip, "maxFeePerGas": 2 * base + tip}
 
