@@ -15,6 +15,7 @@ import dataclasses
 from typing import TYPE_CHECKING, Any
 
 import structlog
+from web3.types import TxReceipt
 
 from certflow.errors import (
     CertflowError,
@@ -38,6 +39,15 @@ log = structlog.get_logger("certflow.sender")
 
 def with_status(tx: ChainTransaction, status: str) -> ChainTransaction:
     return dataclasses.replace(tx, status=status)
+
+
+def mined_attempt(sender: TransactionSender, tx: ChainTransaction) -> tuple[str, TxReceipt] | None:
+    """Whichever version of ``tx`` is mined, with its receipt."""
+    for tx_hash in reversed(sender.attempt_hashes(tx)):
+        receipt = fetch_receipt(sender.w3, tx_hash)
+        if receipt is not None:
+            return tx_hash, receipt
+    return None
 
 
 def cap_fees(tx: dict[str, Any], ceiling: int | None) -> None:
@@ -147,7 +157,7 @@ def rebroadcast_pending(sender: TransactionSender, below_nonce: int | None = Non
     count = 0
     for tx in sender.pending(below_nonce):
         try:
-            if not any(fetch_receipt(sender.w3, h) for h in sender.attempt_hashes(tx)):
+            if mined_attempt(sender, tx) is None:
                 try_broadcast(sender, tx, quiet=False)
                 count += 1
         except CertflowError as exc:

@@ -36,7 +36,7 @@ from chain.transactions import (
     account_nonce,
     block_number,
     build_transaction,
-    fetch_receipt,
+    node_knows,
     sent_transaction,
 )
 from db import chain_transactions
@@ -145,7 +145,7 @@ class TransactionSender:
         deadline, next_bump = start + self.receipt_timeout, start + self.bump_after
         next_slow = start + self.slow_after
         while True:
-            found = self._mined_attempt(tx)
+            found = replacements.mined_attempt(self, tx)
             if found is not None:
                 sent = self._settle(tx, *found)
                 if sent is not None:
@@ -160,13 +160,17 @@ class TransactionSender:
                     f"transaction {tx.tx_hash} not mined after {self.receipt_timeout:g}s"
                 )
             if found is None and now >= next_bump:
-                tx, next_bump = replacements.bump(self, tx), now + self.bump_after
+                # Raise fees only for a version the node holds and does not mine; one it
+                # lost or refuses (funds, fees) is sent again, which bumps if underpriced.
+                known = node_knows(self.w3, tx.tx_hash)
+                tx = replacements.bump(self, tx) if known else self.try_broadcast(tx)
+                next_bump = now + self.bump_after
             if now >= next_slow:
                 tx, next_slow = self._on_slow(tx), now + self.slow_after
             time.sleep(self.poll)
 
     def find(self, intent_key: str) -> ChainTransaction | None:
-        """The transaction already committed for ``intent_key``, if any."""
+        """The transaction committed for ``intent_key``, if any."""
         with transaction(self.engine) as conn:
             return chain_transactions.find(conn, intent_key)
 
@@ -254,14 +258,6 @@ class TransactionSender:
         return [h for h in hashes if h != tx.tx_hash] + [tx.tx_hash]
 
     # -- internals
-
-    def _mined_attempt(self, tx: ChainTransaction) -> tuple[str, TxReceipt] | None:
-        """Whichever version of ``tx`` is mined, with its receipt."""
-        for tx_hash in reversed(self.attempt_hashes(tx)):
-            receipt = fetch_receipt(self.w3, tx_hash)
-            if receipt is not None:
-                return tx_hash, receipt
-        return None
 
     def _settle(
         self, tx: ChainTransaction, tx_hash: str, receipt: TxReceipt

@@ -98,7 +98,9 @@ FAULT_ENV = {
 
 
 @pytest.fixture
-def chain_env(node: DevNode, deployment: DevDeployment, signer_key: str, signer: Signer) -> dict[str, str]:
+def chain_env(
+    node: DevNode, deployment: DevDeployment, signer_key: str, signer: Signer
+) -> dict[str, str]:
     return {
         **FAULT_ENV,
         "RPC_URL": node.url,

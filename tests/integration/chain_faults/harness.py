@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 import time
 import uuid
@@ -33,10 +34,9 @@ from web3 import Web3
 from certflow.errors import CertflowError
 from chain.abi import ZERO_ADDRESS, address_topic, checksum, topic_address
 from chain.attestation import ATTESTED, get_attestation
-from chain.lock import TRANSFER
+from chain.lock import TRANSFER, grant_keys_calldata
 from chain.logs import LogScan, get_logs
 from chain.transactions import account_nonce
-from chain.lock import grant_keys_calldata
 from db import grants, seed
 from db.chain_transactions import ChainTransaction
 from issuance.attestations import attest_for
@@ -45,6 +45,10 @@ from issuance.issuer import Issuer
 from issuance.reconcile import reconcile_once
 
 log = structlog.get_logger("tests.chain_faults")
+
+#: How long an outage lasts in the tests (the issue's 30 s; shorter by default, since
+#: what is asserted does not depend on the length: CERTFLOW_FAULT_SECONDS=30 runs it so).
+OUTAGE_SECONDS = float(os.environ.get("CERTFLOW_FAULT_SECONDS", "5"))
 
 #: The scan the invariants use: everything, in chunks small enough to exercise chunking.
 FULL_SCAN = LogScan(start_block=0, max_blocks=500)
@@ -144,9 +148,7 @@ def states(engine: sa.Engine, ids: list[UUID]) -> list[State]:
             ),
             {"ids": ids},
         ).all()
-    return [
-        State(r[0], r[1], r[2], r[3], r[4] is not None, r[5], r[6], r[7]) for r in rows
-    ]
+    return [State(r[0], r[1], r[2], r[3], r[4] is not None, r[5], r[6], r[7]) for r in rows]
 
 
 def _step(issuer: Issuer, enrollment_id: UUID, retry: bool) -> None:
@@ -158,9 +160,7 @@ def _step(issuer: Issuer, enrollment_id: UUID, retry: bool) -> None:
         log.info("step_failed", enrollment_id=str(enrollment_id), error=str(exc))
 
 
-def settle(
-    issuer: Issuer, ids: list[UUID], *, timeout: float = 180.0, threads: int = 4
-) -> float:
+def settle(issuer: Issuer, ids: list[UUID], *, timeout: float = 180.0, threads: int = 4) -> float:
     """Seconds until every enrollment is attested or refused; fails after ``timeout``.
 
     The first pass is the first delivery of each message; later passes are
@@ -179,14 +179,75 @@ def settle(
                 reconcile_once(issuer)
             except CertflowError as exc:
                 log.info("reconcile_failed", error=str(exc))
-        by_batch = {s.batch or str(s.id): s.id for s in pending} if attempt else {
-            str(s.id): s.id for s in pending
-        }
+        by_batch = (
+            {s.batch or str(s.id): s.id for s in pending}
+            if attempt
+            else {str(s.id): s.id for s in pending}
+        )
+        retry = [attempt > 0] * len(by_batch)
         with ThreadPoolExecutor(threads) as pool:
-            list(pool.map(lambda e: _step(issuer, e, attempt > 0), by_batch.values()))
+            list(pool.map(_step, [issuer] * len(by_batch), by_batch.values(), retry))
         if attempt:
             time.sleep(0.2)
     raise AssertionError("unreachable")
+
+
+class Background:
+    """``settle`` in a thread, so that a fault can be injected while it works."""
+
+    def __init__(self, issuer: Issuer, ids: list[UUID], timeout: float = 180.0) -> None:
+        self.seconds: float | None = None
+        self.error: BaseException | None = None
+
+        def run() -> None:
+            try:
+                self.seconds = settle(issuer, ids, timeout=timeout)
+            except BaseException as exc:
+                self.error = exc
+
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+
+    def join(self) -> float:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+        assert self.seconds is not None
+        return self.seconds
+
+
+def wait_for(predicate: Any, timeout: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (value := predicate()):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout}s")
+        time.sleep(0.01)
+    return value
+
+
+def in_flight(engine: sa.Engine) -> int:
+    """Transactions broadcast and not yet seen mined."""
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                sa.text("SELECT count(*) FROM chain_transactions WHERE status = 'broadcast'")
+            ).scalar_one()
+        )
+
+
+def errors_shown(engine: sa.Engine, ids: list[UUID]) -> list[Any]:
+    """Enrollments showing an error or a failed attestation."""
+    with engine.connect() as conn:
+        return list(
+            conn.execute(
+                sa.text(
+                    "SELECT id, certificate_last_error FROM bootcamp_enrollments"
+                    " WHERE id = ANY(:ids) AND (certificate_last_error IS NOT NULL"
+                    " OR certificate_attestation_failed_at IS NOT NULL)"
+                ),
+                {"ids": ids},
+            ).all()
+        )
 
 
 # ---------------------------------------------------------------- invariants
@@ -289,7 +350,7 @@ class HostileProxy:
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the http.server hook
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 n = next(proxy.counter)
                 if n % fail_every == 0:
@@ -300,7 +361,10 @@ class HostileProxy:
                     self.end_headers()
                     return
                 upstream = requests.post(
-                    proxy.upstream, data=body, headers={"Content-Type": "application/json"}
+                    proxy.upstream,
+                    data=body,
+                    headers={"Content-Type": "application/json"},
+                    timeout=30,
                 )
                 self.send_response(upstream.status_code)
                 self.send_header("Content-Type", "application/json")

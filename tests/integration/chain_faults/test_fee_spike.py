@@ -60,18 +60,25 @@ def test_a_20x_fee_spike_replaces_transactions_at_the_same_nonce(
 
     assert invariants_for(before + during) == {"keys": 20, "attestations": 20}
     versions = scalar(
-        engine, "SELECT count(*) FROM chain_tx_attempts WHERE chain_transaction_id = :id", id=signed.id
+        engine,
+        "SELECT count(*) FROM chain_tx_attempts WHERE chain_transaction_id = :id",
+        id=signed.id,
     )
     assert versions >= 2  # the version signed before the spike could not pay: replaced
     mined = issuer.sender.find("grant_keys:in-flight")
-    assert mined is not None and mined.status == "mined" and mined.nonce == signed.nonce
+    assert mined is not None
+    assert mined.status == "mined"
+    assert mined.nonce == signed.nonce
     assert mined.tx_hash != signed.tx_hash
     # Whichever version mined is the one recorded.
-    assert scalar(
-        engine,
-        "SELECT count(*) FROM chain_transactions t WHERE status = 'mined' AND NOT EXISTS"
-        " (SELECT 1 FROM chain_tx_attempts a WHERE a.tx_hash = t.tx_hash)",
-    ) == 0
+    assert (
+        scalar(
+            engine,
+            "SELECT count(*) FROM chain_transactions t WHERE status = 'mined' AND NOT EXISTS"
+            " (SELECT 1 FROM chain_tx_attempts a WHERE a.tx_hash = t.tx_hash)",
+        )
+        == 0
+    )
 
 
 def test_above_the_fee_ceiling_transactions_wait_and_go_through_when_fees_fall(
@@ -97,7 +104,8 @@ def test_above_the_fee_ceiling_transactions_wait_and_go_through_when_fees_fall(
         settle(issuer, during, timeout=120)
 
     waited = issuer.sender.find("grant_keys:waits")
-    assert waited is not None and waited.status == "mined"
+    assert waited is not None
+    assert waited.status == "mined"
     mined_in = fw3.eth.get_block(waited.receipt_block or 0)
     assert int(mined_in["baseFeePerGas"]) <= ceiling  # it went through once fees fell
     assert invariants_for(before + during) == {"keys": 10, "attestations": 10}

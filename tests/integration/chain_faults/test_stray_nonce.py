@@ -47,5 +47,13 @@ def test_a_stray_send_mid_burst_is_resynced_and_every_claim_is_issued(
     assert old.nonce == stray.nonce
     assert old.intent_key.startswith("grant_keys:stray:superseded:")
     resigned = issuer.sender.find("grant_keys:stray")
-    assert resigned is not None and resigned.status == "mined" and resigned.nonce > stray.nonce
-    assert scalar(engine, "SELECT count(*) FROM bootcamp_enrollments WHERE certificate_last_error IS NOT NULL") == 0
+    assert resigned is not None
+    assert resigned.status == "mined"
+    assert resigned.nonce > stray.nonce
+    assert (
+        scalar(
+            engine,
+            "SELECT count(*) FROM bootcamp_enrollments WHERE certificate_last_error IS NOT NULL",
+        )
+        == 0
+    )
