@@ -12,11 +12,15 @@ import threading
 from dataclasses import dataclass
 from typing import Any, cast
 
+import structlog
 from web3 import Web3
 from web3.types import FilterParams
 
+from certflow.errors import CertflowError, ChainUnavailable
 from chain.abi import checksum
 from chain.rpc import chain_errors
+
+log = structlog.get_logger("certflow.chain")
 
 _deployed: dict[tuple[int, str], int] = {}
 _deployed_lock = threading.Lock()
@@ -33,26 +37,41 @@ class LogScan:
 def deployment_block(w3: Web3, address: str) -> int:
     """The first block at which ``address`` has code (binary search over ``eth_getCode``).
 
-    Remembered per chain and address: a contract's deployment block never changes.
-    Needs historical state (an archive node); set LOG_SCAN_START_BLOCK otherwise.
+    Remembered per chain and address: a contract's deployment block never
+    changes. A node without the historical state to answer (not an archive
+    node, or one restarted from a state dump) gives 0: the scan is then
+    longer but still in bounded chunks; LOG_SCAN_START_BLOCK avoids it.
     """
     address = checksum(address, "contract address")
     with chain_errors("finding deployment block"):
         key = (int(w3.eth.chain_id), address)
-        with _deployed_lock:
-            if key in _deployed:
-                return _deployed[key]
-        low, high = 0, int(w3.eth.block_number)
-        if len(w3.eth.get_code(address, high)) == 0:
-            return high  # not deployed (yet): nothing to scan before now
-        while low < high:
-            middle = (low + high) // 2
-            if len(w3.eth.get_code(address, middle)) > 0:
-                high = middle
-            else:
-                low = middle + 1
+        high = int(w3.eth.block_number)
     with _deployed_lock:
-        _deployed[key] = low
+        if key in _deployed:
+            return _deployed[key]
+    try:
+        with chain_errors("finding deployment block"):
+            if len(w3.eth.get_code(address, high)) == 0:
+                return high  # not deployed (yet): nothing to scan before now
+            found = _first_block_with_code(w3, address, high)
+    except ChainUnavailable:
+        raise
+    except CertflowError as exc:
+        log.warning("deployment_block_unknown", address=address, error=str(exc))
+        found = 0
+    with _deployed_lock:
+        _deployed[key] = found
+    return found
+
+
+def _first_block_with_code(w3: Web3, address: str, high: int) -> int:
+    low = 0
+    while low < high:
+        middle = (low + high) // 2
+        if len(w3.eth.get_code(address, middle)) > 0:  # type: ignore[arg-type]
+            high = middle
+        else:
+            low = middle + 1
     return low
 
 
