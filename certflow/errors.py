@@ -135,7 +135,7 @@ class ChainReverted(ChainRejected):
     """The contract reverted: this transaction (or call) can never succeed as it is."""
 
 
-class BatchTooLarge(ChainRejected):
+class BatchTooLarge(ChainReverted):
     """The transaction needs more gas than a block holds; send fewer items at once."""
 
 

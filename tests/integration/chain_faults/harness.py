@@ -338,12 +338,13 @@ def _safe(wallet: str) -> str:
 
 
 class HostileProxy:
-    """An RPC endpoint with an API key in its path and query: every ``fail_every``-th
-    request is answered 429 or 500 (alternately), the rest are forwarded upstream."""
+    """An RPC endpoint with an API key in its path and query that refuses in bursts,
+    as a rate-limiting provider does: of every ``window`` requests, the first ``burst``
+    are answered 429 or 500 (alternate bursts); the rest are forwarded upstream."""
 
     API_KEY = "sk_live_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 
-    def __init__(self, upstream: str, fail_every: int = 3) -> None:
+    def __init__(self, upstream: str, window: int = 100, burst: int = 3) -> None:
         self.upstream = upstream
         self.counter = itertools.count(1)
         self.refused = 0
@@ -353,9 +354,9 @@ class HostileProxy:
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 n = next(proxy.counter)
-                if n % fail_every == 0:
+                if n % window < burst:
                     proxy.refused += 1
-                    status = 429 if (n // fail_every) % 2 else 500
+                    status = 429 if (n // window) % 2 else 500
                     self.send_response(status)
                     self.send_header("Content-Length", "0")
                     self.end_headers()
