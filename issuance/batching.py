@@ -56,7 +56,20 @@ def fitting_count(
             count //= 2
             continue
         if gas <= budget:
-            return count
+            return _grown(members, estimate, budget, count, gas)
         # Gas grows about linearly with the members: aim just under the budget.
         count = max(1, min(count - 1, count * budget // gas))
     return count
+
+
+def _grown(
+    members: Sequence[T], estimate: Callable[[Sequence[T]], int], budget: int, count: int, gas: int
+) -> int:
+    """One step up from a count that fits (halving overshoots), if the larger one fits too."""
+    target = min(len(members), count * budget // gas)
+    if target <= count:
+        return count
+    try:
+        return target if estimate(members[:target]) <= budget else count
+    except BatchTooLarge:
+        return count

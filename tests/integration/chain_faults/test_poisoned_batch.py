@@ -26,7 +26,7 @@ def _bad_checksum(address: str) -> str:
 
 
 def _expired_key(w3: Web3, signer: Signer, lock: str, wallet: str) -> None:
-    """A key that expired long ago: the lock still counts it (totalKeys), getHasValidKey does not."""
+    """A key that expired long ago: the lock counts it (totalKeys), getHasValidKey does not."""
     send_direct(w3, signer, lock, grant_keys_calldata([wallet], signer.address, expiration=1))
     assert has_valid_key(w3, lock, wallet) is False
     assert total_keys(w3, lock, wallet) == 1
