@@ -26,7 +26,14 @@ from certflow.errors import (
     NonceConflict,
 )
 from chain.fees import bumped_fees, fee_fields
-from chain.transactions import block_number, broadcast, fetch_receipt, unsigned_from_raw
+from chain.transactions import (
+    account_nonce,
+    block_number,
+    broadcast,
+    fetch_receipt,
+    node_knows,
+    unsigned_from_raw,
+)
 from db import chain_transactions
 from db.chain_transactions import ChainTransaction
 from db.engine import transaction
@@ -87,6 +94,22 @@ def bump(sender: TransactionSender, tx: ChainTransaction) -> ChainTransaction:
         # refuses: the waiting loop sees either.
         log.info("replacement_deferred", tx_id=tx.id, error=str(exc))
     return replaced
+
+
+def unstick(sender: TransactionSender, tx: ChainTransaction) -> ChainTransaction:
+    """``tx`` is not mined after a while: raise its fees only if that can help.
+
+    Only a version the node holds, at the head of the signer's queue, is
+    held back by its fees. One the node lost or refuses (funds, fees) is sent
+    again (which bumps it if underpriced); one waiting behind an earlier
+    nonce waits for that one, since raising its own fees would only overpay.
+    """
+    if not node_knows(sender.w3, tx.tx_hash):
+        return try_broadcast(sender, tx)
+    if account_nonce(sender.w3, sender.signer.address) < tx.nonce:
+        log.info("waiting_behind_earlier_nonce", tx_id=tx.id, nonce=tx.nonce)
+        return tx
+    return bump(sender, tx)
 
 
 def resolve_conflict(sender: TransactionSender, tx: ChainTransaction) -> ChainTransaction:

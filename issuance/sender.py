@@ -36,7 +36,6 @@ from chain.transactions import (
     account_nonce,
     block_number,
     build_transaction,
-    node_knows,
     sent_transaction,
 )
 from db import chain_transactions
@@ -160,11 +159,7 @@ class TransactionSender:
                     f"transaction {tx.tx_hash} not mined after {self.receipt_timeout:g}s"
                 )
             if found is None and now >= next_bump:
-                # Raise fees only for a version the node holds and does not mine; one it
-                # lost or refuses (funds, fees) is sent again, which bumps if underpriced.
-                known = node_knows(self.w3, tx.tx_hash)
-                tx = replacements.bump(self, tx) if known else self.try_broadcast(tx)
-                next_bump = now + self.bump_after
+                tx, next_bump = replacements.unstick(self, tx), now + self.bump_after
             if now >= next_slow:
                 tx, next_slow = self._on_slow(tx), now + self.slow_after
             time.sleep(self.poll)

@@ -25,7 +25,7 @@ from db import claims
 from issuance.issuer import Issuer
 from tests.fixtures.anvil import DEV_KEY
 from tests.fixtures.database import TEST_ENV, settings_for
-from tests.integration.chain_faults.harness import fund
+from tests.integration.chain_faults.harness import FAULT_ENV, fund
 
 
 def start_node() -> DevNode:
@@ -81,20 +81,6 @@ def signer(signer_key: str) -> Signer:
 @pytest.fixture
 def lock(fw3: Web3, signer: Signer) -> str:
     return deploy_lock(fw3, signer, "Bootcamp Certificate")
-
-
-#: Faster than production, so that each fault settles within seconds.
-FAULT_ENV = {
-    "BOOTCAMP_CERTIFICATES_ENABLED": "true",
-    "DEV_MINE_WHEN_SLOW": "true",
-    "RECEIPT_TIMEOUT_SECONDS": "15",
-    "RPC_TIMEOUT_SECONDS": "3",
-    "KEY_CHECK_TIMEOUT_SECONDS": "3",
-    "FEE_BUMP_AFTER_SECONDS": "1",
-    "BATCH_STALE_SECONDS": "5",
-    "RECONCILE_AFTER_SECONDS": "0",
-    "LOG_SCAN_MAX_BLOCKS": "200",
-}
 
 
 @pytest.fixture

@@ -19,7 +19,9 @@ import threading
 import time
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -49,6 +51,19 @@ log = structlog.get_logger("tests.chain_faults")
 #: How long an outage lasts in the tests (the issue's 30 s; shorter by default, since
 #: what is asserted does not depend on the length: CERTFLOW_FAULT_SECONDS=30 runs it so).
 OUTAGE_SECONDS = float(os.environ.get("CERTFLOW_FAULT_SECONDS", "5"))
+
+#: Faster than production, so that each fault settles within seconds.
+FAULT_ENV = {
+    "BOOTCAMP_CERTIFICATES_ENABLED": "true",
+    "DEV_MINE_WHEN_SLOW": "true",
+    "RECEIPT_TIMEOUT_SECONDS": "15",
+    "RPC_TIMEOUT_SECONDS": "3",
+    "KEY_CHECK_TIMEOUT_SECONDS": "3",
+    "FEE_BUMP_AFTER_SECONDS": "1",
+    "BATCH_STALE_SECONDS": "5",
+    "RECONCILE_AFTER_SECONDS": "0",
+    "LOG_SCAN_MAX_BLOCKS": "200",
+}
 
 #: The scan the invariants use: everything, in chunks small enough to exercise chunking.
 FULL_SCAN = LogScan(start_block=0, max_blocks=500)
@@ -248,6 +263,24 @@ def errors_shown(engine: sa.Engine, ids: list[UUID]) -> list[Any]:
                 {"ids": ids},
             ).all()
         )
+
+
+@contextmanager
+def blocks_keep_coming(w3: Web3, every: float = 0.05) -> Iterator[None]:
+    """Empty blocks, as a public chain keeps making them: the base fee falls by 1/8 each."""
+    stop = threading.Event()
+
+    def mine() -> None:
+        while not stop.wait(every):
+            rpc(w3, "evm_mine")
+
+    thread = threading.Thread(target=mine, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 # ---------------------------------------------------------------- invariants

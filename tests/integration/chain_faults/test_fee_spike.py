@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from web3 import Web3
 
 from issuance.issuer import Issuer
 from tests.integration.chain_faults.harness import (
+    blocks_keep_coming,
     new_wallets,
     rpc,
     seed_claims,
@@ -22,24 +21,6 @@ from tests.integration.helpers import scalar
 
 def _base_fee(w3: Web3) -> int:
     return int(w3.eth.get_block("latest")["baseFeePerGas"])
-
-
-@contextmanager
-def blocks_keep_coming(w3: Web3, every: float = 0.05) -> Iterator[None]:
-    """Empty blocks, as a public chain keeps making them: the base fee falls by 1/8 each."""
-    stop = threading.Event()
-
-    def mine() -> None:
-        while not stop.wait(every):
-            rpc(w3, "evm_mine")
-
-    thread = threading.Thread(target=mine, daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join()
 
 
 def test_a_20x_fee_spike_replaces_transactions_at_the_same_nonce(
