@@ -170,6 +170,8 @@ def main() -> int:
         dev = deploy_dev(make_web3(node.url, 10), Signer.from_key(DEV_KEY))
         spare_dev = deploy_dev(make_web3(spare.url, 10), Signer.from_key(DEV_KEY))
         print(f"{args.claims} claims per scenario; outages {args.outage:g} s")
+        # Warm-up, not printed: first connections, deployment-block lookups, imports.
+        run_scenario(base, node, dev, baseline, args.claims)
         lines: list[tuple[str, Callable[[], float]]] = [
             ("baseline, no fault", lambda: run_scenario(base, node, dev, baseline, args.claims)),
             ("stray nonce", lambda: run_scenario(base, node, dev, stray_nonce, args.claims)),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from hexbytes import HexBytes
 from web3 import Web3
@@ -49,6 +49,23 @@ def total_keys(w3: Web3, lock: str, owner: str) -> int:
     contract = lock_contract(w3, lock)
     with chain_errors("counting keys"):
         return int(contract.functions.totalKeys(checksum(owner, "wallet address")).call())
+
+
+def total_keys_many(w3: Web3, lock: str, owners: Sequence[str], chunk: int = 100) -> list[int]:
+    """``total_keys`` for many owners, in JSON-RPC batches of ``chunk`` calls.
+
+    One HTTP request per chunk instead of one per owner: checking a batch of
+    150 costs two round trips, and a rate-limited provider is asked far less.
+    """
+    contract = lock_contract(w3, lock)
+    counts: list[int] = []
+    for start in range(0, len(owners), chunk):
+        part = [checksum(owner, "wallet address") for owner in owners[start : start + chunk]]
+        with chain_errors("counting keys"), w3.batch_requests() as batch:
+            for owner in part:
+                batch.add(contract.functions.totalKeys(owner))
+            counts += [int(cast(int, value)) for value in batch.execute()]
+    return counts
 
 
 def is_lock_manager(w3: Web3, lock: str, account: str) -> bool:

@@ -17,7 +17,7 @@ from web3 import Web3
 
 from certflow.errors import ChainUnavailable
 from chain.abi import ZERO_ADDRESS
-from chain.lock import find_key, has_valid_key, total_keys
+from chain.lock import find_key, has_valid_key, total_keys_many
 from chain.logs import LogScan
 from db.grants import Member
 
@@ -69,11 +69,16 @@ def screen_grant(
     ChainUnavailable propagates: unable to verify means do not grant blindly.
     """
     result = Screened()
+    valid: list[Member] = []
     for member in members:
         problem = wallet_problem(member.wallet)
-        if problem is not None:
+        if problem is None:
+            valid.append(member)
+        else:
             result.refused[member.id] = problem
-        elif total_keys(check_w3, lock, member.wallet) == 0:
+    counts = total_keys_many(check_w3, lock, [m.wallet for m in valid])
+    for member, count in zip(valid, counts, strict=True):
+        if count == 0:
             result.to_grant.append(member)
         elif not has_valid_key(check_w3, lock, member.wallet):
             result.refused[member.id] = EXPIRED_KEY
