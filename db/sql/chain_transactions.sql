@@ -76,7 +76,7 @@ RETURNING id;
 -- under a renamed key, so the intent can be signed again under its own.
 UPDATE public.chain_transactions
 SET status = 'superseded',
-    intent_key = intent_key || ':superseded:' || id::text,
+    intent_key = intent_key || '#superseded-' || id::text,
     error = :error
 WHERE id = :id AND status IN ('signed', 'broadcast')
 RETURNING id;

@@ -45,7 +45,7 @@ def test_a_stray_send_mid_burst_is_resynced_and_every_claim_is_issued(
     assert counts == {"keys": 30, "attestations": 30}
     [old] = rows(engine, "SELECT * FROM chain_transactions WHERE status = 'superseded'")
     assert old.nonce == stray.nonce
-    assert old.intent_key.startswith("grant_keys:stray:superseded:")
+    assert old.intent_key.startswith("grant_keys:stray#superseded-")
     resigned = issuer.sender.find("grant_keys:stray")
     assert resigned is not None
     assert resigned.status == "mined"
