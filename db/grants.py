@@ -74,6 +74,11 @@ def record_keys(conn: sa.Connection, granted: dict[UUID, tuple[str, str]]) -> in
     return len(rows)
 
 
+def record_key_moved(conn: sa.Connection, old_hash: str, new_hash: str) -> None:
+    """Enrollments whose grant was mined again under another hash point at the new one."""
+    conn.execute(query("record_key_moved"), {"old_hash": old_hash, "new_hash": new_hash})
+
+
 def record_claim_error(conn: sa.Connection, ids: list[UUID], error: str) -> None:
     """The claim failed for good: error recorded, lock released for a later retry."""
     if ids:

@@ -14,7 +14,7 @@ import structlog
 
 from certflow.errors import CertflowError
 from chain.transactions import SentTransaction
-from db import attestations, records
+from db import attestations, grants, records
 from db.engine import transaction
 from issuance.attestations import attestation_config, match_attested
 from issuance.issuer import Issuer
@@ -39,6 +39,9 @@ def heal_reorgs(issuer: Issuer) -> dict[str, int]:
             log.warning("reorg_heal_failed", tx_id=tx.id, nonce=tx.nonce, error=str(exc))
             continue
         counts["reorg_healed"] += 1
+        if tx.intent == "grant_keys" and sent.tx_hash != tx.tx_hash:
+            with transaction(issuer.engine) as conn:
+                grants.record_key_moved(conn, tx.tx_hash, sent.tx_hash)
         if tx.intent in ATTEST_INTENTS:
             counts["uids_moved"] += _rerecord(issuer, tx.intent_key, sent)
     log.warning("reorg_healed", **counts)

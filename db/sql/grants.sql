@@ -75,3 +75,10 @@ WHERE id = ANY(:ids) AND NOT certificate_issued;
 UPDATE public.bootcamp_enrollments
 SET certificate_last_error = :error, certificate_last_error_at = now()
 WHERE id = ANY(:ids) AND NOT certificate_issued;
+
+-- name: record_key_moved
+-- A reorg dropped a grant and it was mined again under another hash (re-signed
+-- because its nonce was taken meanwhile): the enrollments point at the new one.
+UPDATE public.bootcamp_enrollments
+SET certificate_tx_hash = :new_hash
+WHERE certificate_tx_hash = :old_hash;
