@@ -41,8 +41,21 @@ class Settings(BaseModel):
     receipt_timeout_seconds: float = Field(60.0, alias="RECEIPT_TIMEOUT_SECONDS", gt=0)
     #: Keys per grantKeys (~146k gas each: 150 keys use ~22M of a 30M block).
     grant_batch_max: int = Field(150, alias="GRANT_BATCH_MAX", gt=0, le=190)
-    #: Attestations per multiAttest (~594k gas each: 50 use 29.7M, so stay at 45).
-    attest_batch_max: int = Field(45, alias="ATTEST_BATCH_MAX", gt=0, le=45)
+    #: Attestations per multiAttest at most; a batch is cut further to fit the block's gas
+    #: (~594k gas each with short names: 50 use 29.7M of 30M).
+    attest_batch_max: int = Field(45, alias="ATTEST_BATCH_MAX", gt=0, le=150)
+    #: Blocks on top of a transaction's block before it counts as final (0: its first receipt).
+    chain_confirmations: int = Field(0, alias="CHAIN_CONFIRMATIONS", ge=0)
+    #: A transaction not mined after this long is replaced at the same nonce with higher fees.
+    fee_bump_after_seconds: float = Field(30.0, alias="FEE_BUMP_AFTER_SECONDS", gt=0)
+    #: The most a transaction may offer per gas (wei); above it the sender waits. None: no cap.
+    max_fee_per_gas_wei: int | None = Field(None, alias="MAX_FEE_PER_GAS_WEI", gt=0)
+    #: Where log scans start when not at the contract's deployment block (found on first use).
+    log_scan_start_block: int | None = Field(None, alias="LOG_SCAN_START_BLOCK", ge=0)
+    #: Blocks per eth_getLogs request (hosted providers refuse wide ranges).
+    log_scan_max_blocks: int = Field(5000, alias="LOG_SCAN_MAX_BLOCKS", gt=0)
+    #: The reconciler re-checks transactions mined in this many latest blocks (reorgs).
+    reorg_recheck_blocks: int = Field(64, alias="REORG_RECHECK_BLOCKS", ge=0)
     #: A batch not recorded after this long is taken over (its owner is presumed dead).
     batch_stale_seconds: int = Field(120, alias="BATCH_STALE_SECONDS", gt=0)
     #: Dev chains only (anvil automine): mine a block when a receipt is slow.

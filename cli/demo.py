@@ -62,7 +62,7 @@ def run_demo(settings: Settings, *, learners: int, milestones: int, timeout: flo
     log_dir = demo_services.LOG_DIR
     log_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        env.update(demo_services.chain(settings, stack))
+        env.update(demo_services.chain(settings, stack, env["DATABASE_URL"]))
         env.update(demo_services.storage(settings, stack))
         if "VERIFY_BASE_URL" not in os.environ:
             env.update(demo_services.web_env(settings))

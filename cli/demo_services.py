@@ -14,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -23,9 +24,10 @@ import psycopg
 import redis
 import sqlalchemy as sa
 from psycopg import sql
+from web3 import Web3
 
-from certflow.settings import Settings
-from chain.deploy import deploy_dev
+from certflow.settings import Settings, load_settings
+from chain.deploy import DevDeployment, deploy_dev
 from chain.devnode import DevNode, free_port, rpc_answers
 from chain.rpc import make_web3
 from chain.transactions import Signer
@@ -85,24 +87,52 @@ def _port_open(url: str) -> bool:
         return False
 
 
-def chain(settings: Settings, stack: ExitStack) -> dict[str, str]:
-    """A node with the contracts deployed: the given RPC_URL, or a dev node of our own."""
+#: The only chain the demo runs on: it deploys contracts and sends from the signer.
+DEV_CHAIN_ID = 31337
+
+
+def chain(settings: Settings, stack: ExitStack, database_url: str) -> dict[str, str]:
+    """A node with the contracts deployed: the given RPC_URL, or a dev node of our own.
+
+    Deployment goes through the transaction sender on the demo's database, so
+    the workers' nonce counter starts in step with it. Any chain but the dev
+    chain is refused: the demo must never spend a real signer's funds.
+    """
     env: dict[str, str] = {}
     key = settings.signer_private_key.get_secret_value() if settings.signer_private_key else None
     rpc_url = settings.rpc_url
     if not rpc_answers(rpc_url):
-        node = stack.enter_context(DevNode(chain_id=settings.chain_id))
+        node = stack.enter_context(DevNode(chain_id=DEV_CHAIN_ID))
         rpc_url, key = node.url, ANVIL_DEV_KEY
         print(f"started a dev chain (anvil) at {rpc_url}")
     if key is None:
         raise SystemExit("RPC_URL answers but SIGNER_PRIVATE_KEY is not set")
-    deployment = deploy_dev(make_web3(rpc_url), Signer.from_key(key))
+    w3 = make_web3(rpc_url)
+    chain_id = int(w3.eth.chain_id)
+    if chain_id != DEV_CHAIN_ID or settings.chain_id != DEV_CHAIN_ID:
+        raise SystemExit(
+            f"the demo runs only on a dev chain (chain id {DEV_CHAIN_ID});"
+            f" RPC_URL is chain {chain_id}, CHAIN_ID is {settings.chain_id}"
+        )
+    deployment = _deploy(w3, Signer.from_key(key), database_url)
     print(
         f"deployed PublicLock {deployment.lock_address} and EAS {deployment.eas_contract_address}"
     )
     env.update(deployment.env())
     env.update(RPC_URL=rpc_url, SIGNER_PRIVATE_KEY=key)
     return env
+
+
+def _deploy(w3: Web3, signer: Signer, database_url: str) -> DevDeployment:
+    from db.engine import make_engine
+    from issuance.sender import TransactionSender
+
+    engine = make_engine(load_settings({"DATABASE_URL": database_url}), pool_size=1)
+    try:
+        sender = TransactionSender(w3, signer, engine, DEV_CHAIN_ID)
+        return deploy_dev(w3, signer, send=sender.send, run=str(uuid.uuid4()))
+    finally:
+        engine.dispose()
 
 
 def storage(settings: Settings, stack: ExitStack) -> dict[str, str]:

@@ -27,7 +27,6 @@ def attest(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:
         rt.issuer,
         UUID(str(event.enrollment_id)),
         take_over=policy.is_retry(delivery),
-        final_attempt=policy.is_final_attempt(delivery, rt.settings),
     )
     log.info("attest_done", outcome=result.outcome, batch=result.batch, recorded=result.recorded)
     mark_processed(rt.engine, delivery)
