@@ -21,7 +21,11 @@ _SECRET_PATTERNS = (
 _URL_TAIL = re.compile(r"(?i)(https?://[^/\s'\"?#]+)[/?#][^\s'\"]*")
 #: urllib3's "... with url: /v2/KEY (Caused by ...)": the path alone, host elsewhere.
 _URL_PATH = re.compile(r"(?i)(\burl: )/[^\s'\"]*")
-_SAFE_HEX_KEYS = {"tx_hash", "attestation_uid", "schema_uid", "uid", "hash", "block_hash"}
+#: Fields whose values are public by nature: hashes and UIDs, and the verify URL that
+#: every certificate's QR code prints.
+_SAFE_HEX_KEYS = {
+    "tx_hash", "attestation_uid", "schema_uid", "uid", "hash", "block_hash", "verify_base_url"
+}  # fmt: skip
 
 
 def redact_urls(text: str) -> str:

@@ -2,7 +2,7 @@
 -- after a stray nonce ('superseded'), contract creations sent by the sender,
 -- the wallet frozen when its key is granted, and name lengths that a
 -- multiAttest can carry.
--- depends: 0010.certificates
+-- depends: 0012.completion_batches
 
 -- A row whose nonce was taken by a transaction certflow does not know is
 -- 'superseded': its intent is re-signed with a new nonce under the same
@@ -33,6 +33,8 @@ CREATE INDEX idx_chain_transactions_mined_block ON public.chain_transactions (re
 -- The wallet that received the key: the attestation and the PDF name it even
 -- if the learner changes or clears their profile's wallet afterwards.
 ALTER TABLE public.bootcamp_enrollments ADD COLUMN certificate_wallet_address text;
+-- The verification site reads the certificate record, which prints this wallet.
+GRANT SELECT (certificate_wallet_address) ON public.bootcamp_enrollments TO certflow_web;
 
 -- Names travel in every attestation (EAS stores them): bounded, so that one
 -- attestation always fits a block. NOT VALID: rows already there are kept.

@@ -37,13 +37,12 @@ def startup_warnings(settings: Settings) -> list[str]:
     parts = urlsplit(settings.verify_base_url)
     if (parts.hostname or "") in _LOCAL_HOSTS and not settings.is_dev_chain:
         warnings.append(
-            f"VERIFY_BASE_URL is {settings.verify_base_url} on chain {settings.chain_id}:"
-            " QR codes printed now point at localhost, which nobody else can open"
+            f"VERIFY_BASE_URL points at localhost on chain {settings.chain_id}:"
+            " QR codes printed now open a page nobody else can reach"
         )
     if not parts.path.rstrip("/").endswith("/verify"):
         warnings.append(
-            f"VERIFY_BASE_URL {settings.verify_base_url} does not end in /verify,"
-            " where this site serves certificates"
+            "VERIFY_BASE_URL does not end in /verify, where this site serves certificates"
         )
     return warnings
 
@@ -51,7 +50,7 @@ def startup_warnings(settings: Settings) -> list[str]:
 def serve(settings: Settings, host: str, port: int) -> None:
     settings = web_settings(settings)
     for warning in startup_warnings(settings):
-        log.warning("web.config", message=warning)
+        log.warning("web.config", message=warning, verify_base_url=settings.verify_base_url)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it to the handler found
     # at start: exit 0 there, as every other certflow process does on SIGTERM.
     signal.signal(signal.SIGTERM, _exit_cleanly)

@@ -44,4 +44,5 @@ def test_web_listens_on_port_and_warns_about_a_localhost_verify_url(
         assert "Verify a certificate" in response.text
         assert stop(proc) == 0
     output = log.read_text()
-    assert "VERIFY_BASE_URL is http://localhost:8000/verify on chain 8453" in output
+    assert "VERIFY_BASE_URL points at localhost on chain 8453" in output
+    assert "http://localhost:8000/verify" in output

@@ -58,7 +58,7 @@ def test_the_default_verify_url_is_where_certflow_web_listens_by_default() -> No
 
 def test_localhost_verify_url_on_a_real_chain_is_warned_about() -> None:
     [warning] = startup_warnings(_settings(CHAIN_ID="8453"))
-    assert "VERIFY_BASE_URL is http://localhost:8000/verify on chain 8453" in warning
+    assert "VERIFY_BASE_URL points at localhost on chain 8453" in warning
     assert startup_warnings(_settings(CHAIN_ID="31337")) == []
     assert (
         startup_warnings(_settings(CHAIN_ID="8453", VERIFY_BASE_URL="https://c.org/verify")) == []
