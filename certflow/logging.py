@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import sys
+from collections.abc import MutableMapping
 from typing import Any, TextIO
 
 import structlog
@@ -16,16 +17,31 @@ _SECRET_PATTERNS = (
     re.compile(r"0x[0-9a-fA-F]{64}(?![0-9a-fA-F])"),
     re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]+(?=@)"),
 )
-_SAFE_HEX_KEYS = {"tx_hash", "attestation_uid", "schema_uid", "uid", "hash", "block_hash"}
+#: Everything after the host of an http(s) URL: hosted RPC providers put API keys there.
+_URL_TAIL = re.compile(r"(?i)(https?://[^/\s'\"?#]+)[/?#][^\s'\"]*")
+#: urllib3's "... with url: /v2/KEY (Caused by ...)": the path alone, host elsewhere.
+_URL_PATH = re.compile(r"(?i)(\burl: )/[^\s'\"]*")
+#: Fields whose values are public by nature: hashes and UIDs, and the verify URL that
+#: every certificate's QR code prints.
+_SAFE_HEX_KEYS = {
+    "tx_hash", "attestation_uid", "schema_uid", "uid", "hash", "block_hash", "verify_base_url"
+}  # fmt: skip
+
+
+def redact_urls(text: str) -> str:
+    """``text`` with the path and query of every URL in it replaced (they may hold API keys)."""
+    return _URL_PATH.sub(r"\1[redacted]", _URL_TAIL.sub(r"\1/[redacted]", text))
 
 
 def _scrub(value: str) -> str:
     for pattern in _SECRET_PATTERNS:
         value = pattern.sub("[redacted]", value)
-    return value
+    return redact_urls(value)
 
 
-def redact_secrets(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+def redact_secrets(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
     """Mask anything shaped like a private key or a password in a URL."""
     for key, value in event_dict.items():
         if isinstance(value, str) and key not in _SAFE_HEX_KEYS:
@@ -64,6 +80,8 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            # Tracebacks are text only now: scrub them too (a driver error may quote a URL).
+            redact_secrets,
             renderer,
         ],
     )

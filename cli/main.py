@@ -23,6 +23,7 @@ from cli import (
     outbox,
     processes,
     repairs,
+    web,
 )
 
 
@@ -43,6 +44,8 @@ def main() -> None:
     load_dotenv(override=False)
 
 
-for _module in (processes, repairs, dead_letters, outbox, certificates, chain, demo, achievements):
+for _module in (
+    processes, repairs, dead_letters, outbox, certificates, chain, demo, web, achievements,
+):  # fmt: skip
     for _command in _module.COMMANDS:
         main.add_command(_command)

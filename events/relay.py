@@ -24,8 +24,9 @@ from certflow.settings import Settings
 from db import outbox
 from db.engine import make_engine, wrap_db_errors
 from events import schemas
+from events.batches import batch_messages
 from events.messages import IDEMPOTENCY_KEY, OUTBOX_ID
-from events.routes import BATCHED, actors_for, queue_of
+from events.routes import actors_for, queue_of
 
 log = structlog.get_logger("certflow.relay")
 
@@ -44,7 +45,6 @@ def build_messages(event: outbox.OutboxEvent) -> list[dramatiq.Message[Any]]:
         targets = [
             (name, event.payload, event.idempotency_key, event.id)
             for name in actors_for(event.kind)
-            if name not in BATCHED
         ]
     messages: list[dramatiq.Message[Any]] = []
     for actor_name, args, key, outbox_id in targets:
@@ -57,43 +57,6 @@ def build_messages(event: outbox.OutboxEvent) -> list[dramatiq.Message[Any]]:
                 options={IDEMPOTENCY_KEY: key, OUTBOX_ID: outbox_id},
                 # Deterministic: the same event sent twice is recognisably the same message.
                 message_id=str(uuid.uuid5(_MESSAGE_IDS, f"{actor_name}:{key}:{event.id}")),
-            )
-        )
-    return messages
-
-
-def build_batch_messages(events: list[outbox.OutboxEvent]) -> list[dramatiq.Message[Any]]:
-    """One message per batched actor with every event of ``events`` routed to it.
-
-    ``events`` were validated by ``build_messages`` already. The message's key
-    names the outbox ids it carries; each event keeps its own key inside, and
-    the actor records those.
-    """
-    routed: dict[str, list[outbox.OutboxEvent]] = {}
-    for event in events:
-        for name in actors_for(event.kind):
-            if name in BATCHED:
-                routed.setdefault(name, []).append(event)
-    messages: list[dramatiq.Message[Any]] = []
-    for actor_name, batch in routed.items():
-        key = f"batch:{batch[0].id}-{batch[-1].id}:{len(batch)}"
-        items = [
-            {
-                "kind": e.kind,
-                "payload": e.payload,
-                "idempotency_key": e.idempotency_key,
-                "outbox_id": e.id,
-            }
-            for e in batch
-        ]
-        messages.append(
-            dramatiq.Message(
-                queue_name=queue_of(actor_name),
-                actor_name=actor_name,
-                args=({"events": items},),
-                kwargs={},
-                options={IDEMPOTENCY_KEY: key, OUTBOX_ID: None},
-                message_id=str(uuid.uuid5(_MESSAGE_IDS, f"{actor_name}:{key}")),
             )
         )
     return messages
@@ -165,8 +128,8 @@ class Relay:
                 messages = self._messages(conn, event)
                 if messages is not None:
                     sendable.append((event, messages))
-            batched = build_batch_messages([event for event, _ in sendable])
-            self._enqueue(conn, [m for _, ms in sendable for m in ms] + batched)
+            messages = [m for _, ms in sendable for m in ms]
+            self._enqueue(conn, batch_messages(messages, self.settings.actor_batch_size))
             sent_ids = [event.id for event, _ in sendable]
             outbox.mark_dispatched(conn, sent_ids)
             conn.commit()

@@ -26,7 +26,7 @@ ROUTES: Mapping[str, tuple[str, ...]] = {
 #: of the batch routed to them (payload ``{"events": [...]}``): their work per
 #: event is one cheap set-based SQL call, so a message per event would spend
 #: most of the time on per-message costs (decoding, the Redis acknowledgement).
-BATCHED: frozenset[str] = frozenset({"evaluate_achievements"})
+BATCHED: frozenset[str] = frozenset({"check_completion", "evaluate_achievements"})
 
 #: The event kinds evaluate_achievements takes (its routes above).
 ACHIEVEMENT_EVENTS: frozenset[str] = frozenset(

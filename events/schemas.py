@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from certflow.errors import BadEvent
 
@@ -40,12 +40,19 @@ class AchievementUnlocked(_Payload):
 
 
 class BatchedEvent(_Payload):
-    """One outbox event inside a batch message (see ``events.routes.BATCHED``)."""
+    """One outbox event inside a batch message (see ``events.batches``), with its own key."""
 
-    kind: str
     payload: dict[str, Any]
     idempotency_key: str
     outbox_id: int | None = None
+    #: Every outbox key is ``<kind>:<ids>``: the kind defaults to the key's prefix.
+    kind: str = ""
+
+    @model_validator(mode="after")
+    def _kind_from_key(self) -> BatchedEvent:
+        if not self.kind:
+            object.__setattr__(self, "kind", self.idempotency_key.partition(":")[0])
+        return self
 
 
 class EventBatch(_Payload):

@@ -16,6 +16,7 @@ from db.engine import make_engine, transaction
 from issuance.attestations import attest_for
 from issuance.grants import grant_for
 from issuance.issuer import Issuer, PassResult
+from issuance.reorgs import heal_reorgs
 
 log = structlog.get_logger("certflow.reconcile")
 
@@ -45,7 +46,10 @@ def run(
 def reconcile_once(issuer: Issuer) -> dict[str, int]:
     """Heal what is stuck between states: unmined transactions, claims, attestations."""
     older = issuer.settings.reconcile_after_seconds
+    # The counter never falls behind the chain (a stray send, a restored backup).
+    issuer.sender.sync_nonce()
     counts = {"rebroadcast": issuer.sender.rebroadcast_pending()}
+    counts.update(heal_reorgs(issuer))
     with transaction(issuer.engine) as conn:
         stuck_claims = grants.stuck_claims(conn, older)
         stuck_attestations = attestations.stuck_attestations(conn, older)
@@ -58,9 +62,7 @@ def reconcile_once(issuer: Issuer) -> dict[str, int]:
     for enrollment_id in stuck_attestations:
         # Not the final attempt: a timeout is left for the next pass, not given up on.
         counts["attestations_healed"] += _heal(
-            functools.partial(
-                attest_for, issuer, enrollment_id, take_over=True, final_attempt=False
-            ),
+            functools.partial(attest_for, issuer, enrollment_id, take_over=True),
             enrollment_id,
         )
     log.info("reconciled", **counts)

@@ -4,7 +4,7 @@
 -- the evaluate_achievements actor calls, the dashboard read model, prerequisite
 -- and manual-validation gates on milestones, and row-level security for the
 -- app, learner, instructor and worker roles.
--- depends: 0010.certificates
+-- depends: 0013.chain_faults
 
 -- ============================================================ tenancy and profiles
 

@@ -6,8 +6,9 @@ from certflow.errors import BadEvent, PermanentError, TransientError
 from db import outbox
 from db.queries import parse
 from events import schemas
+from events.batches import batch_messages
 from events.messages import IDEMPOTENCY_KEY, OUTBOX_ID
-from events.relay import build_batch_messages, build_messages
+from events.relay import build_messages
 from events.routes import QUEUES
 
 USER = "2b0f4a5e-9c1d-4a57-8f0e-0d3c6b1a2e44"
@@ -35,8 +36,9 @@ def test_relay_message_carries_key_and_outbox_id_and_is_deterministic() -> None:
     event = outbox.OutboxEvent(
         7, "milestone.completed", {"user_profile_id": USER, "milestone_id": "m1"}, "k-7"
     )
-    [first] = build_messages(event)
-    [again] = build_messages(event)
+    # Also routed to evaluate_achievements; the relay batches both before sending.
+    first, _ = build_messages(event)
+    again, _ = build_messages(event)
     assert first.actor_name == "check_completion"
     assert first.queue_name == "completion"
     assert first.options == {IDEMPOTENCY_KEY: "k-7", OUTBOX_ID: 7}
@@ -50,22 +52,28 @@ def test_a_batched_actor_gets_one_message_for_every_event_of_the_batch() -> None
             7 + i,
             "milestone.completed",
             {"user_profile_id": USER, "milestone_id": f"m{i}"},
-            f"k{i}",
+            f"milestone.completed:{i}",
         )
         for i in range(3)
     ]
-    [batch] = build_batch_messages(events)
-    assert (batch.actor_name, batch.queue_name) == ("evaluate_achievements", "achievements")
-    assert batch.options == {IDEMPOTENCY_KEY: "batch:7-9:3", OUTBOX_ID: None}
-    assert [e["idempotency_key"] for e in batch.args[0]["events"]] == ["k0", "k1", "k2"]
+    messages = [m for event in events for m in build_messages(event)]
+    batches = batch_messages(messages, 200)
+    assert sorted(b.actor_name for b in batches) == ["check_completion", "evaluate_achievements"]
+    [batch] = [b for b in batches if b.actor_name == "evaluate_achievements"]
+    assert batch.queue_name == "achievements"
+    assert batch.options[IDEMPOTENCY_KEY] == f"batch:{batch.message_id}"
+    assert [e["idempotency_key"] for e in batch.args[0]["events"]] == [
+        f"milestone.completed:{i}" for i in range(3)
+    ]
     assert batch.args[0]["events"][0] == {
         "kind": "milestone.completed",
         "payload": events[0].payload,
-        "idempotency_key": "k0",
+        "idempotency_key": "milestone.completed:0",
         "outbox_id": 7,
     }
-    assert build_batch_messages(events).pop().message_id == batch.message_id
-    assert build_batch_messages([]) == []
+    again = batch_messages([m for event in events for m in build_messages(event)], 200)
+    assert {b.message_id for b in again} == {b.message_id for b in batches}
+    assert batch_messages([], 200) == []
 
 
 def test_replay_goes_to_the_named_actor_with_the_original_key() -> None:
