@@ -1,18 +1,19 @@
 """Outbox to check_completion: sustained events per second, and idle latency.
 
-Real processes, as the Procfile runs them: one relay, one worker process.
+Real processes, as the Procfile runs them: one relay, completion worker processes.
 
-  throughput  10,000 milestone completions are written while relay and worker
-              are stopped; both start; rate = events / (last - first
-              processed_at). Baseline in the same run: the relay alone
-              draining the same number of events into Redis.
-  latency     an idle pipeline, one completion every 100 ms; commit
+  throughput  relay and worker are up and idle (a warm-up event went through);
+              EVENTS milestone completions commit in one transaction; rate =
+              EVENTS / (wall time from that commit until every event's ledger
+              key exists). Baseline in the same run: ACTOR_BATCH_SIZE=1,
+              one message per event (the per-message path).
+  latency     an idle pipeline, one completion every INTERVAL seconds; commit
               (completed_at = clock_timestamp() just before COMMIT) to
               check_completion start (processed_at = its transaction start).
-              Baseline: the same with NOTIFY off (RELAY_NOTIFY=false), so the
-              relay finds events only by its 0.5 s poll.
+              Baseline: NOTIFY off (RELAY_NOTIFY=false), so the relay finds
+              events only by its 0.5 s poll.
 
-    .venv/bin/python bench/pipeline.py [--events 10000] [--samples 100]
+    .venv/bin/python bench/pipeline.py [--events 20000] [--samples 1000] [--processes 2]
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import redis
 import sqlalchemy as sa
@@ -34,7 +36,10 @@ from db import seed
 from db.engine import make_engine
 
 REDIS_URL = os.environ.get("CERTFLOW_BENCH_REDIS", "redis://127.0.0.1:6379/14")
+#: This run's own queues: other runs (and tests) may share the Redis database.
+NAMESPACE = f"certflow-bench-{os.getpid()}"
 LOGS = Path("var/bench")
+PROCESSED = "SELECT count(*) FROM processed_messages WHERE actor = 'check_completion'"
 
 
 def start(args: list[str], settings: Settings, **env: str) -> subprocess.Popen[bytes]:
@@ -48,7 +53,8 @@ def start(args: list[str], settings: Settings, **env: str) -> subprocess.Popen[b
                 **os.environ,
                 "DATABASE_URL": settings.database_url,
                 "REDIS_URL": REDIS_URL,
-                "LOG_LEVEL": "WARNING",
+                "LOG_LEVEL": os.environ.get("LOG_LEVEL", "WARNING"),
+                "BROKER_NAMESPACE": NAMESPACE,
                 **env,
             },
         )
@@ -61,21 +67,31 @@ def stop(*procs: subprocess.Popen[bytes]) -> None:
         p.wait(30)
 
 
+def count(engine: sa.Engine, statement: str) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(sa.text(statement)).scalar_one())
+
+
 def wait_for(engine: sa.Engine, statement: str, target: int, timeout: float = 300) -> None:
     deadline = time.monotonic() + timeout
-    with engine.connect() as conn:
-        while conn.execute(sa.text(statement)).scalar_one() < target:
-            conn.commit()
-            if time.monotonic() > deadline:
-                raise TimeoutError(statement)
-            time.sleep(0.05)
+    while count(engine, statement) < target:
+        if time.monotonic() > deadline:
+            raise TimeoutError(statement)
+        time.sleep(0.01)
 
 
-def write_completions(engine: sa.Engine, cohort_id: str, events: int) -> None:
-    learners = events // 4
+def cohort_of(engine: sa.Engine, cohort_id: str, learners: int, milestones: int) -> seed.Cohort:
     with engine.begin() as conn:
-        cohort = seed.create_cohort(conn, bootcamp_id="b", cohort_id=cohort_id, milestones=4)
+        cohort = seed.create_cohort(
+            conn, bootcamp_id="b", cohort_id=cohort_id, milestones=milestones
+        )
         seed.enroll_learners(conn, cohort, [f"L{i}" for i in range(learners)])
+    return cohort
+
+
+def complete_all(engine: sa.Engine, cohort_id: str) -> None:
+    """Every milestone of the cohort completed, in one transaction (one commit)."""
+    with engine.begin() as conn:
         conn.execute(
             sa.text(
                 "INSERT INTO user_milestone_progress (user_profile_id, milestone_id, status)"
@@ -86,56 +102,59 @@ def write_completions(engine: sa.Engine, cohort_id: str, events: int) -> None:
         )
 
 
-def pending(cohort_id: str) -> str:
-    return (
-        "SELECT count(*) FROM event_outbox WHERE dispatched_at IS NOT NULL"
-        f" AND payload ->> 'milestone_id' LIKE '{cohort_id}-%'"
-    )
-
-
-def relay_only_rate(engine: sa.Engine, settings: Settings, events: int) -> float:
-    write_completions(engine, "relayonly", events)
-    relay = start(["relay"], settings)
-    started = time.perf_counter()
-    wait_for(engine, pending("relayonly"), events)
-    elapsed = time.perf_counter() - started
-    stop(relay)
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    return events / elapsed
-
-
-def end_to_end_rate(engine: sa.Engine, settings: Settings, events: int, processes: int) -> float:
-    write_completions(engine, "e2e", events)
-    with engine.begin() as conn:
-        conn.execute(sa.text("TRUNCATE processed_messages"))
-    relay = start(["relay"], settings)
+def pipeline(settings: Settings, engine: sa.Engine, processes: int, **env: str) -> list[Any]:
+    """Relay and completion workers, up and idle: a warm-up event has been processed."""
+    relay = start(["relay"], settings, **env)
     worker = start(
         ["worker", "--queues", "completion", "--processes", str(processes), "--threads", "8"],
         settings,
+        **env,
     )
-    wait_for(engine, "SELECT count(*) FROM processed_messages", events)
-    stop(relay, worker)
-    with engine.connect() as conn:
-        span = conn.execute(
-            sa.text(
-                "SELECT extract(epoch FROM max(processed_at) - min(processed_at))"
-                " FROM processed_messages"
-            )
-        ).scalar_one()
-    return events / float(span)
+    warm = f"warm{time.monotonic_ns()}"
+    before = count(engine, PROCESSED)
+    cohort_of(engine, warm, 1, 1)
+    complete_all(engine, warm)
+    wait_for(engine, PROCESSED, before + 1, timeout=120)
+    return [relay, worker]
+
+
+def throughput(
+    engine: sa.Engine, settings: Settings, events: int, processes: int, **env: str
+) -> float:
+    cohort_id = f"burst{time.monotonic_ns()}"
+    cohort_of(engine, cohort_id, events // 4, 4)
+    procs = pipeline(settings, engine, processes, **env)
+    try:
+        target = count(engine, PROCESSED) + events
+        complete_all(engine, cohort_id)
+        started = time.perf_counter()
+        wait_for(engine, PROCESSED, target)
+        return events / (time.perf_counter() - started)
+    finally:
+        stop(*procs)
 
 
 def idle_latencies(
-    engine: sa.Engine, settings: Settings, samples: int, cohort_id: str, **env: str
+    engine: sa.Engine, settings: Settings, samples: int, interval: float, **env: str
 ) -> list[float]:
-    with engine.begin() as conn:
-        cohort = seed.create_cohort(conn, bootcamp_id="b", cohort_id=cohort_id, milestones=samples)
-        seed.enroll_learners(conn, cohort, ["idle"])
+    cohort_id = f"idle{time.monotonic_ns()}"
+    cohort = cohort_of(engine, cohort_id, 1, samples)
     (user,) = cohort.learners
-    relay = start(["relay"], settings, **env)
-    worker = start(["worker", "--processes", "1", "--threads", "8"], settings)
-    time.sleep(3)  # both idle, relay waiting on LISTEN
-    for milestone in cohort.milestone_ids:
+    procs = pipeline(settings, engine, 1, **env)
+    try:
+        _commit_slowly(engine, user, cohort.milestone_ids, interval)
+        keys = (
+            f"SELECT count(*) FROM processed_messages WHERE idempotency_key LIKE '%%{cohort_id}-%%'"
+        )
+        wait_for(engine, keys, samples)
+    finally:
+        stop(*procs)
+    return _latencies(engine, cohort_id)
+
+
+def _commit_slowly(engine: sa.Engine, user: Any, milestones: list[str], interval: float) -> None:
+    time.sleep(1)  # idle: the relay is waiting on LISTEN
+    for milestone in milestones:
         with engine.begin() as conn:
             conn.execute(
                 sa.text(
@@ -144,57 +163,53 @@ def idle_latencies(
                 ),
                 {"u": user, "m": milestone},
             )
-        time.sleep(0.1)
-    wait_for(
-        engine,
-        "SELECT count(*) FROM processed_messages p JOIN event_outbox o"
-        f" ON o.idempotency_key = p.idempotency_key WHERE o.payload ->> 'milestone_id'"
-        f" LIKE '{cohort_id}-%'",
-        samples,
-    )
-    stop(relay, worker)
+        time.sleep(interval)
+
+
+def _latencies(engine: sa.Engine, cohort_id: str) -> list[float]:
     with engine.connect() as conn:
-        rows = (
-            conn.execute(
-                sa.text(
-                    "SELECT extract(epoch FROM p.processed_at - ump.completed_at) * 1000"
-                    " FROM user_milestone_progress ump JOIN processed_messages p"
-                    " ON p.idempotency_key = 'milestone.completed:' || ump.user_profile_id"
-                    " || ':' || ump.milestone_id"
-                    " WHERE ump.milestone_id LIKE :c"
-                ),
-                {"c": f"{cohort_id}-%"},
-            )
-            .scalars()
-            .all()
-        )
-    return [float(r) for r in rows]
+        rows = conn.execute(
+            sa.text(
+                "SELECT extract(epoch FROM p.processed_at - ump.completed_at) * 1000"
+                " FROM user_milestone_progress ump JOIN processed_messages p"
+                " ON p.idempotency_key = 'milestone.completed:' || ump.user_profile_id"
+                " || ':' || ump.milestone_id WHERE ump.milestone_id LIKE :c"
+            ),
+            {"c": f"{cohort_id}-%"},
+        ).scalars()
+        return [float(r) for r in rows]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--events", type=int, default=10_000)
-    parser.add_argument("--samples", type=int, default=100)
-    parser.add_argument("--processes", type=int, default=1, help="completion worker processes")
+    parser.add_argument("--events", type=int, default=20_000)
+    parser.add_argument("--samples", type=int, default=1000)
+    parser.add_argument("--interval", type=float, default=0.05, help="seconds between idle commits")
+    parser.add_argument("--processes", type=int, default=2, help="completion worker processes")
     args = parser.parse_args()
-    redis.Redis.from_url(REDIS_URL).flushdb()
     with bench_database() as settings:
         engine = make_engine(settings)
-        relay_rate = relay_only_rate(engine, settings, args.events)
-        e2e_rate = end_to_end_rate(engine, settings, args.events, args.processes)
-        notify = idle_latencies(engine, settings, args.samples, "idle_notify")
-        poll = idle_latencies(engine, settings, args.samples, "idle_poll", RELAY_NOTIFY="false")
+        per_message = throughput(
+            engine, settings, args.events, args.processes, ACTOR_BATCH_SIZE="1"
+        )
+        batched = throughput(engine, settings, args.events, args.processes)
+        notify = idle_latencies(engine, settings, args.samples, args.interval)
+        poll = idle_latencies(
+            engine, settings, max(args.samples // 5, 50), args.interval, RELAY_NOTIFY="false"
+        )
         engine.dispose()
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    print(f"events: {args.events}, latency samples: {args.samples}, cores: {os.cpu_count()}")
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(match=f"{NAMESPACE}*"):
+        client.delete(key)
+    print(f"events: {args.events}, idle samples: {len(notify)}, cores: {os.cpu_count()}")
     print(f"completion worker processes: {args.processes} x 8 threads")
-    print(f"relay_only_events_per_s: {relay_rate:.0f}")
-    print(f"end_to_end_events_per_s: {e2e_rate:.0f}")
-    print(f"end_to_end_vs_relay_only: {e2e_rate / relay_rate:.0%}")
-    print(f"idle_latency_notify_p50_ms: {median(notify):.1f}")
-    print(f"idle_latency_notify_p95_ms: {percentile(notify, 95):.1f}")
-    print(f"idle_latency_poll_only_p50_ms: {median(poll):.1f}")
-    print(f"idle_latency_poll_only_p95_ms: {percentile(poll, 95):.1f}")
+    print(f"per_message_events_per_s (baseline): {per_message:.0f}")
+    print(f"batched_events_per_s: {batched:.0f}")
+    print(f"batched_vs_per_message: {batched / per_message:.1f}x")
+    for name, values in (("notify", notify), ("poll_only_baseline", poll)):
+        print(f"idle_latency_{name}_p50_ms: {median(values):.1f}")
+        print(f"idle_latency_{name}_p95_ms: {percentile(values, 95):.1f}")
+        print(f"idle_latency_{name}_p99_ms: {percentile(values, 99):.1f}")
 
 
 if __name__ == "__main__":

@@ -72,6 +72,30 @@ class KeyCheckUnavailable(ChainUnavailable):
     """Unable to verify certificate status. You may already have this certificate. Please check your wallet before retrying."""  # noqa: E501 - the source's message, verbatim
 
 
+class ChainBusy(ChainError, TransientError):
+    """The node refused the transaction for now (rate limit, full txpool, fees); it is retried."""
+
+
+class InsufficientFunds(ChainBusy):
+    """The signer cannot pay for gas right now; the transaction waits for funds."""
+
+
+class FeeTooLow(ChainBusy):
+    """The transaction's fees are below what the node accepts now; it is replaced or waits."""
+
+
+class FeeCeilingReached(ChainBusy):
+    """Fees are above the configured ceiling; the transaction waits for them to fall."""
+
+
+class NonceConflict(ChainBusy):
+    """The nonce was used by a transaction certflow does not know; the intent is re-signed."""
+
+
+class NotFinal(ChainUnavailable):
+    """The transaction is mined but not yet CHAIN_CONFIRMATIONS blocks deep."""
+
+
 class StorageUnavailable(StorageError, TransientError):
     """Object storage is not answering."""
 
@@ -86,6 +110,10 @@ class RelayConnectionLost(TransientError):
 
 class BatchBusy(TransientError):
     """Another transaction holds this enrollment's row right now; the work is retried shortly."""
+
+
+class AttestationBusy(BatchBusy):
+    """An attestation batch holds this enrollment right now - try again in a few minutes."""
 
 
 # ------------------------------------------------------------------------ permanent
@@ -103,6 +131,14 @@ class ChainRejected(ChainError, PermanentError):
     """The node or a contract refused the transaction or call."""
 
 
+class ChainReverted(ChainRejected):
+    """The contract reverted: this transaction (or call) can never succeed as it is."""
+
+
+class BatchTooLarge(ChainReverted):
+    """The transaction needs more gas than a block holds; send fewer items at once."""
+
+
 class StorageFailed(StorageError, PermanentError):
     """Object storage refused the request."""
 
@@ -113,6 +149,10 @@ class ObjectNotFound(StorageError, PermanentError):
 
 class BadEvent(PermanentError):
     """An event or message is malformed or refers to rows that do not exist."""
+
+
+class UnknownUser(BadEvent):
+    """The event or call names a learner (user profile) certflow does not know."""
 
 
 class RenderError(PermanentError):

@@ -17,13 +17,26 @@ _SECRET_PATTERNS = (
     re.compile(r"0x[0-9a-fA-F]{64}(?![0-9a-fA-F])"),
     re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]+(?=@)"),
 )
-_SAFE_HEX_KEYS = {"tx_hash", "attestation_uid", "schema_uid", "uid", "hash", "block_hash"}
+#: Everything after the host of an http(s) URL: hosted RPC providers put API keys there.
+_URL_TAIL = re.compile(r"(?i)(https?://[^/\s'\"?#]+)[/?#][^\s'\"]*")
+#: urllib3's "... with url: /v2/KEY (Caused by ...)": the path alone, host elsewhere.
+_URL_PATH = re.compile(r"(?i)(\burl: )/[^\s'\"]*")
+#: Fields whose values are public by nature: hashes and UIDs, and the verify URL that
+#: every certificate's QR code prints.
+_SAFE_HEX_KEYS = {
+    "tx_hash", "attestation_uid", "schema_uid", "uid", "hash", "block_hash", "verify_base_url"
+}  # fmt: skip
+
+
+def redact_urls(text: str) -> str:
+    """``text`` with the path and query of every URL in it replaced (they may hold API keys)."""
+    return _URL_PATH.sub(r"\1[redacted]", _URL_TAIL.sub(r"\1/[redacted]", text))
 
 
 def _scrub(value: str) -> str:
     for pattern in _SECRET_PATTERNS:
         value = pattern.sub("[redacted]", value)
-    return value
+    return redact_urls(value)
 
 
 def redact_secrets(

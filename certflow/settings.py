@@ -12,6 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, m
 from certflow.errors import ConfigError
 
 LogFormat = Literal["json", "console"]
+#: Chain ids of local development nodes (anvil, Hardhat, Ganache).
+DEV_CHAIN_IDS = frozenset({31337, 1337})
 
 
 class Settings(BaseModel):
@@ -39,8 +41,21 @@ class Settings(BaseModel):
     receipt_timeout_seconds: float = Field(60.0, alias="RECEIPT_TIMEOUT_SECONDS", gt=0)
     #: Keys per grantKeys (~146k gas each: 150 keys use ~22M of a 30M block).
     grant_batch_max: int = Field(150, alias="GRANT_BATCH_MAX", gt=0, le=190)
-    #: Attestations per multiAttest (~594k gas each: 50 use 29.7M, so stay at 45).
-    attest_batch_max: int = Field(45, alias="ATTEST_BATCH_MAX", gt=0, le=45)
+    #: Attestations per multiAttest at most; a batch is cut further to fit the block's gas
+    #: (~594k gas each with short names: 50 use 29.7M of 30M).
+    attest_batch_max: int = Field(45, alias="ATTEST_BATCH_MAX", gt=0, le=150)
+    #: Blocks on top of a transaction's block before it counts as final (0: its first receipt).
+    chain_confirmations: int = Field(0, alias="CHAIN_CONFIRMATIONS", ge=0)
+    #: A transaction not mined after this long is replaced at the same nonce with higher fees.
+    fee_bump_after_seconds: float = Field(30.0, alias="FEE_BUMP_AFTER_SECONDS", gt=0)
+    #: The most a transaction may offer per gas (wei); above it the sender waits. None: no cap.
+    max_fee_per_gas_wei: int | None = Field(None, alias="MAX_FEE_PER_GAS_WEI", gt=0)
+    #: Where log scans start when not at the contract's deployment block (found on first use).
+    log_scan_start_block: int | None = Field(None, alias="LOG_SCAN_START_BLOCK", ge=0)
+    #: Blocks per eth_getLogs request (hosted providers refuse wide ranges).
+    log_scan_max_blocks: int = Field(5000, alias="LOG_SCAN_MAX_BLOCKS", gt=0)
+    #: The reconciler re-checks transactions mined in this many latest blocks (reorgs).
+    reorg_recheck_blocks: int = Field(64, alias="REORG_RECHECK_BLOCKS", ge=0)
     #: A batch not recorded after this long is taken over (its owner is presumed dead).
     batch_stale_seconds: int = Field(120, alias="BATCH_STALE_SECONDS", gt=0)
     #: Dev chains only (anvil automine): mine a block when a receipt is slow.
@@ -64,12 +79,31 @@ class Settings(BaseModel):
     # MinIO ignores the region, but S3 signatures (and presigned URLs) include it.
     s3_region: str = Field("us-east-1", alias="S3_REGION")
     certificate_url_ttl: int = Field(3600, alias="CERTIFICATE_URL_TTL", gt=0, le=7 * 24 * 3600)
+    # Where `certflow web` listens by default (PORT 8000), so a fresh setup's QR codes open.
     verify_base_url: str = Field("http://localhost:8000/verify", alias="VERIFY_BASE_URL")
+
+    # The verification site (`certflow web`). PORT is what Procfile platforms set.
+    port: int = Field(8000, alias="PORT", gt=0, lt=65536)
+    #: Bearer token of the learner-certificates API; unset, that API answers 404.
+    web_api_token: SecretStr | None = Field(None, alias="WEB_API_TOKEN")
+    #: The organization named on the page and in the LinkedIn add-to-profile form.
+    issuer_name: str = Field("certflow", alias="ISSUER_NAME", min_length=1)
+    #: Explorer link templates ({tx}, {address}, {uid}); unset, values are shown unlinked.
+    explorer_tx_url: str | None = Field(None, alias="EXPLORER_TX_URL")
+    explorer_address_url: str | None = Field(None, alias="EXPLORER_ADDRESS_URL")
+    eas_explorer_url: str | None = Field(None, alias="EAS_EXPLORER_URL")
+    #: How long the page reuses a chain or storage read: a shared link must not hammer the RPC.
+    verify_cache_seconds: float = Field(30.0, alias="VERIFY_CACHE_SECONDS", ge=0)
+    #: The page's bound on one RPC call: a slow node must not hold a visitor for 30 s.
+    verify_rpc_timeout_seconds: float = Field(3.0, alias="VERIFY_RPC_TIMEOUT_SECONDS", gt=0)
 
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     log_format: LogFormat = Field("console", alias="LOG_FORMAT")
 
     relay_batch_size: int = Field(500, alias="RELAY_BATCH_SIZE", gt=0)
+    #: Events per message for batched actors (check_completion, evaluate_achievements);
+    #: 1 sends one message per event.
+    actor_batch_size: int = Field(200, alias="ACTOR_BATCH_SIZE", gt=0)
     relay_poll_seconds: float = Field(0.5, alias="RELAY_POLL_SECONDS", gt=0)
     # false: poll only (for poolers that cannot LISTEN, and as the bench baseline)
     relay_notify: bool = Field(True, alias="RELAY_NOTIFY")
@@ -99,6 +133,11 @@ class Settings(BaseModel):
         if self.retention_seconds < 4 * self.redeliver_after_seconds:
             raise ValueError("RETENTION_SECONDS must be at least 4 x REDELIVER_AFTER_SECONDS")
         return self
+
+    @property
+    def is_dev_chain(self) -> bool:
+        """anvil's and Hardhat's chain ids: local chains where a localhost URL is expected."""
+        return self.chain_id in DEV_CHAIN_IDS
 
     @property
     def sqlalchemy_url(self) -> str:

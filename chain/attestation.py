@@ -26,6 +26,7 @@ from chain.abi import (
     to_bytes32,
     topic_address,
 )
+from chain.logs import LogScan, get_logs
 from chain.rpc import chain_errors
 
 #: The source document's V2 schema, unchanged.
@@ -176,7 +177,7 @@ def attested_events(
     schema: str,
     attester: str,
     recipient: str,
-    from_block: int = 0,
+    scan: LogScan | None = None,
 ) -> list[AttestedEvent]:
     """Every ``Attested`` log for this schema, attester and recipient (oldest first)."""
     topics: list[Any] = [
@@ -185,22 +186,8 @@ def attested_events(
         address_topic(attester),
         to_bytes32(schema, "schema uid"),
     ]
-    logs = _attested_logs(w3, eas_address, topics, from_block)
+    logs = get_logs(w3, eas_address, topics, scan or LogScan())
     return [_attested(log) for log in logs]
-
-
-def _attested_logs(w3: Web3, eas_address: str, topics: list[Any], from_block: int) -> list[Any]:
-    with chain_errors("reading attestation logs"):
-        return list(
-            w3.eth.get_logs(
-                {
-                    "address": checksum(eas_address, "EAS address"),
-                    "topics": topics,
-                    "fromBlock": from_block,
-                    "toBlock": "latest",
-                }
-            )
-        )
 
 
 def find_attestation(
@@ -211,7 +198,7 @@ def find_attestation(
     attester: str,
     recipient: str,
     cohort_id: str,
-    from_block: int = 0,
+    scan: LogScan | None = None,
 ) -> OnchainAttestation | None:
     """The existing attestation for an enrollment (learner + cohort), if any.
 
@@ -223,7 +210,7 @@ def find_attestation(
         schema=schema,
         attester=attester,
         recipient=recipient,
-        from_block=from_block,
+        scan=scan,
     )
     return _first_for_cohort(
         (get_attestation(w3, eas_address, event.uid) for event in events), recipient, cohort_id
@@ -249,7 +236,7 @@ def find_attestations(
     schema: str,
     attester: str,
     wanted: Sequence[tuple[str, str]],
-    from_block: int = 0,
+    scan: LogScan | None = None,
 ) -> dict[tuple[str, str], OnchainAttestation]:
     """``find_attestation`` for a whole batch: (recipient, cohort id) to its attestation.
 
@@ -265,7 +252,7 @@ def find_attestations(
         address_topic(attester),
         to_bytes32(schema, "schema uid"),
     ]
-    logs = _attested_logs(w3, eas_address, topics, from_block)
+    logs = get_logs(w3, eas_address, topics, scan or LogScan())
     cohorts = {(checksum(recipient), cohort) for recipient, cohort in wanted}
     found: dict[tuple[str, str], OnchainAttestation] = {}
     for event in (_attested(log) for log in logs):

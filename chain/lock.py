@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from hexbytes import HexBytes
 from web3 import Web3
@@ -19,9 +19,11 @@ from chain.abi import (
     event_topic,
     topic_address,
 )
+from chain.logs import LogScan, get_logs
 from chain.rpc import chain_errors
 
 GRANT_KEYS = "grantKeys(address[],uint256[],address[])"
+EXPIRE_AND_REFUND = "expireAndRefundFor(uint256,uint256)"
 TRANSFER = event_topic("Transfer(address,address,uint256)")
 #: A key that never expires.
 NEVER_EXPIRES = MAX_UINT256
@@ -37,6 +39,34 @@ def has_valid_key(w3: Web3, lock: str, owner: str) -> bool:
     contract = lock_contract(w3, lock)
     with chain_errors("checking key"):
         return bool(contract.functions.getHasValidKey(checksum(owner, "wallet address")).call())
+
+
+def total_keys(w3: Web3, lock: str, owner: str) -> int:
+    """Every key the owner holds on the lock, expired ones included.
+
+    The lock refuses a grant to an owner with as many keys as its per-address
+    maximum by this count (``totalKeys``), not by ``getHasValidKey``.
+    """
+    contract = lock_contract(w3, lock)
+    with chain_errors("counting keys"):
+        return int(contract.functions.totalKeys(checksum(owner, "wallet address")).call())
+
+
+def total_keys_many(w3: Web3, lock: str, owners: Sequence[str], chunk: int = 100) -> list[int]:
+    """``total_keys`` for many owners, in JSON-RPC batches of ``chunk`` calls.
+
+    One HTTP request per chunk instead of one per owner: checking a batch of
+    150 costs two round trips, and a rate-limited provider is asked far less.
+    """
+    contract = lock_contract(w3, lock)
+    counts: list[int] = []
+    for start in range(0, len(owners), chunk):
+        part = [checksum(owner, "wallet address") for owner in owners[start : start + chunk]]
+        with chain_errors("counting keys"), w3.batch_requests() as batch:
+            for owner in part:
+                batch.add(contract.functions.totalKeys(owner))
+            counts += [int(cast(int, value)) for value in batch.execute()]
+    return counts
 
 
 def is_lock_manager(w3: Web3, lock: str, account: str) -> bool:
@@ -58,6 +88,24 @@ def grant_keys_calldata(
     owners = [checksum(recipient, "wallet address") for recipient in recipients]
     manager = checksum(key_manager, "key manager")
     return calldata(GRANT_KEYS, [owners, [expiration] * len(owners), [manager] * len(owners)])
+
+
+def valid_key_token(w3: Web3, lock: str, owner: str) -> int | None:
+    """The token id of the owner's valid key, or None when they hold none."""
+    contract = lock_contract(w3, lock)
+    owner = checksum(owner, "wallet address")
+    with chain_errors("looking up key"):
+        if not contract.functions.getHasValidKey(owner).call():
+            return None
+        return int(contract.functions.tokenOfOwnerByIndex(owner, 0).call())
+
+
+def expire_key_calldata(token_id: int) -> bytes:
+    """Calldata of ``expireAndRefundFor(token, 0)``: the lock manager ends a key, refunding nothing.
+
+    Certificate keys are granted free, so there is nothing to refund.
+    """
+    return calldata(EXPIRE_AND_REFUND, [token_id, 0])
 
 
 def _is_transfer(log: Mapping[str, Any], lock: str) -> bool:
@@ -85,7 +133,7 @@ class KeyRecord:
     block_number: int
 
 
-def find_key(w3: Web3, lock: str, owner: str, from_block: int = 0) -> KeyRecord | None:
+def find_key(w3: Web3, lock: str, owner: str, scan: LogScan | None = None) -> KeyRecord | None:
     """The owner's key and the real transaction that minted or moved it to them.
 
     For reconciliation: a key found on chain is recorded with its true hash,
@@ -97,19 +145,13 @@ def find_key(w3: Web3, lock: str, owner: str, from_block: int = 0) -> KeyRecord 
         if int(contract.functions.balanceOf(owner).call()) == 0:
             return None
         token_id = int(contract.functions.tokenOfOwnerByIndex(owner, 0).call())
-        logs = w3.eth.get_logs(
-            {
-                "address": checksum(lock),
-                "topics": [
-                    HexBytes(TRANSFER),
-                    None,
-                    HexBytes(address_topic(owner)),
-                    HexBytes(token_id.to_bytes(32)),
-                ],
-                "fromBlock": from_block,
-                "toBlock": "latest",
-            }
-        )
+    topics = [
+        HexBytes(TRANSFER),
+        None,
+        HexBytes(address_topic(owner)),
+        HexBytes(token_id.to_bytes(32)),
+    ]
+    logs = get_logs(w3, lock, topics, scan or LogScan())
     if not logs:
         return None
     last = logs[-1]

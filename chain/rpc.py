@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import NoReturn
 
 import requests
 from eth_abi.exceptions import EncodingError
@@ -16,9 +17,20 @@ from web3.exceptions import (
     TimeExhausted,
     TooManyRequests,
     Web3Exception,
+    Web3RPCError,
 )
 
-from certflow.errors import ChainRejected, ChainUnavailable
+from certflow.errors import (
+    BatchTooLarge,
+    ChainBusy,
+    ChainError,
+    ChainRejected,
+    ChainReverted,
+    ChainUnavailable,
+    FeeTooLow,
+    InsufficientFunds,
+)
+from certflow.logging import redact_urls
 from certflow.settings import Settings
 from chain.contracts import custom_error_name
 
@@ -69,10 +81,76 @@ _UNAVAILABLE = (
     ProviderConnectionError,
     RequestTimedOut,
     TimeExhausted,
-    TooManyRequests,
     ConnectionError,
     TimeoutError,
 )
+
+#: What nodes and providers say when they refuse for now, by the error certflow raises.
+#: Matched against the lowercased message; the first match wins.
+_REFUSALS: tuple[tuple[type[ChainError], tuple[str, ...]], ...] = (
+    (InsufficientFunds, ("insufficient funds",)),
+    (
+        FeeTooLow,
+        ("underpriced", "fee too low", "less than block base fee", "fee cap", "tip too low"),
+    ),
+    (BatchTooLarge, ("exceeds block gas limit", "gas required exceeds", "intrinsic gas too")),
+    (ChainReverted, ("execution reverted", "revert")),
+    (
+        ChainBusy,
+        (
+            "rate limit",
+            "too many requests",
+            "limit exceeded",
+            "txpool is full",
+            "pool is full",
+            "capacity",
+            "try again",
+            "busy",
+            "header not found",
+            "internal error",
+        ),
+    ),
+    (ChainUnavailable, ("timeout", "timed out", "unavailable")),
+)
+#: JSON-RPC codes that mean "slow down" (EIP-1474 limit exceeded; providers' 429 echo).
+_BUSY_CODES = {-32005, 429, -32603}
+
+
+def classify_rpc_error(message: str, code: int | None = None) -> type[ChainError]:
+    """The certflow error for a node's JSON-RPC error: transient unless it cannot succeed."""
+    text = message.lower()
+    for error, needles in _REFUSALS:
+        if any(needle in text for needle in needles):
+            return error
+    return ChainBusy if code in _BUSY_CODES else ChainRejected
+
+
+def _rpc_error(exc: Web3RPCError) -> tuple[str, int | None]:
+    response = exc.rpc_response or {}
+    error = response.get("error") if isinstance(response, dict) else None
+    if isinstance(error, dict):
+        code = error.get("code")
+        return str(error.get("message", exc)), code if isinstance(code, int) else None
+    return str(exc.message or exc), None
+
+
+def _http_error(exc: requests.exceptions.HTTPError) -> ChainError:
+    status = exc.response.status_code if exc.response is not None else None
+    if status == 429:
+        return ChainBusy("the RPC node is rate limiting (HTTP 429)")
+    return ChainUnavailable(f"the RPC node answered HTTP {status}")
+
+
+def _raise(error: ChainError, exc: BaseException) -> NoReturn:
+    """Raise ``error`` from ``exc``, unless ``exc``'s text quotes a URL.
+
+    A driver error may quote the RPC URL, and a hosted provider's API key
+    sits in that URL's path or query: such a cause is dropped so no
+    traceback, log or dead letter can carry it.
+    """
+    if redact_urls(str(exc)) != str(exc):
+        raise error from None
+    raise error from exc
 
 
 @contextmanager
@@ -80,11 +158,17 @@ def chain_errors(what: str) -> Iterator[None]:
     """Turn driver exceptions raised while doing ``what`` into certflow's."""
     try:
         yield
+    except TooManyRequests as exc:
+        _raise(ChainBusy(f"{what}: the RPC node is rate limiting"), exc)
+    except requests.exceptions.HTTPError as exc:
+        error = _http_error(exc)
+        _raise(type(error)(f"{what}: {error}"), exc)
     except _UNAVAILABLE as exc:
-        raise ChainUnavailable(
-            f"{what}: the RPC node did not answer ({type(exc).__name__})"
-        ) from exc
+        _raise(ChainUnavailable(f"{what}: the RPC node did not answer ({type(exc).__name__})"), exc)
     except (ContractCustomError, ContractLogicError) as exc:
-        raise ChainRejected(f"{what}: reverted: {revert_reason(exc)}") from exc
+        _raise(ChainReverted(f"{what}: reverted: {revert_reason(exc)}"), exc)
+    except Web3RPCError as exc:
+        message, code = _rpc_error(exc)
+        _raise(classify_rpc_error(message, code)(f"{what}: {redact_urls(message)}"), exc)
     except (Web3Exception, EncodingError) as exc:
-        raise ChainRejected(f"{what}: {exc}") from exc
+        _raise(ChainRejected(f"{what}: {redact_urls(str(exc))}"), exc)

@@ -22,14 +22,22 @@ from web3 import Web3
 from web3.exceptions import TransactionNotFound, Web3RPCError
 from web3.types import TxParams, TxReceipt
 
-from certflow.errors import ChainRejected, ChainUnavailable, ConfigError
+from certflow.errors import (
+    ChainRejected,
+    ChainUnavailable,
+    ConfigError,
+    NonceConflict,
+)
 from certflow.settings import Settings
+from chain.fees import fee_fields
 from chain.rpc import chain_errors
 
 #: Gas headroom over the node's estimate (state can change before mining).
 GAS_HEADROOM = 1.2
 #: Node messages that mean "this exact transaction is already there".
-_ALREADY_SENT = ("already known", "already imported", "known transaction", "nonce too low")
+_ALREADY_SENT = ("already known", "already imported", "known transaction")
+#: Node messages that mean "this nonce is taken" (by us, or by something else).
+_NONCE_USED = ("nonce too low", "nonce has already been used", "already used")
 
 
 @dataclass(frozen=True)
@@ -75,19 +83,9 @@ class SentTransaction:
 # ---------------------------------------------------------------- node helpers
 
 
-def fee_fields(w3: Web3) -> dict[str, int]:
-    """EIP-1559 fees from the node: tip as suggested, cap at twice the base fee plus tip."""
-    with chain_errors("reading fees"):
-        base = int(w3.eth.get_block("latest").get("baseFeePerGas", 0))
-        tip = int(w3.eth.max_priority_fee)
-    return {"maxPriorityFeePerGas": tip, "maxFeePerGas": 2 * base + tip}
-
-
-def estimate_gas(w3: Web3, sender: str, to: str | None, data: bytes, value: int = 0) -> int:
-    """The node's estimate plus headroom, never above the block gas limit.
-
-    A transaction that would revert fails here, before a nonce is spent.
-    """
+def gas_needed(w3: Web3, sender: str, to: str | None, data: bytes, value: int = 0) -> int:
+    """The node's estimate, as is: ChainReverted if the call would revert,
+    BatchTooLarge if it needs more gas than a block holds."""
     tx: dict[str, Any] = {
         "from": Web3.to_checksum_address(sender),
         "data": HexBytes(data),
@@ -96,9 +94,21 @@ def estimate_gas(w3: Web3, sender: str, to: str | None, data: bytes, value: int 
     if to is not None:
         tx["to"] = Web3.to_checksum_address(to)
     with chain_errors("estimating gas"):
-        estimate = int(w3.eth.estimate_gas(cast(TxParams, tx)))
-        block_limit = int(w3.eth.get_block("latest")["gasLimit"])
-    return min(int(estimate * GAS_HEADROOM), block_limit)
+        return int(w3.eth.estimate_gas(cast(TxParams, tx)))
+
+
+def block_gas_limit(w3: Web3) -> int:
+    with chain_errors("reading block gas limit"):
+        return int(w3.eth.get_block("latest")["gasLimit"])
+
+
+def estimate_gas(w3: Web3, sender: str, to: str | None, data: bytes, value: int = 0) -> int:
+    """The node's estimate plus headroom, never above the block gas limit.
+
+    A transaction that would revert fails here, before a nonce is spent.
+    """
+    estimate = gas_needed(w3, sender, to, data, value)
+    return min(int(estimate * GAS_HEADROOM), block_gas_limit(w3))
 
 
 def build_transaction(
@@ -127,26 +137,62 @@ def build_transaction(
 
 
 def broadcast(w3: Web3, raw_tx: bytes, tx_hash: str) -> None:
-    """Send signed bytes; a node that already has this very transaction is fine."""
+    """Send signed bytes; a node that already has this very transaction is fine.
+
+    NonceConflict when the nonce was used by a transaction other than this one
+    (a stray send, or another of our replacements): the caller decides.
+    """
     with chain_errors("broadcasting"):
         try:
             w3.eth.send_raw_transaction(raw_tx)
         except Web3RPCError as exc:
-            if not any(text in str(exc).lower() for text in _ALREADY_SENT):
+            text = str(exc).lower()
+            if any(needle in text for needle in _ALREADY_SENT):
+                return
+            if not any(needle in text for needle in _NONCE_USED):
                 raise
-            if not _node_knows(w3, tx_hash):
-                # The nonce was used by a different transaction: ours can never mine.
-                raise ChainRejected(
-                    f"transaction {tx_hash} cannot be mined: its nonce was used by another"
-                ) from exc
+            if not node_knows(w3, tx_hash):
+                raise NonceConflict(
+                    f"transaction {tx_hash}: its nonce was used by another transaction"
+                ) from None
 
 
-def _node_knows(w3: Web3, tx_hash: str) -> bool:
-    try:
-        w3.eth.get_transaction(HexBytes(tx_hash))
-    except TransactionNotFound:
-        return False
+def node_knows(w3: Web3, tx_hash: str) -> bool:
+    """Whether the node has this transaction (pending or mined)."""
+    with chain_errors("looking up transaction"):
+        try:
+            w3.eth.get_transaction(HexBytes(tx_hash))
+        except TransactionNotFound:
+            return False
     return True
+
+
+def account_nonce(w3: Web3, address: str, block: str = "latest") -> int:
+    """The account's next nonce as the node sees it (``latest``: mined only)."""
+    with chain_errors("reading nonce"):
+        return int(w3.eth.get_transaction_count(Web3.to_checksum_address(address), block))  # type: ignore[arg-type]
+
+
+def block_number(w3: Web3) -> int:
+    with chain_errors("reading block number"):
+        return int(w3.eth.block_number)
+
+
+def unsigned_from_raw(raw_tx: bytes) -> dict[str, Any]:
+    """The fields of a signed EIP-1559 transaction, ready to sign again (new nonce or fees)."""
+    from eth_account.typed_transactions.typed_transaction import TypedTransaction
+
+    fields = dict(TypedTransaction.from_bytes(HexBytes(raw_tx)).as_dict())
+    for name in ("v", "r", "s"):
+        fields.pop(name, None)
+    fields["type"] = 2
+    if not fields.get("to"):
+        fields.pop("to", None)  # a contract creation
+    else:
+        fields["to"] = Web3.to_checksum_address(fields["to"])
+    fields["data"] = HexBytes(fields.get("data", b""))
+    fields.pop("accessList", None)
+    return fields
 
 
 def fetch_receipt(w3: Web3, tx_hash: str) -> TxReceipt | None:

@@ -145,6 +145,27 @@ def verify(target: str) -> None:
         sys.exit(1)
 
 
+@click.command()
+@click.argument("enrollment_id", type=click.UUID)
+@click.option("--reason", required=True, help="Why: shown on the certificate's page.")
+def revoke(enrollment_id: UUID, reason: str) -> None:
+    """Revoke a certificate (admin): expire the learner's key on the lock and record why."""
+    from issuance.issuer import Issuer
+    from issuance.revocation import revoke as revoke_certificate
+
+    settings = common.settings()
+    with common.engine(settings, pool_size=2) as engine:
+        done = revoke_certificate(Issuer.build(settings, engine), enrollment_id, reason)
+    common.print_json(
+        {
+            "enrollment_id": str(done.enrollment_id),
+            "revoked_at": done.revoked_at.isoformat(),
+            "reason": done.reason,
+            "tx_hash": done.tx_hash,
+        }
+    )
+
+
 def _print_report(report: Report) -> bool:
     """One line per check and a verdict; whether every check passed."""
     click.echo(report.subject)
@@ -165,4 +186,5 @@ COMMANDS: list[click.Command] = [
     flags,
     certificate_group,
     verify,
+    revoke,
 ]

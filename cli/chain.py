@@ -1,10 +1,34 @@
-"""``certflow chain``: the dev chain's contracts and the completion schema."""
+"""``certflow chain``: the dev chain's contracts and the completion schema.
+
+Both commands send with the signer through the workers' transaction sender
+(nonces from Postgres, each transaction committed before it is broadcast), so
+running them beside live workers never leaves a stray nonce behind.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
 import click
 
+from certflow.settings import Settings
 from cli import common
+
+if TYPE_CHECKING:
+    from issuance.sender import TransactionSender
+
+
+@contextmanager
+def sender(settings: Settings) -> Iterator[TransactionSender]:
+    """The transaction sender of ``settings``, on a small engine of its own."""
+    from chain.rpc import web3_from_settings
+    from issuance.sender import TransactionSender
+
+    with common.engine(settings) as engine:
+        yield TransactionSender.from_settings(settings, web3_from_settings(settings), engine)
 
 
 @click.group("chain")
@@ -17,11 +41,10 @@ def deploy_dev() -> None:
     """Deploy a grant-only PublicLock, SchemaRegistry and EAS, register the V2 schema,
     and print NAME=value lines for .env."""
     from chain.deploy import deploy_dev as deploy
-    from chain.rpc import web3_from_settings
-    from chain.transactions import Signer
 
     settings = common.settings()
-    deployment = deploy(web3_from_settings(settings), Signer.from_settings(settings))
+    with sender(settings) as send:
+        deployment = deploy(send.w3, send.signer, send=send.send, run=str(uuid.uuid4()))
     click.echo(deployment.env_lines(), nl=False)
 
 
@@ -30,11 +53,10 @@ def deploy_dev() -> None:
 def register_schema(registry: str) -> None:
     """Register the Bootcamp Completion V2 schema (no-op when already registered)."""
     from chain.deploy import register_schema as register
-    from chain.rpc import web3_from_settings
-    from chain.transactions import Signer
 
     settings = common.settings()
-    result = register(web3_from_settings(settings), Signer.from_settings(settings), registry)
+    with sender(settings) as send:
+        result = register(send.w3, send.signer, registry, send=send.send)
     click.echo(f"# {'registered' if result.created else 'already registered'}")
     click.echo(f"BOOTCAMP_COMPLETION_SCHEMA_UID={result.uid}")
 

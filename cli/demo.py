@@ -61,20 +61,28 @@ def run_demo(settings: Settings, *, learners: int, milestones: int, timeout: flo
     from cli import demo_cohort, demo_services
     from cli.demo_cohort import COMPLETED, RENDERED
     from db.engine import make_engine
+    from issuance.records import verify_url
 
     env = _demo_env(settings)
     log_dir = demo_services.LOG_DIR
     log_dir.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
-        env.update(demo_services.chain(settings, stack))
+        env.update(demo_services.chain(settings, stack, env["DATABASE_URL"]))
         env.update(demo_services.storage(settings, stack))
+        if "VERIFY_BASE_URL" not in os.environ:
+            env.update(demo_services.web_env(settings))
         demo_settings = load_settings(env)
         engine = make_engine(demo_settings, pool_size=2)
+        site = demo_services.web(stack, env)
         demo_services.pipeline(stack, env)
         cohort = demo_cohort.seed_cohort(engine, learners, milestones, env["LOCK_ADDRESS"])
         expected = demo_cohort.complete_progress(engine, cohort)
         demo_cohort.wait(engine, cohort, expected, timeout)
-        preview = demo_cohort.report(engine, demo_settings, cohort)
+        preview, shown = demo_cohort.report(engine, demo_settings, cohort)
+        if shown is not None:
+            verdict = demo_services.verdict(site, shown)
+            print(f"\nopen one learner's certificate page: {verify_url(demo_settings, shown)}")
+            print(f"  the site says: {verdict} (it runs until the demo ends)")
         completed = demo_cohort.count(engine, COMPLETED, cohort.cohort_id)
         rendered = demo_cohort.count(engine, RENDERED, cohort.cohort_id)
         engine.dispose()

@@ -10,6 +10,7 @@ import random
 import subprocess
 import time
 from pathlib import Path
+from uuid import UUID
 
 import sqlalchemy as sa
 from eth_account import Account
@@ -19,6 +20,7 @@ from certflow.settings import Settings
 from cli.demo_services import LOG_DIR
 from db import certificates, outbox, seed
 from db.engine import transaction
+from issuance.records import verify_url
 from render.storage import ObjectStore
 
 NAMES = [
@@ -99,10 +101,13 @@ def wait(engine: sa.Engine, cohort: seed.Cohort, expected: int, timeout: float) 
             time.sleep(0.2)
 
 
-def report(engine: sa.Engine, settings: Settings, cohort: seed.Cohort) -> Path | None:
-    """Each learner's status, key, attestation and certificate; a preview of one PDF."""
+def report(
+    engine: sa.Engine, settings: Settings, cohort: seed.Cohort
+) -> tuple[Path | None, UUID | None]:
+    """Each learner's status, key, attestation and certificate; a preview of one PDF and its id."""
     store = ObjectStore.from_settings(settings, region=settings.s3_region)
     preview: Path | None = None
+    shown: UUID | None = None
     with transaction(engine) as conn:
         rows = conn.execute(sa.text(LEARNERS), {"c": cohort.cohort_id}).all()
         current = {r.id: certificates.current(conn, r.id) for r in rows}
@@ -119,13 +124,14 @@ def report(engine: sa.Engine, settings: Settings, cohort: seed.Cohort) -> Path |
         if cert is not None:
             print(f"    certificate  {cert.id} (v{cert.version}, {cert.size_bytes} bytes)")
             print(f"    download     {store.presigned_url(cert.object_key)}")
+            print(f"    verify       {verify_url(settings, cert.id)}")
             if preview is None:
-                preview = _preview(store.get(cert.object_key), cert.id)
+                preview, shown = _preview(store.get(cert.object_key), cert.id), cert.id
     print(
         f"\noutbox: {counts['dispatched']} dispatched, {counts['pending']} pending,"
         f" {counts['failed']} failed"
     )
-    return preview
+    return preview, shown
 
 
 def _preview(pdf: bytes, name: object) -> Path:

@@ -6,12 +6,15 @@ Imported only when ``certflow demo`` runs.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -21,9 +24,10 @@ import psycopg
 import redis
 import sqlalchemy as sa
 from psycopg import sql
+from web3 import Web3
 
-from certflow.settings import Settings
-from chain.deploy import deploy_dev
+from certflow.settings import Settings, load_settings
+from chain.deploy import DevDeployment, deploy_dev
 from chain.devnode import DevNode, free_port, rpc_answers
 from chain.rpc import make_web3
 from chain.transactions import Signer
@@ -83,24 +87,52 @@ def _port_open(url: str) -> bool:
         return False
 
 
-def chain(settings: Settings, stack: ExitStack) -> dict[str, str]:
-    """A node with the contracts deployed: the given RPC_URL, or a dev node of our own."""
+#: The only chain the demo runs on: it deploys contracts and sends from the signer.
+DEV_CHAIN_ID = 31337
+
+
+def chain(settings: Settings, stack: ExitStack, database_url: str) -> dict[str, str]:
+    """A node with the contracts deployed: the given RPC_URL, or a dev node of our own.
+
+    Deployment goes through the transaction sender on the demo's database, so
+    the workers' nonce counter starts in step with it. Any chain but the dev
+    chain is refused: the demo must never spend a real signer's funds.
+    """
     env: dict[str, str] = {}
     key = settings.signer_private_key.get_secret_value() if settings.signer_private_key else None
     rpc_url = settings.rpc_url
     if not rpc_answers(rpc_url):
-        node = stack.enter_context(DevNode(chain_id=settings.chain_id))
+        node = stack.enter_context(DevNode(chain_id=DEV_CHAIN_ID))
         rpc_url, key = node.url, ANVIL_DEV_KEY
         print(f"started a dev chain (anvil) at {rpc_url}")
     if key is None:
         raise SystemExit("RPC_URL answers but SIGNER_PRIVATE_KEY is not set")
-    deployment = deploy_dev(make_web3(rpc_url), Signer.from_key(key))
+    w3 = make_web3(rpc_url)
+    chain_id = int(w3.eth.chain_id)
+    if chain_id != DEV_CHAIN_ID or settings.chain_id != DEV_CHAIN_ID:
+        raise SystemExit(
+            f"the demo runs only on a dev chain (chain id {DEV_CHAIN_ID});"
+            f" RPC_URL is chain {chain_id}, CHAIN_ID is {settings.chain_id}"
+        )
+    deployment = _deploy(w3, Signer.from_key(key), database_url)
     print(
         f"deployed PublicLock {deployment.lock_address} and EAS {deployment.eas_contract_address}"
     )
     env.update(deployment.env())
     env.update(RPC_URL=rpc_url, SIGNER_PRIVATE_KEY=key)
     return env
+
+
+def _deploy(w3: Web3, signer: Signer, database_url: str) -> DevDeployment:
+    from db.engine import make_engine
+    from issuance.sender import TransactionSender
+
+    engine = make_engine(load_settings({"DATABASE_URL": database_url}), pool_size=1)
+    try:
+        sender = TransactionSender(w3, signer, engine, DEV_CHAIN_ID)
+        return deploy_dev(w3, signer, send=sender.send, run=str(uuid.uuid4()))
+    finally:
+        engine.dispose()
 
 
 def storage(settings: Settings, stack: ExitStack) -> dict[str, str]:
@@ -131,3 +163,38 @@ def pipeline(stack: ExitStack, env: dict[str, str]) -> None:
             env,
         )
     )
+
+
+def web_env(settings: Settings) -> dict[str, str]:
+    """Where the demo's site listens, and the VERIFY_BASE_URL its QR codes print to match.
+
+    PORT (8000 by default) when it is free, else any free port: the printed
+    links must open the site this demo runs.
+    """
+    port = settings.port if not _port_open(f"http://127.0.0.1:{settings.port}") else free_port()
+    return {"PORT": str(port), "VERIFY_BASE_URL": f"http://localhost:{port}/verify"}
+
+
+def web(stack: ExitStack, env: dict[str, str]) -> str:
+    """``certflow web`` as a real process (without the signer's key, as it should run)."""
+    site_env = {name: value for name, value in env.items() if name != "SIGNER_PRIVATE_KEY"}
+    certflow = [sys.executable, "-m", "cli"]
+    stack.enter_context(process([*certflow, "web"], LOG_DIR / "web.log", site_env))
+    url = f"http://127.0.0.1:{env['PORT']}"
+    deadline = time.monotonic() + 20
+    while not _port_open(url):
+        if time.monotonic() > deadline:
+            raise SystemExit(f"the verification site did not start; see {LOG_DIR}/web.log")
+        time.sleep(0.1)
+    print(f"started the verification site at {env['VERIFY_BASE_URL']}")
+    return url
+
+
+def verdict(site_url: str, certificate_id: object) -> str:
+    """What the running site says about a certificate (its JSON API), as the page would."""
+    url = f"{site_url}/api/certificates/{certificate_id}"
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:  # noqa: S310 - our own site
+            return str(json.loads(response.read())["verdict"])
+    except (OSError, ValueError, KeyError) as exc:
+        return f"site did not answer: {exc}"

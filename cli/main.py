@@ -14,7 +14,17 @@ import click
 from dotenv import load_dotenv
 
 from certflow.errors import CertflowError
-from cli import certificates, chain, dead_letters, demo, outbox, processes, repairs
+from cli import (
+    achievements,
+    certificates,
+    chain,
+    dead_letters,
+    demo,
+    outbox,
+    processes,
+    repairs,
+    web,
+)
 
 
 class _Group(click.Group):
@@ -34,6 +44,8 @@ def main() -> None:
     load_dotenv(override=False)
 
 
-for _module in (processes, repairs, dead_letters, outbox, certificates, chain, demo):
+for _module in (
+    processes, repairs, dead_letters, outbox, certificates, chain, demo, web, achievements,
+):  # fmt: skip
     for _command in _module.COMMANDS:
         main.add_command(_command)

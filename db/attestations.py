@@ -28,6 +28,12 @@ def assign_attest_batch(
     return ids
 
 
+def move_to_batch(conn: sa.Connection, ids: list[UUID], batch: str) -> None:
+    """Members that did not fit their batch's block go to a follow-up batch."""
+    if ids:
+        conn.execute(query("attest_batch_assign"), {"batch": batch, "ids": ids})
+
+
 def attest_batch_ids(conn: sa.Connection, batch: str) -> list[UUID]:
     return [row.id for row in conn.execute(query("attest_batch_member_ids"), {"batch": batch})]
 
@@ -38,6 +44,20 @@ def record_attestations(conn: sa.Connection, uids: dict[UUID, str]) -> int:
         return 0
     rows = conn.execute(
         query("record_attested"), {"ids": list(uids), "uids": list(uids.values())}
+    ).all()
+    return len(rows)
+
+
+def attested_batch_ids(conn: sa.Connection, batch: str) -> list[UUID]:
+    return [row.id for row in conn.execute(query("attest_batch_attested_ids"), {"batch": batch})]
+
+
+def record_moved_attestations(conn: sa.Connection, uids: dict[UUID, str]) -> int:
+    """Replace uids a reorg changed; emits certificate.attested again for each."""
+    if not uids:
+        return 0
+    rows = conn.execute(
+        query("record_attestation_moved"), {"ids": list(uids), "uids": list(uids.values())}
     ).all()
     return len(rows)
 
@@ -53,9 +73,13 @@ def record_attestation_failed(
         ).all()
 
 
-def take_for_retry(conn: sa.Connection, enrollment_id: UUID, batch: str) -> bool:
+def take_for_retry(
+    conn: sa.Connection, enrollment_id: UUID, batch: str, stale_seconds: int
+) -> bool:
+    """Take the enrollment for a manual retry; False while a live batch holds it."""
     row = conn.execute(
-        query("attest_retry_take"), {"enrollment_id": enrollment_id, "batch": batch}
+        query("attest_retry_take"),
+        {"enrollment_id": enrollment_id, "batch": batch, "stale_seconds": stale_seconds},
     ).first()
     return row is not None
 

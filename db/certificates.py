@@ -59,6 +59,17 @@ def by_id(conn: sa.Connection, cert_id: UUID) -> CertificateRow | None:
     return _row(conn.execute(query("pdf_by_id"), {"id": cert_id}).first())
 
 
+def by_sha256(conn: sa.Connection, sha256: str) -> CertificateRow | None:
+    """The newest version whose stored bytes have this digest (an uploaded file's match)."""
+    return _row(conn.execute(query("pdf_by_sha256"), {"sha256": sha256}).first())
+
+
+def learner_current(conn: sa.Connection, user_profile_id: UUID) -> list[CertificateRow]:
+    """A learner's current certificate of each enrollment, oldest first."""
+    rows = conn.execute(query("learner_current_certificates"), {"user_profile_id": user_profile_id})
+    return [CertificateRow(**row._mapping) for row in rows]
+
+
 def record(
     conn: sa.Connection,
     *,

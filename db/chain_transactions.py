@@ -24,7 +24,7 @@ class ChainTransaction:
     intent: str
     intent_key: str
     nonce: int
-    to_address: str
+    to_address: str | None
     raw_tx: bytes
     tx_hash: str
     status: str
@@ -91,7 +91,7 @@ def insert_signed(
     signer: str,
     chain_id: int,
     nonce: int,
-    to_address: str,
+    to_address: str | None,
     raw_tx: bytes,
     tx_hash: str,
 ) -> ChainTransaction | None:
@@ -119,8 +119,12 @@ def mark(
     block: int | None = None,
     gas: int | None = None,
     error: str | None = None,
+    tx_hash: str | None = None,
 ) -> None:
-    """Move a row to ``status``, keeping known receipt fields; a final row never moves back."""
+    """Move a row to ``status``, keeping known receipt fields; a final row never moves back.
+
+    ``tx_hash``: the attempt that mined, when it was not the latest replacement.
+    """
     conn.execute(
         query("chain_tx_mark"),
         {
@@ -129,5 +133,67 @@ def mark(
             "receipt_block": block,
             "gas_used": gas,
             "error": error,
+            "tx_hash": tx_hash,
         },
     )
+
+
+def sync_nonce(conn: sa.Connection, chain_id: int, signer: str, node_nonce: int) -> int:
+    """Raise the signer's counter to the node's nonce (never lower it); the counter after."""
+    return int(
+        conn.execute(
+            query("chain_tx_sync_nonce"),
+            {"chain_id": chain_id, "signer": signer, "node_nonce": node_nonce},
+        ).scalar_one()
+    )
+
+
+def add_attempt(
+    conn: sa.Connection, tx_id: int, tx_hash: str, raw_tx: bytes, fees: dict[str, int]
+) -> None:
+    """Keep one signed version of the row (the first, or a fee-bumped replacement)."""
+    conn.execute(
+        query("chain_tx_insert_attempt"),
+        {
+            "tx_id": tx_id,
+            "tx_hash": tx_hash,
+            "raw_tx": raw_tx,
+            "max_fee": fees["maxFeePerGas"],
+            "max_tip": fees["maxPriorityFeePerGas"],
+        },
+    )
+
+
+def attempt_hashes(conn: sa.Connection, tx_id: int) -> list[str]:
+    """The hashes of every signed version of the row, oldest first."""
+    return [row.tx_hash for row in conn.execute(query("chain_tx_attempt_hashes"), {"tx_id": tx_id})]
+
+
+def replace(conn: sa.Connection, tx_id: int, raw_tx: bytes, tx_hash: str) -> bool:
+    """Make a replacement the row's current version; False when the row is no longer pending."""
+    row = conn.execute(
+        query("chain_tx_replace"), {"id": tx_id, "raw_tx": raw_tx, "tx_hash": tx_hash}
+    ).first()
+    return row is not None
+
+
+def supersede(conn: sa.Connection, tx_id: int, error: str) -> bool:
+    """Retire a pending row whose nonce was taken; False when it is no longer pending."""
+    row = conn.execute(query("chain_tx_supersede"), {"id": tx_id, "error": error}).first()
+    return row is not None
+
+
+def recent_mined(
+    conn: sa.Connection, chain_id: int, signer: str, from_block: int
+) -> list[ChainTransaction]:
+    """The signer's rows mined at or after ``from_block``, lowest nonce first."""
+    rows = conn.execute(
+        query("chain_tx_recent_mined"),
+        {"chain_id": chain_id, "signer": signer, "from_block": from_block},
+    ).all()
+    return [_row(row) for row in rows]
+
+
+def reorged(conn: sa.Connection, tx_id: int) -> None:
+    """The row's block is gone: pending again, to be rebroadcast as it is."""
+    conn.execute(query("chain_tx_reorged"), {"id": tx_id})

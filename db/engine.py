@@ -12,19 +12,25 @@ from certflow.errors import DatabaseConflict, DatabaseFailed, DatabaseUnavailabl
 from certflow.settings import Settings
 
 
-def make_engine(settings: Settings, *, pool_size: int = 10, pre_ping: bool = True) -> sa.Engine:
+def make_engine(
+    settings: Settings, *, pool_size: int = 10, pre_ping: bool = True, read_only: bool = False
+) -> sa.Engine:
     """One pooled engine per process.
 
     Workers turn ``pre_ping`` off: it costs a round trip per checkout on the
     hot path, and a connection that died with the server fails as a transient
     error (retried), after which SQLAlchemy drops the stale pool.
+    ``read_only`` makes every transaction read-only (the web process): a second
+    guard besides the role's grants.
     """
+    connect_args = {"options": "-c default_transaction_read_only=on"} if read_only else {}
     return sa.create_engine(
         settings.sqlalchemy_url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=pre_ping,
         pool_recycle=1800,
+        connect_args=connect_args,
     )
 
 

@@ -58,15 +58,25 @@ def release_grant_batch(conn: sa.Connection, ids: list[UUID]) -> None:
         conn.execute(query("grant_batch_release"), {"ids": ids})
 
 
-def record_keys(conn: sa.Connection, granted: dict[UUID, str]) -> int:
-    """Mark enrollments issued with their key's transaction hash; emits key_granted each."""
+def record_keys(conn: sa.Connection, granted: dict[UUID, tuple[str, str]]) -> int:
+    """Mark enrollments issued with (their key's transaction hash, the wallet that holds it);
+    emits key_granted each."""
     if not granted:
         return 0
     rows = conn.execute(
         query("record_key_granted"),
-        {"ids": list(granted), "tx_hashes": list(granted.values())},
+        {
+            "ids": list(granted),
+            "tx_hashes": [tx_hash for tx_hash, _ in granted.values()],
+            "wallets": [wallet for _, wallet in granted.values()],
+        },
     ).all()
     return len(rows)
+
+
+def record_key_moved(conn: sa.Connection, old_hash: str, new_hash: str) -> None:
+    """Enrollments whose grant was mined again under another hash point at the new one."""
+    conn.execute(query("record_key_moved"), {"old_hash": old_hash, "new_hash": new_hash})
 
 
 def record_claim_error(conn: sa.Connection, ids: list[UUID], error: str) -> None:

@@ -105,6 +105,8 @@ bootcamp_enrollments = sa.Table(
     sa.Column("certificate_attest_batch", sa.Text),
     sa.Column("certificate_attest_batch_at", TZ),
     sa.Column("certificate_attestation_failed_at", TZ),
+    # 0013.chain_faults: the wallet the key went to, frozen at grant time.
+    sa.Column("certificate_wallet_address", sa.Text),
 )
 
 user_milestone_progress = sa.Table(
@@ -215,7 +217,8 @@ chain_transactions = sa.Table(
     sa.Column("signer", sa.Text, nullable=False),
     sa.Column("chain_id", sa.BigInteger, nullable=False),
     sa.Column("nonce", sa.BigInteger, nullable=False),
-    sa.Column("to_address", sa.Text, nullable=False),
+    # Nullable since 0013.chain_faults: contract creations have no recipient.
+    sa.Column("to_address", sa.Text),
     sa.Column("raw_tx", BYTEA, nullable=False),
     sa.Column("tx_hash", sa.Text, nullable=False, unique=True),
     sa.Column("status", sa.Text, nullable=False),
@@ -223,6 +226,20 @@ chain_transactions = sa.Table(
     sa.Column("gas_used", sa.BigInteger),
     sa.Column("error", sa.Text),
     *_timestamps(),
+)
+
+# 0013.chain_faults ---------------------------------------------------------
+
+chain_tx_attempts = sa.Table(
+    "chain_tx_attempts",
+    metadata,
+    sa.Column("id", sa.BigInteger, primary_key=True),
+    sa.Column("chain_transaction_id", sa.BigInteger, nullable=False),
+    sa.Column("tx_hash", sa.Text, nullable=False, unique=True),
+    sa.Column("raw_tx", BYTEA, nullable=False),
+    sa.Column("max_fee_per_gas", sa.Numeric(78, 0), nullable=False),
+    sa.Column("max_priority_fee_per_gas", sa.Numeric(78, 0), nullable=False),
+    *_timestamps(updated=False),
 )
 
 # 0006.certificates ---------------------------------------------------------
@@ -251,3 +268,19 @@ certificates = sa.Table(
     sa.Column("rendered_at", TZ, nullable=False),
     sa.Column("superseded_at", TZ),
 )
+
+# 0011.verification_site ----------------------------------------------------
+
+certificate_revocations = sa.Table(
+    "certificate_revocations",
+    metadata,
+    sa.Column("enrollment_id", UUID, primary_key=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("tx_hash", sa.Text),
+    sa.Column("revoked_at", TZ, nullable=False),
+)
+
+
+# 0014.achievements: its tables, and the columns it adds to the tables above,
+# are declared in their own module (this one would outgrow the size limit).
+from db import tables_achievements as _tables_achievements  # noqa: E402, F401

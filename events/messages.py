@@ -40,3 +40,16 @@ def delivery_of(message: Any) -> Delivery:
         outbox_id=message.options.get(OUTBOX_ID),
         retries=int(message.options.get(RETRIES, 0)),
     )
+
+
+def event_kind(delivery: Delivery) -> str:
+    """The event kind a delivery carries.
+
+    Every outbox idempotency key is ``<kind>:<ids>`` (emit_event's callers
+    build it so, and a replay keeps the key), so an actor routed several kinds
+    reads the kind from it rather than from the payload's shape.
+    """
+    kind, sep, _ = delivery.idempotency_key.partition(":")
+    if not sep or not kind:
+        raise BadEvent(f"idempotency key {delivery.idempotency_key!r} names no event kind")
+    return kind

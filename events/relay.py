@@ -24,6 +24,7 @@ from certflow.settings import Settings
 from db import outbox
 from db.engine import make_engine, wrap_db_errors
 from events import schemas
+from events.batches import batch_messages
 from events.messages import IDEMPOTENCY_KEY, OUTBOX_ID
 from events.routes import actors_for, queue_of
 
@@ -127,7 +128,8 @@ class Relay:
                 messages = self._messages(conn, event)
                 if messages is not None:
                     sendable.append((event, messages))
-            self._enqueue(conn, [m for _, ms in sendable for m in ms])
+            messages = [m for _, ms in sendable for m in ms]
+            self._enqueue(conn, batch_messages(messages, self.settings.actor_batch_size))
             sent_ids = [event.id for event, _ in sendable]
             outbox.mark_dispatched(conn, sent_ids)
             conn.commit()

@@ -11,13 +11,27 @@ from collections.abc import Mapping
 from certflow.errors import BadEvent
 
 ROUTES: Mapping[str, tuple[str, ...]] = {
-    "milestone.completed": ("check_completion",),
-    "enrollment.completed": ("auto_claim",),
+    "milestone.completed": ("check_completion", "evaluate_achievements"),
+    "enrollment.completed": ("auto_claim", "evaluate_achievements"),
     "certificate.claim_requested": ("grant_key",),
-    "certificate.key_granted": ("attest",),
+    "certificate.key_granted": ("attest", "evaluate_achievements"),
     "certificate.attested": ("render_certificate",),
     "certificate.attestation_failed": ("render_certificate",),
+    "activity.recorded": ("evaluate_achievements",),
+    # For the apps (notifications); no certflow actor acts on it.
+    "achievement.unlocked": (),
 }
+
+#: Actors the relay sends ONE message per drained batch, carrying every event
+#: of the batch routed to them (payload ``{"events": [...]}``): their work per
+#: event is one cheap set-based SQL call, so a message per event would spend
+#: most of the time on per-message costs (decoding, the Redis acknowledgement).
+BATCHED: frozenset[str] = frozenset({"check_completion", "evaluate_achievements"})
+
+#: The event kinds evaluate_achievements takes (its routes above).
+ACHIEVEMENT_EVENTS: frozenset[str] = frozenset(
+    kind for kind, actors in ROUTES.items() if "evaluate_achievements" in actors
+)
 
 #: Actor name -> queue. Ops scale worker processes per queue.
 QUEUES: Mapping[str, str] = {
@@ -26,6 +40,7 @@ QUEUES: Mapping[str, str] = {
     "grant_key": "chain",
     "attest": "chain",
     "render_certificate": "render",
+    "evaluate_achievements": "achievements",
 }
 
 

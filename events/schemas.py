@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, TypeVar
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from certflow.errors import BadEvent
 
@@ -27,6 +27,38 @@ class ClaimRequested(EnrollmentEvent):
     claim_id: UUID
 
 
+class ActivityRecorded(_Payload):
+    activity_id: UUID
+    user_profile_id: UUID
+    kind: str
+
+
+class AchievementUnlocked(_Payload):
+    user_profile_id: UUID
+    achievement_id: UUID
+    code: str
+
+
+class BatchedEvent(_Payload):
+    """One outbox event inside a batch message (see ``events.batches``), with its own key."""
+
+    payload: dict[str, Any]
+    idempotency_key: str
+    outbox_id: int | None = None
+    #: Every outbox key is ``<kind>:<ids>``: the kind defaults to the key's prefix.
+    kind: str = ""
+
+    @model_validator(mode="after")
+    def _kind_from_key(self) -> BatchedEvent:
+        if not self.kind:
+            object.__setattr__(self, "kind", self.idempotency_key.partition(":")[0])
+        return self
+
+
+class EventBatch(_Payload):
+    events: list[BatchedEvent]
+
+
 class Replay(_Payload):
     actor: str
     payload: dict[str, Any]
@@ -41,6 +73,8 @@ SCHEMAS: dict[str, type[_Payload]] = {
     "certificate.key_granted": EnrollmentEvent,
     "certificate.attested": EnrollmentEvent,
     "certificate.attestation_failed": EnrollmentEvent,
+    "activity.recorded": ActivityRecorded,
+    "achievement.unlocked": AchievementUnlocked,
     "replay": Replay,
 }
 

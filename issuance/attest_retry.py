@@ -12,6 +12,7 @@ from uuid import UUID
 import structlog
 
 from certflow.errors import (
+    AttestationBusy,
     AttestationFailed,
     BadEvent,
     ChainError,
@@ -41,6 +42,17 @@ def retry_attestation(issuer: Issuer, enrollment_id: UUID) -> dict[str, Any]:
         raise ClaimRefused("No certificate key found")
     member = members[0]
     schema, eas = attestation_config(issuer.settings)
+    if row.certificate_attestation_uid is not None:
+        return {"success": True, "found": True, "uid": row.certificate_attestation_uid}
+
+    # 0. Never alongside a live batch: two transactions would attest twice.
+    intent_key = f"attest_retry:{enrollment_id}:{row.certificate_retry_count or 0}"
+    with transaction(issuer.engine) as conn:
+        taken = attestations.take_for_retry(
+            conn, enrollment_id, intent_key, issuer.settings.batch_stale_seconds
+        )
+    if not taken:
+        raise AttestationBusy()
 
     # 1. An attestation made by an earlier run whose result was lost.
     uid = _existing_uid(issuer, schema, eas, member, row.certificate_attest_batch)
@@ -55,9 +67,6 @@ def retry_attestation(issuer: Issuer, enrollment_id: UUID) -> dict[str, Any]:
         raise KeyNoLongerValid()
 
     # 3. Attest, once per retry attempt (a crashed attempt's key is reused).
-    intent_key = f"attest_retry:{enrollment_id}:{row.certificate_retry_count or 0}"
-    with transaction(issuer.engine) as conn:
-        attestations.take_for_retry(conn, enrollment_id, intent_key)
     try:
         sent = issuer.sender.send("attest", intent_key, eas, attest_data(schema, [member]))
         uids = match_attested(issuer, eas, sent, [member])
@@ -89,6 +98,7 @@ def _existing_uid(
         attester=issuer.sender.signer.address,
         recipient=member.wallet_address or "",
         cohort_id=member.cohort_id,
+        scan=issuer.scan,
     )
     if found is not None:
         return found.uid

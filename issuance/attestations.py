@@ -18,7 +18,7 @@ from certflow.errors import (
     BadEvent,
     CertificateInputError,
     ChainError,
-    ChainUnavailable,
+    ChainReverted,
     ConfigError,
 )
 from certflow.settings import Settings
@@ -30,23 +30,22 @@ from chain.attestation import (
     multi_attest_calldata,
     parse_attested,
 )
-from chain.transactions import SentTransaction
+from chain.transactions import SentTransaction, block_gas_limit, gas_needed
 from db import attestations, claims, records
 from db.engine import transaction
 from db.records import CertificateRecord
+from issuance.batching import culprits, fitting_count
 from issuance.issuer import Issuer, PassResult, busy_or_batched
 from issuance.records import completion_attestation
 
 log = structlog.get_logger("certflow.issuance")
 
 
-def attest_for(
-    issuer: Issuer, enrollment_id: UUID, *, take_over: bool = False, final_attempt: bool = True
-) -> PassResult:
+def attest_for(issuer: Issuer, enrollment_id: UUID, *, take_over: bool = False) -> PassResult:
     """Attest the enrollment's certificate, batched with other keys waiting for theirs.
 
-    ``final_attempt``: a timeout now is given up on (recorded as pending retry)
-    instead of left for the next delivery.
+    A node outage never fails the learner: the error is transient, the batch
+    keeps its members, and retries or the reconciler finish it.
     """
     stale = issuer.settings.batch_stale_seconds
     with transaction(issuer.engine) as conn:
@@ -72,7 +71,7 @@ def attest_for(
         if ids is None:
             return busy_or_batched(issuer, enrollment_id, "certificate_attest_batch")
         log.info("attest_batch_assigned", batch=batch, size=len(ids))
-    recorded = finish_attest_batch(issuer, batch, final_attempt=final_attempt)
+    recorded = finish_attest_batch(issuer, batch)
     return PassResult("attested", batch, recorded)
 
 
@@ -94,28 +93,37 @@ def attest_data(schema: str, members: Sequence[CertificateRecord]) -> bytes:
     )
 
 
-def finish_attest_batch(issuer: Issuer, batch: str, *, final_attempt: bool = True) -> int:
-    """Send (or find) the batch's multiAttest and record every uid; safe to run again."""
+def finish_attest_batch(issuer: Issuer, batch: str) -> int:
+    """Send (or find) the batch's multiAttest and record every uid; safe to run again.
+
+    Before signing, members whose record cannot be attested or who make the
+    call revert fail alone, and members beyond what fits the block's gas
+    move to a follow-up batch, finished right after this one.
+    """
     with transaction(issuer.engine) as conn:
         members = records.records(conn, attestations.attest_batch_ids(conn, batch))
     if not members:
         return 0
+    follow_up = None
     try:
         schema, eas = attestation_config(issuer.settings)
         tx = issuer.sender.find(batch)
         if tx is None:
             members = _record_existing_attestations(issuer, schema, eas, members)
+            members = _screen(issuer, batch, schema, eas, members)
             if not members:
                 return 0
+            members, follow_up = _fit_block(issuer, batch, schema, eas, members)
             sent = issuer.sender.send("multi_attest", batch, eas, attest_data(schema, members))
         else:
             sent = issuer.sender.complete(tx)
         uids = match_attested(issuer, eas, sent, members)
-    except ChainUnavailable as exc:
-        if final_attempt:
-            fail_attest(issuer, batch, members, exc)
-        raise
-    except (ChainError, ConfigError, CertificateInputError) as exc:
+    except ChainError as exc:
+        if exc.transient:
+            raise  # an outage waits: retried, the batch keeps its members
+        fail_attest(issuer, batch, members, exc)
+        raise AttestationFailed() from exc
+    except (ConfigError, CertificateInputError) as exc:
         fail_attest(issuer, batch, members, exc)
         raise AttestationFailed() from exc
     with transaction(issuer.engine) as conn:
@@ -123,7 +131,52 @@ def finish_attest_batch(issuer: Issuer, batch: str, *, final_attempt: bool = Tru
     log.info(
         "attested", batch=batch, tx_hash=sent.tx_hash, attestations=len(uids), gas=sent.gas_used
     )
-    return recorded
+    return recorded + (finish_attest_batch(issuer, follow_up) if follow_up else 0)
+
+
+def _screen(
+    issuer: Issuer, batch: str, schema: str, eas: str, members: list[CertificateRecord]
+) -> list[CertificateRecord]:
+    """Members that cannot be attested, or that make multiAttest revert, fail alone."""
+    bad: list[tuple[CertificateRecord, str]] = []
+    good: list[CertificateRecord] = []
+    for member in members:
+        try:
+            completion_attestation(member)
+            good.append(member)
+        except CertificateInputError as exc:
+            bad.append((member, str(exc)))
+
+    def estimate(part: Sequence[CertificateRecord]) -> int:
+        data = attest_data(schema, part)
+        return gas_needed(issuer.w3, issuer.sender.signer.address, eas, data)
+
+    reverting = culprits(good, estimate)
+    if reverting and len(reverting) == len(good):
+        raise ChainReverted(reverting[0][1])  # not a member's fault: the batch fails as one
+    for member, reason in bad + reverting:
+        fail_attest(issuer, f"{batch}:{member.enrollment_id}", [member], reason)
+    failed = {member.enrollment_id for member, _ in bad + reverting}
+    return [m for m in good if m.enrollment_id not in failed]
+
+
+def _fit_block(
+    issuer: Issuer, batch: str, schema: str, eas: str, members: list[CertificateRecord]
+) -> tuple[list[CertificateRecord], str | None]:
+    """The members that fit one block's gas; the rest move to a follow-up batch (its id)."""
+
+    def estimate(part: Sequence[CertificateRecord]) -> int:
+        data = attest_data(schema, part)
+        return gas_needed(issuer.w3, issuer.sender.signer.address, eas, data)
+
+    count = fitting_count(members, estimate, block_gas_limit(issuer.w3))
+    if count == len(members):
+        return members, None
+    follow_up = f"multi_attest:{uuid.uuid4()}"
+    with transaction(issuer.engine) as conn:
+        attestations.move_to_batch(conn, [m.enrollment_id for m in members[count:]], follow_up)
+    log.info("attest_batch_split", batch=batch, kept=count, follow_up=follow_up)
+    return members[:count], follow_up
 
 
 def _record_existing_attestations(
@@ -135,6 +188,7 @@ def _record_existing_attestations(
         schema=schema,
         attester=issuer.sender.signer.address,
         wanted=[(m.wallet_address or "", m.cohort_id) for m in members],
+        scan=issuer.scan,
     )
     found = {
         m.enrollment_id: existing[(checksum(m.wallet_address or ""), m.cohort_id)].uid
@@ -170,7 +224,7 @@ def match_attested(
 
 
 def fail_attest(
-    issuer: Issuer, batch: str, members: Sequence[CertificateRecord], exc: Exception
+    issuer: Issuer, batch: str, members: Sequence[CertificateRecord], exc: Exception | str
 ) -> None:
     with transaction(issuer.engine) as conn:
         attestations.record_attestation_failed(

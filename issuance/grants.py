@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from typing import NoReturn
 from uuid import UUID
 
@@ -21,25 +22,36 @@ from certflow.errors import (
     BadEvent,
     CertificateInputError,
     ChainError,
+    ChainReverted,
     ChainUnavailable,
     KeyCheckUnavailable,
     KeyGrantFailed,
 )
 from chain.abi import checksum
-from chain.lock import find_key, grant_keys_calldata, has_valid_key, parse_key_transfers
+from chain.lock import grant_keys_calldata, parse_key_transfers
 from chain.rpc import chain_errors
-from chain.transactions import SentTransaction
+from chain.transactions import SentTransaction, gas_needed
 from db import claims, grants
 from db.engine import transaction
 from db.grants import Member
+from issuance.batching import culprits
 from issuance.issuer import Issuer, PassResult, busy_or_batched
+from issuance.screening import BAD_WALLET, NO_WALLET, screen_grant, wallet_problem
+
+# The wallet messages live with the checks (issuance.screening); named here too.
+__all__ = [
+    "BAD_LOCK",
+    "BAD_WALLET",
+    "NO_LOCK_CONTRACT",
+    "NO_WALLET",
+    "finish_grant_batch",
+    "grant_for",
+]
 
 log = structlog.get_logger("certflow.issuance")
 
 _ADDRESS = re.compile(r"^0x[0-9a-fA-F]{40}$")
 
-NO_WALLET = "No wallet address on your profile - connect a wallet, then claim again."
-BAD_WALLET = "Your wallet address is not a valid address - update it, then claim again."
 BAD_LOCK = "Certificate lock address is invalid - please contact support."
 NO_LOCK_CONTRACT = (
     "No certificate lock contract at the configured address - please contact support."
@@ -82,14 +94,10 @@ def grant_for(issuer: Issuer, enrollment_id: UUID, *, take_over: bool = False) -
 
 def _validate_claim(issuer: Issuer, enrollment_id: UUID, wallet: str | None, lock: str) -> None:
     """Bad input is recorded on the enrollment and refused before anything is sent."""
-    problem = None
-    if not wallet or not wallet.strip():
-        problem = NO_WALLET
-    elif not _ADDRESS.match(wallet):
-        problem = BAD_WALLET
-    elif not _ADDRESS.match(lock or ""):
+    problem = wallet_problem(wallet)
+    if problem is None and not _ADDRESS.match(lock or ""):
         problem = BAD_LOCK
-    else:
+    elif problem is None:
         with chain_errors("checking lock contract"):
             code = issuer.w3.eth.get_code(Web3.to_checksum_address(lock))
         if len(code) == 0:
@@ -102,7 +110,12 @@ def _validate_claim(issuer: Issuer, enrollment_id: UUID, wallet: str | None, loc
 
 
 def finish_grant_batch(issuer: Issuer, batch: str, lock: str) -> int:
-    """Send (or find) the batch's grantKeys and record every key; safe to run again."""
+    """Send (or find) the batch's grantKeys and record every key; safe to run again.
+
+    Before anything is signed, each member is screened and any member that
+    still makes the call revert is isolated: they fail alone, with their
+    reason, and the rest are granted.
+    """
     with transaction(issuer.engine) as conn:
         members = grants.grant_batch_members(conn, batch)
     if not members:
@@ -110,18 +123,17 @@ def finish_grant_batch(issuer: Issuer, batch: str, lock: str) -> int:
     tx = issuer.sender.find(batch)
     try:
         if tx is None:
-            # Nothing signed for this batch: anyone who holds a key already is
-            # recorded with the key's real transaction, never granted again.
-            members = _record_existing_keys(issuer, lock, members)
+            members = _screen(issuer, lock, members)
+            members = _isolate_reverts(issuer, lock, members)
             if not members:
                 return 0
             data = grant_keys_calldata([m.wallet for m in members], issuer.key_manager)
             sent = issuer.sender.send("grant_keys", batch, lock, data)
         else:
             sent = issuer.sender.complete(tx)
-    except ChainUnavailable:
-        raise  # retried; the batch and any signed transaction are picked up again
     except ChainError as exc:
+        if exc.transient:
+            raise  # retried; the batch keeps its members and any signed transaction
         _fail_grant(issuer, batch, members, exc)
     return _record_minted(issuer, batch, lock, members, sent)
 
@@ -130,7 +142,7 @@ def _record_minted(
     issuer: Issuer, batch: str, lock: str, members: list[Member], sent: SentTransaction
 ) -> int:
     minted = parse_key_transfers(sent.receipt, lock)
-    granted = {m.id: sent.tx_hash for m in members if checksum(m.wallet) in minted}
+    granted = {m.id: (sent.tx_hash, m.wallet) for m in members if checksum(m.wallet) in minted}
     with transaction(issuer.engine) as conn:
         recorded = grants.record_keys(conn, granted)
     log.info(
@@ -140,37 +152,55 @@ def _record_minted(
     if rest:
         # Not in this transaction (e.g. batched after it was signed): check the
         # chain, and put whoever still has no key back in line.
-        rest = _record_existing_keys(issuer, lock, rest)
+        rest = _screen(issuer, lock, rest)
         with transaction(issuer.engine) as conn:
             grants.release_grant_batch(conn, [m.id for m in rest])
     return recorded
 
 
-def _record_existing_keys(issuer: Issuer, lock: str, members: list[Member]) -> list[Member]:
-    """Record members who already hold a key; the others, who still need one."""
-    held: dict[UUID, str] = {}
+def _screen(issuer: Issuer, lock: str, members: list[Member]) -> list[Member]:
+    """Record members who already hold a key and refuse those who cannot get one;
+    the others, who still need a key."""
     try:
-        for member in members:
-            if not has_valid_key(issuer.check_w3, lock, member.wallet):
-                continue
-            key = find_key(issuer.w3, lock, member.wallet)
-            if key is None:
-                raise ChainUnavailable("key held but its transfer log is not readable yet")
-            held[member.id] = key.tx_hash
+        screened = screen_grant(issuer.w3, issuer.check_w3, lock, members, issuer.scan)
     except ChainUnavailable as exc:
         # The source's rule: unable to verify means do not grant blindly.
         ids = [m.id for m in members]
         with transaction(issuer.engine) as conn:
-            grants.record_keys(conn, held)
             grants.record_claim_warning(conn, ids, KeyCheckUnavailable().user_message)
             grants.release_grant_batch(conn, ids)
         log.warning("key_check_unavailable", lock_address=lock, error=str(exc))
         raise KeyCheckUnavailable() from exc
-    if held:
+    with transaction(issuer.engine) as conn:
+        grants.record_keys(conn, screened.held)
+        for enrollment_id, problem in screened.refused.items():
+            grants.record_claim_error(conn, [enrollment_id], problem)
+    if screened.held:
+        log.info("existing_keys_reconciled", lock_address=lock, keys=len(screened.held))
+    for enrollment_id, problem in screened.refused.items():
+        log.warning("grant_member_refused", enrollment_id=str(enrollment_id), error=problem)
+    return screened.to_grant
+
+
+def _isolate_reverts(issuer: Issuer, lock: str, members: list[Member]) -> list[Member]:
+    """Members that would make grantKeys revert fail alone, with the revert's reason."""
+
+    def estimate(batch: Sequence[Member]) -> int:
+        data = grant_keys_calldata([m.wallet for m in batch], issuer.key_manager)
+        return gas_needed(issuer.w3, issuer.sender.signer.address, lock, data)
+
+    bad = culprits(members, estimate)
+    if bad and len(bad) == len(members):
+        # Not a member's fault (e.g. the signer may not grant): the batch fails as one.
+        raise ChainReverted(bad[0][1])
+    if bad:
         with transaction(issuer.engine) as conn:
-            grants.record_keys(conn, held)
-        log.info("existing_keys_reconciled", lock_address=lock, keys=len(held))
-    return [m for m in members if m.id not in held]
+            for member, reason in bad:
+                grants.record_claim_error(conn, [member.id], f"Key grant failed: {reason}")
+        for member, reason in bad:
+            log.warning("grant_member_isolated", enrollment_id=str(member.id), error=reason)
+    culprit_ids = {member.id for member, _ in bad}
+    return [m for m in members if m.id not in culprit_ids]
 
 
 def _fail_grant(issuer: Issuer, batch: str, members: list[Member], exc: ChainError) -> NoReturn:

@@ -12,8 +12,8 @@ from web3 import Web3
 from certflow.errors import BatchBusy
 from certflow.settings import Settings
 from chain.devnode import mine_block
+from chain.logs import LogScan
 from chain.rpc import chain_errors, make_web3
-from chain.transactions import Signer
 from db import claims
 from db.engine import transaction
 from issuance.sender import TransactionSender
@@ -31,16 +31,19 @@ class Issuer:
     @classmethod
     def build(cls, settings: Settings, engine: sa.Engine) -> Issuer:
         w3 = make_web3(settings.rpc_url, settings.rpc_timeout_seconds)
-        sender = TransactionSender(
+        sender = TransactionSender.from_settings(
+            settings,
             w3,
-            Signer.from_settings(settings),
             engine,
-            settings.chain_id,
-            receipt_timeout=settings.receipt_timeout_seconds,
             nudge=functools.partial(_mine_with_errors, w3) if settings.dev_mine_when_slow else None,
         )
         check_w3 = make_web3(settings.rpc_url, settings.key_check_timeout_seconds)
         return cls(settings, engine, w3, check_w3, sender)
+
+    @property
+    def scan(self) -> LogScan:
+        """How log scans run: from deployment (or LOG_SCAN_START_BLOCK), in bounded chunks."""
+        return LogScan(self.settings.log_scan_start_block, self.settings.log_scan_max_blocks)
 
     @property
     def key_manager(self) -> str:

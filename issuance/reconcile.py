@@ -28,6 +28,7 @@ from db.engine import make_engine, rehearsal, transaction
 from issuance.attestations import attest_for
 from issuance.grants import grant_for
 from issuance.issuer import Issuer, PassResult
+from issuance.reorgs import heal_reorgs
 
 log = structlog.get_logger("certflow.reconcile")
 
@@ -150,7 +151,10 @@ def reconcile_chain(issuer: Issuer) -> dict[str, int]:
     # Asked first so that an unreachable node is reported even when nothing is stuck.
     with chain_errors("reaching the node"):
         counts = {"block": int(issuer.w3.eth.block_number)}
+    # The counter never falls behind the chain (a stray send, a restored backup).
+    issuer.sender.sync_nonce()
     counts["rebroadcast"] = issuer.sender.rebroadcast_pending()
+    counts.update(heal_reorgs(issuer))
     with transaction(issuer.engine) as conn:
         stuck_claims = grants.stuck_claims(conn, older)
         stuck_attestations = attestations.stuck_attestations(conn, older)
@@ -172,8 +176,7 @@ def grant_for_enrollment(issuer: Issuer, enrollment_id: UUID) -> PassResult:
 
 
 def attest_enrollment(issuer: Issuer, enrollment_id: UUID) -> PassResult:
-    # Not the final attempt: a timeout is left for the next pass, not given up on.
-    return attest_for(issuer, enrollment_id, take_over=True, final_attempt=False)
+    return attest_for(issuer, enrollment_id, take_over=True)
 
 
 def _heal(step: Callable[[], PassResult], enrollment_id: UUID) -> int:

@@ -1,4 +1,4 @@
-"""The one transaction sender: sign locally, commit, then broadcast.
+"""The one transaction sender: sign locally, commit, then broadcast, until final.
 
 Every transaction certflow sends goes through here. Nonces come from a
 counter row in Postgres, so any number of worker processes can share the
@@ -6,10 +6,16 @@ signer. The signed bytes and their hash are committed to
 ``chain_transactions`` before ``eth_sendRawTransaction``; a retry (same
 ``intent_key``) rebroadcasts those bytes instead of signing anew, so a crash
 anywhere leaves at most one transaction per intent.
+
+On a real chain: a transaction not mined in time is replaced at the same
+nonce with higher fees, an intent whose nonce was taken is re-signed
+(``issuance.replacements``), and a transaction counts once ``confirmations``
+blocks deep.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,21 +23,28 @@ import sqlalchemy as sa
 from web3 import Web3
 from web3.types import TxReceipt
 
-from certflow.errors import ChainRejected, LostRace
+from certflow.errors import (
+    ChainReverted,
+    ChainUnavailable,
+    LostRace,
+    NotFinal,
+)
 from certflow.settings import Settings
-from chain.rpc import chain_errors
 from chain.transactions import (
     SentTransaction,
     Signer,
-    broadcast,
+    account_nonce,
+    block_number,
     build_transaction,
-    fetch_receipt,
     sent_transaction,
-    wait_for_receipt,
 )
 from db import chain_transactions
 from db.chain_transactions import ChainTransaction
 from db.engine import transaction
+from issuance import replacements
+
+#: How often a waiting sender rebroadcasts what may be stuck (and, on dev, mines).
+SLOW_AFTER_SECONDS = 3.0
 
 
 class TransactionSender:
@@ -49,6 +62,11 @@ class TransactionSender:
         chain_id: int,
         receipt_timeout: float = 60.0,
         nudge: Callable[[], object] | None = None,
+        *,
+        confirmations: int = 0,
+        bump_after: float = 30.0,
+        fee_ceiling: int | None = None,
+        poll: float = 0.05,
     ) -> None:
         self.w3 = w3
         self.signer = signer
@@ -57,22 +75,47 @@ class TransactionSender:
         self.receipt_timeout = receipt_timeout
         #: Called while a receipt is slow, after the rebroadcast (dev chains: mine a block).
         self.nudge = nudge
+        self.confirmations = confirmations
+        self.bump_after = bump_after
+        self.fee_ceiling = fee_ceiling
+        self.poll = poll
+        self.slow_after = min(SLOW_AFTER_SECONDS, bump_after)
+        self._synced = False
 
     @classmethod
-    def from_settings(cls, settings: Settings, w3: Web3, engine: sa.Engine) -> TransactionSender:
-        return cls(w3, Signer.from_settings(settings), engine, settings.chain_id)
+    def from_settings(
+        cls,
+        settings: Settings,
+        w3: Web3,
+        engine: sa.Engine,
+        nudge: Callable[[], object] | None = None,
+    ) -> TransactionSender:
+        return cls(
+            w3,
+            Signer.from_settings(settings),
+            engine,
+            settings.chain_id,
+            receipt_timeout=settings.receipt_timeout_seconds,
+            nudge=nudge,
+            confirmations=settings.chain_confirmations,
+            bump_after=settings.fee_bump_after_seconds,
+            fee_ceiling=settings.max_fee_per_gas_wei,
+        )
 
     # -- public API
 
-    def send(self, intent: str, intent_key: str, to: str, data: bytes) -> SentTransaction:
-        """Send once per ``intent_key`` and wait until mined; safe to call again after any crash.
+    def send(self, intent: str, intent_key: str, to: str | None, data: bytes) -> SentTransaction:
+        """Send once per ``intent_key`` and wait until final; safe to call again after any crash.
 
-        Raises ChainRejected when the transaction reverts (or would revert) and
-        ChainUnavailable when the node does not answer or mine in time.
+        Raises ChainRejected when the transaction reverts (or would revert), and
+        a transient error when the node does not answer, refuses for now, or
+        does not mine in time: the same call later picks up where this left.
         """
         return self.complete(self.prepare(intent, intent_key, to, data))
 
-    def prepare(self, intent: str, intent_key: str, to: str, data: bytes) -> ChainTransaction:
+    def prepare(
+        self, intent: str, intent_key: str, to: str | None, data: bytes
+    ) -> ChainTransaction:
         """The committed, signed transaction for ``intent_key`` (signing it if new).
 
         Gas is estimated before any nonce is taken: a transaction that would
@@ -82,37 +125,47 @@ class TransactionSender:
         if existing is not None:
             return existing
         tx = build_transaction(self.w3, self.signer, to, data, nonce=0, chain_id=self.chain_id)
+        replacements.cap_fees(tx, self.fee_ceiling)
         try:
-            return self._sign_and_store(intent, intent_key, tx)
+            return self.sign_and_store(intent, intent_key, tx)
         except LostRace:
             winner = self.find(intent_key)
             assert winner is not None  # the race was lost to a committed row
             return winner
 
     def complete(self, tx: ChainTransaction) -> SentTransaction:
-        """Broadcast a committed transaction (again) and wait for its receipt."""
+        """Broadcast a committed transaction (again), replace it while it is not mined,
+        and return once it is final."""
         if tx.status == "failed":
-            raise ChainRejected(tx.error or f"{tx.intent} transaction {tx.tx_hash} failed")
+            raise ChainReverted(tx.error or f"{tx.intent} transaction {tx.tx_hash} failed")
         if tx.status != "mined":
-            broadcast(self.w3, tx.raw_tx, tx.tx_hash)
-            self._mark(tx.id, "broadcast")
-        receipt = wait_for_receipt(
-            self.w3,
-            tx.tx_hash,
-            timeout=self.receipt_timeout,
-            on_slow=lambda: self._on_slow(tx.nonce),
-        )
-        if receipt["status"] != 1:
-            error = (
-                f"{tx.intent} transaction {tx.tx_hash} reverted in block {receipt['blockNumber']}"
-            )
-            self._mark(tx.id, "failed", receipt, error)
-            raise ChainRejected(error)
-        self._mark(tx.id, "mined", receipt)
-        return sent_transaction(tx.tx_hash, tx.nonce, receipt)
+            tx = self.try_broadcast(tx)
+        start = time.monotonic()
+        deadline, next_bump = start + self.receipt_timeout, start + self.bump_after
+        next_slow = start + self.slow_after
+        while True:
+            found = replacements.mined_attempt(self, tx)
+            if found is not None:
+                sent = self._settle(tx, *found)
+                if sent is not None:
+                    return sent
+            now = time.monotonic()
+            if now >= deadline:
+                if found is not None:
+                    raise NotFinal(
+                        f"transaction {found[0]} is not {self.confirmations} blocks deep"
+                    )
+                raise ChainUnavailable(
+                    f"transaction {tx.tx_hash} not mined after {self.receipt_timeout:g}s"
+                )
+            if found is None and now >= next_bump:
+                tx, next_bump = replacements.unstick(self, tx), now + self.bump_after
+            if now >= next_slow:
+                tx, next_slow = self._on_slow(tx), now + self.slow_after
+            time.sleep(self.poll)
 
     def find(self, intent_key: str) -> ChainTransaction | None:
-        """The transaction already committed for ``intent_key``, if any."""
+        """The transaction committed for ``intent_key``, if any."""
         with transaction(self.engine) as conn:
             return chain_transactions.find(conn, intent_key)
 
@@ -121,35 +174,47 @@ class TransactionSender:
         with transaction(self.engine) as conn:
             return chain_transactions.pending(conn, self.chain_id, self.signer.address, below_nonce)
 
-    def rebroadcast_pending(self, below_nonce: int | None = None) -> int:
-        """Rebroadcast every unmined transaction (a crash may have left a nonce gap).
+    def sync_nonce(self) -> int:
+        """Raise the counter to the node's pending nonce (never lower it); the counter after.
 
-        Returns how many were sent. The reconciler calls this periodically.
+        Something else may have sent with the signer (a script, the demo, a
+        database restored from a backup): the counter must not fall behind.
         """
-        count = 0
-        for tx in self.pending(below_nonce):
-            receipt = fetch_receipt(self.w3, tx.tx_hash)
-            if receipt is None:
-                broadcast(self.w3, tx.raw_tx, tx.tx_hash)
-                self._mark(tx.id, "broadcast")
-                count += 1
-        return count
+        node = account_nonce(self.w3, self.signer.address, "pending")
+        with transaction(self.engine) as conn:
+            counter = chain_transactions.sync_nonce(conn, self.chain_id, self.signer.address, node)
+        self._synced = True
+        return counter
 
-    # -- internals
+    def rebroadcast_pending(self, below_nonce: int | None = None) -> int:
+        """Rebroadcast every unmined transaction, each row on its own; how many were sent."""
+        return replacements.rebroadcast_pending(self, below_nonce)
 
-    def _on_slow(self, nonce: int) -> None:
-        self.rebroadcast_pending(below_nonce=nonce)
-        if self.nudge is not None:
-            self.nudge()
+    def recheck_recent(self, blocks: int) -> list[ChainTransaction]:
+        """Mined rows of the last ``blocks`` blocks whose block a reorg removed, now pending."""
+        return replacements.recheck_recent(self, blocks)
 
-    def _sign_and_store(self, intent: str, intent_key: str, tx: dict[str, Any]) -> ChainTransaction:
+    # -- internals shared with issuance.replacements
+
+    def try_broadcast(self, tx: ChainTransaction, *, quiet: bool = True) -> ChainTransaction:
+        """Broadcast ``tx``; the row to wait for (see ``replacements.try_broadcast``)."""
+        return replacements.try_broadcast(self, tx, quiet=quiet)
+
+    def sign_and_store(
+        self, intent: str, intent_key: str, tx: dict[str, Any], supersedes: int | None = None
+    ) -> ChainTransaction:
         """Allocate the nonce, sign and commit in one transaction.
 
-        LostRace (another process committed ``intent_key`` first) is raised
-        inside the transaction, so it rolls back and the nonce returns to the
-        counter.
+        ``supersedes``: the row whose nonce was taken, retired in the same
+        transaction. LostRace (another process committed ``intent_key`` first,
+        or retired that row) is raised inside the transaction, so it rolls back
+        and the nonce returns to the counter.
         """
         with transaction(self.engine) as conn:
+            if supersedes is not None and not chain_transactions.supersede(
+                conn, supersedes, "its nonce was used by a transaction certflow does not know"
+            ):
+                raise LostRace(intent_key)
             tx["nonce"] = self._allocate_nonce(conn)
             raw, tx_hash = self.signer.sign(tx)
             row = chain_transactions.insert_signed(
@@ -159,33 +224,67 @@ class TransactionSender:
                 signer=self.signer.address,
                 chain_id=self.chain_id,
                 nonce=tx["nonce"],
-                to_address=tx["to"],
+                to_address=tx.get("to"),
                 raw_tx=raw,
                 tx_hash=tx_hash,
             )
             if row is None:
                 raise LostRace(intent_key)
+            chain_transactions.add_attempt(conn, row.id, tx_hash, raw, tx)
             return row
 
-    def _allocate_nonce(self, conn: sa.Connection) -> int:
-        """The next nonce from the counter, created from the node's pending nonce if missing."""
-        nonce = chain_transactions.allocate_nonce(conn, self.chain_id, self.signer.address)
-        if nonce is None:
-            with chain_errors("reading nonce"):
-                node_pending = self.w3.eth.get_transaction_count(
-                    Web3.to_checksum_address(self.signer.address), "pending"
-                )
-            chain_transactions.init_nonce(
-                conn, self.chain_id, self.signer.address, int(node_pending)
-            )
-            nonce = chain_transactions.allocate_nonce(conn, self.chain_id, self.signer.address)
-        assert nonce is not None  # the counter exists now
-        return nonce
-
-    def _mark(
-        self, tx_id: int, status: str, receipt: TxReceipt | None = None, error: str | None = None
+    def mark(
+        self,
+        tx_id: int,
+        status: str,
+        receipt: TxReceipt | None = None,
+        error: str | None = None,
+        tx_hash: str | None = None,
     ) -> None:
         block = None if receipt is None else int(receipt["blockNumber"])
         gas = None if receipt is None else int(receipt["gasUsed"])
         with transaction(self.engine) as conn:
-            chain_transactions.mark(conn, tx_id, status, block, gas, error)
+            chain_transactions.mark(conn, tx_id, status, block, gas, error, tx_hash)
+
+    def attempt_hashes(self, tx: ChainTransaction) -> list[str]:
+        """Every signed version of ``tx``, the current one last."""
+        with transaction(self.engine) as conn:
+            hashes = chain_transactions.attempt_hashes(conn, tx.id)
+        return [h for h in hashes if h != tx.tx_hash] + [tx.tx_hash]
+
+    # -- internals
+
+    def _settle(
+        self, tx: ChainTransaction, tx_hash: str, receipt: TxReceipt
+    ) -> SentTransaction | None:
+        """The result once ``receipt`` is final; None while it is not deep enough yet."""
+        if receipt["status"] != 1:
+            error = f"{tx.intent} transaction {tx_hash} reverted in block {receipt['blockNumber']}"
+            self.mark(tx.id, "failed", receipt, error, tx_hash)
+            raise ChainReverted(error)
+        if block_number(self.w3) - int(receipt["blockNumber"]) < self.confirmations:
+            if self.nudge is not None:
+                self.nudge()
+            return None
+        self.mark(tx.id, "mined", receipt, tx_hash=tx_hash)
+        return sent_transaction(tx_hash, tx.nonce, receipt)
+
+    def _on_slow(self, tx: ChainTransaction) -> ChainTransaction:
+        """Rebroadcast this nonce and every one below it (a drop leaves gaps), then nudge."""
+        self.rebroadcast_pending(below_nonce=tx.nonce + 1)
+        current = self.find(tx.intent_key)
+        if self.nudge is not None:
+            self.nudge()
+        return current if current is not None and current.status != "superseded" else tx
+
+    def _allocate_nonce(self, conn: sa.Connection) -> int:
+        """The next nonce from the counter, synced with the node's on first use."""
+        if not self._synced:
+            node = account_nonce(self.w3, self.signer.address, "pending")
+            chain_transactions.sync_nonce(conn, self.chain_id, self.signer.address, node)
+            self._synced = True
+        nonce = chain_transactions.allocate_nonce(conn, self.chain_id, self.signer.address)
+        if nonce is None:  # the counter row was deleted since the sync
+            self._synced = False
+            return self._allocate_nonce(conn)
+        return nonce

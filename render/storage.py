@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import urllib3
 from minio import Minio
@@ -193,14 +193,34 @@ class ObjectStore:
                 response.close()
                 response.release_conn()
 
-    def presigned_url(self, key: str) -> str:
-        """A GET URL for ``key`` that expires after ``certificate_url_ttl`` seconds."""
+    def presigned_url(self, key: str, filename: str | None = None) -> str:
+        """A GET URL for ``key`` that expires after ``certificate_url_ttl`` seconds.
+
+        With ``filename``, the download is saved under that name (the store
+        sends it as Content-Disposition, signed into the URL).
+        """
+        headers = (
+            None if filename is None else {"response-content-disposition": _disposition(filename)}
+        )
         with _converted(key):
             return str(
                 self._client.presigned_get_object(
-                    self.bucket, key, expires=dt.timedelta(seconds=self.url_ttl)
+                    self.bucket,
+                    key,
+                    expires=dt.timedelta(seconds=self.url_ttl),
+                    response_headers=headers,  # type: ignore[arg-type]  # minio's DictType
                 )
             )
+
+
+def _disposition(filename: str) -> str:
+    """``attachment`` with an ASCII fallback name and the UTF-8 name (RFC 6266 / 5987).
+
+    Learners' names are in many scripts; browsers use ``filename*`` and old
+    clients the fallback.
+    """
+    fallback = "".join(c if c.isascii() and (c.isalnum() or c in "-_. ") else "_" for c in filename)
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 def _user_metadata(headers: Any) -> dict[str, str]:

@@ -16,6 +16,7 @@ from dramatiq.middleware import CurrentMessage
 from events.messages import Delivery, delivery_of
 from events.routes import queue_of
 from workers import policy
+from workers.achievements import evaluate_achievements
 from workers.attest import attest
 from workers.claims import auto_claim
 from workers.completion import check_completion
@@ -31,6 +32,7 @@ HANDLERS: Mapping[str, Handler] = {
     "grant_key": grant_key,
     "attest": attest,
     "render_certificate": render_certificate,
+    "evaluate_achievements": evaluate_achievements,
 }
 
 

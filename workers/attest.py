@@ -9,7 +9,6 @@ import structlog
 
 from events.messages import Delivery
 from events.schemas import EnrollmentEvent, parse
-from issuance import attestations
 from workers import policy
 from workers.processed import mark_processed
 from workers.runtime import Runtime
@@ -19,12 +18,15 @@ log = structlog.get_logger("certflow.attest")
 
 def attest(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:
     """Attestation on chain, recorded with certificate.attested (or attestation_failed)."""
+    # Imported on the first message: a worker for other queues never loads web3 or
+    # ReportLab, so it boots (and takes its first message) in well under a second.
+    from issuance import attestations
+
     event = parse(EnrollmentEvent, "certificate.key_granted", payload)
     result = attestations.attest_for(
         rt.issuer,
         UUID(str(event.enrollment_id)),
         take_over=policy.is_retry(delivery),
-        final_attempt=policy.is_final_attempt(delivery, rt.settings),
     )
     log.info("attest_done", outcome=result.outcome, batch=result.batch, recorded=result.recorded)
     mark_processed(rt.engine, delivery)

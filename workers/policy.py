@@ -50,11 +50,6 @@ def is_retry(delivery: Delivery) -> bool:
     return delivery.retries > 0
 
 
-def is_final_attempt(delivery: Delivery, settings: Settings) -> bool:
-    """No retry follows this attempt: a timeout now is given up on, not left for later."""
-    return delivery.retries >= settings.max_retries
-
-
 def reason(exc: BaseException) -> str:
     """What an admin reads on the dead letter."""
     text = exc.user_message if isinstance(exc, CertflowError) else str(exc)

@@ -8,12 +8,15 @@ from uuid import UUID
 from db.ledger import LedgerKey
 from events.messages import Delivery
 from events.schemas import EnrollmentEvent, parse
-from issuance import certificate_pdf
 from workers.runtime import Runtime
 
 
 def render_certificate(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:
     """Key granted and attestation recorded or pending → a PDF in storage and a row, once."""
+    # Imported on the first message: a worker for other queues never loads web3 or
+    # ReportLab, so it boots (and takes its first message) in well under a second.
+    from issuance import certificate_pdf
+
     # certificate.attested and certificate.attestation_failed carry the same payload.
     event = parse(EnrollmentEvent, "certificate.attested", payload)
     certificate_pdf.render_certificate(

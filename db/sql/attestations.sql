@@ -15,8 +15,10 @@ SET certificate_attest_batch = :batch, certificate_attest_batch_at = now()
 WHERE id = ANY(:ids);
 
 -- name: attest_batch_member_ids
+-- A member that failed alone (bad input, a revert of its own) is out of the batch.
 SELECT id FROM public.bootcamp_enrollments
 WHERE certificate_attest_batch = :batch AND certificate_attestation_uid IS NULL
+  AND certificate_attestation_failed_at IS NULL
 ORDER BY id;
 
 -- name: record_attested
@@ -54,13 +56,42 @@ SELECT public.emit_event(
 FROM failed;
 
 -- name: attest_retry_take
--- The manual retry takes the attestation over (no batch picks it meanwhile).
+-- The manual retry takes the attestation over (no batch picks it meanwhile),
+-- but never from a live batch: only when no batch holds it, the batch failed,
+-- the batch is stale (its owner presumed dead), or it is this retry's own.
 UPDATE public.bootcamp_enrollments
 SET certificate_attest_batch = :batch, certificate_attest_batch_at = now()
 WHERE id = :enrollment_id AND certificate_issued AND certificate_attestation_uid IS NULL
+  AND (certificate_attest_batch IS NULL
+       OR certificate_attest_batch = :batch
+       OR certificate_attestation_failed_at IS NOT NULL
+       OR certificate_attest_batch_at < now() - make_interval(secs => :stale_seconds))
 RETURNING id;
 
 -- name: attest_retry_count
 UPDATE public.bootcamp_enrollments
 SET certificate_retry_count = coalesce(certificate_retry_count, 0) + 1
 WHERE id = :enrollment_id;
+
+-- name: attest_batch_attested_ids
+-- Members of a batch with a recorded uid (a reorg may have moved it).
+SELECT id FROM public.bootcamp_enrollments
+WHERE certificate_attest_batch = :batch AND certificate_attestation_uid IS NOT NULL
+ORDER BY id;
+
+-- name: record_attestation_moved
+-- A reorg re-mined the attestation in another block, so its uid changed:
+-- record the new one, and emit certificate.attested again (a new PDF version).
+WITH moved AS (
+    UPDATE public.bootcamp_enrollments e
+    SET certificate_attestation_uid = a.uid
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:uids AS text[])) AS a(id, uid)
+    WHERE e.id = a.id AND e.certificate_attestation_uid IS DISTINCT FROM a.uid
+    RETURNING e.id, e.certificate_attestation_uid
+)
+SELECT public.emit_event(
+    'certificate.attested',
+    jsonb_build_object('enrollment_id', moved.id,
+                       'attestation_uid', moved.certificate_attestation_uid),
+    'certificate.attested:' || moved.id::text || ':' || moved.certificate_attestation_uid)
+FROM moved;

@@ -34,7 +34,10 @@ RETURNING id, enrollment_id, version, object_key, sha256, size_bytes, attestatio
 -- PDF and verification all read this and nothing else.
 SELECT e.id AS enrollment_id, e.user_profile_id, e.cohort_id, c.name AS cohort_name,
        b.id AS bootcamp_id, b.name AS bootcamp_title, b.lock_address,
-       u.display_name, u.username, u.wallet_address, e.completion_date AS completed_at,
+       -- The wallet that received the key, once granted; the profile's until then.
+       u.display_name, u.username,
+       coalesce(e.certificate_wallet_address, u.wallet_address) AS wallet_address,
+       e.completion_date AS completed_at,
        (SELECT coalesce(sum(m.total_reward), 0) FROM public.cohort_milestones m
         WHERE m.cohort_id = e.cohort_id) AS total_xp,
        e.certificate_tx_hash, e.certificate_attestation_uid

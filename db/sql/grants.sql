@@ -37,15 +37,18 @@ WHERE id = ANY(:ids) AND NOT certificate_issued;
 
 -- name: record_key_granted
 -- The key is on chain: record it and its event in one statement per batch.
+-- The wallet that received it is frozen here: the attestation and the PDF name it.
 WITH granted AS (
     UPDATE public.bootcamp_enrollments e
     SET certificate_issued = true,
         certificate_issued_at = now(),
         certificate_tx_hash = g.tx_hash,
+        certificate_wallet_address = g.wallet,
         certificate_claim_in_progress = false,
         certificate_last_error = NULL,
         certificate_last_error_at = NULL
-    FROM unnest(CAST(:ids AS uuid[]), CAST(:tx_hashes AS text[])) AS g(id, tx_hash)
+    FROM unnest(CAST(:ids AS uuid[]), CAST(:tx_hashes AS text[]), CAST(:wallets AS text[]))
+        AS g(id, tx_hash, wallet)
     WHERE e.id = g.id AND NOT e.certificate_issued
     RETURNING e.id, e.certificate_tx_hash
 )
@@ -72,3 +75,10 @@ WHERE id = ANY(:ids) AND NOT certificate_issued;
 UPDATE public.bootcamp_enrollments
 SET certificate_last_error = :error, certificate_last_error_at = now()
 WHERE id = ANY(:ids) AND NOT certificate_issued;
+
+-- name: record_key_moved
+-- A reorg dropped a grant and it was mined again under another hash (re-signed
+-- because its nonce was taken meanwhile): the enrollments point at the new one.
+UPDATE public.bootcamp_enrollments
+SET certificate_tx_hash = :new_hash
+WHERE certificate_tx_hash = :old_hash;

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from db import seed
 from tests.acceptance.processes import env_for, kill, running, start, stop
 from tests.fixtures.database import wait_until
-from tests.integration.helpers import drained, scalar
+from tests.integration.helpers import drained, processed, scalar
 
 pytestmark = pytest.mark.slow
 
@@ -77,7 +77,8 @@ def test_thousand_completions_written_while_stopped_are_all_processed_once(
         wait_until(lambda: _completed(engine) == 250, timeout=120, interval=0.2)
         wait_until(lambda: drained(engine), timeout=30)
         wait_until(
-            lambda: scalar(engine, "SELECT count(*) FROM processed_messages") == 1000, timeout=30
+            lambda: processed(engine) == 1000,
+            timeout=30,
         )
         assert stop(relay) == 0
         assert stop(worker) == 0
@@ -100,13 +101,13 @@ def test_killing_relay_and_worker_mid_flight_loses_nothing_and_repeats_nothing(
     relay = start(["relay"], env, tmp_path / "relay.log")
     worker = start(["worker", "--processes", "1", "--threads", "4"], env, tmp_path / "worker.log")
     wait_until(
-        lambda: scalar(engine, "SELECT count(*) FROM processed_messages") >= 100,
+        lambda: processed(engine) >= 100,
         timeout=60,
         interval=0.01,
     )
     kill(worker)
     kill(relay)
-    done_at_kill = scalar(engine, "SELECT count(*) FROM processed_messages")
+    done_at_kill = processed(engine)
     assert done_at_kill < 900, "the kill came too late to prove anything"
 
     time.sleep(2.5)  # the dead worker's heartbeat expires; its messages are requeued
@@ -117,7 +118,7 @@ def test_killing_relay_and_worker_mid_flight_loses_nothing_and_repeats_nothing(
         ) as worker2,
     ):
         wait_until(
-            lambda: scalar(engine, "SELECT count(*) FROM processed_messages") == 900,
+            lambda: processed(engine) == 900,
             timeout=120,
             interval=0.2,
         )

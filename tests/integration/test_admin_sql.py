@@ -163,9 +163,19 @@ def test_app_role_cannot_read_the_outbox_or_touch_enrollments(engine: sa.Engine)
             sa.text(
                 "SELECT has_table_privilege('certflow_app', 'event_outbox', 'SELECT'),"
                 " has_table_privilege('certflow_app', 'bootcamp_enrollments', 'UPDATE'),"
-                " has_table_privilege('certflow_app', 'user_milestone_progress', 'UPDATE'),"
+                " has_column_privilege('certflow_app', 'user_milestone_progress', 'status',"
+                "   'UPDATE'),"
                 " has_function_privilege('certflow_app', 'fix_completion_statuses(text, integer)',"
                 "   'EXECUTE')"
             )
         ).one()
     assert tuple(can) == (False, False, True, False)
+    # Since 0014 the app writes progress column by column: never the validation columns.
+    assert (
+        scalar(
+            engine,
+            "SELECT has_column_privilege('certflow_app', 'user_milestone_progress', 'validated_at',"
+            " 'UPDATE')",
+        )
+        is False
+    )

@@ -39,10 +39,22 @@ def _emit_orphans(engine: sa.Engine, n: int, prefix: str = "e") -> None:
 
 
 def _queued_message_ids(redis_url: str) -> list[str]:
-    """Message ids (not Redis ids) of everything waiting on the completion queue."""
+    """Idempotency keys of every event waiting on the completion queue.
+
+    milestone.completed events travel in batches: each batch message is
+    opened, so an event sent twice shows up twice.
+    """
     client = redis.Redis.from_url(redis_url)
     blobs = client.hvals(f"{os.environ['BROKER_NAMESPACE']}:completion.msgs")
-    return [json.loads(b)["message_id"] for b in blobs]
+    keys: list[str] = []
+    for blob in blobs:
+        message = json.loads(blob)
+        payload = message["args"][0]
+        if "events" in payload:
+            keys += [event["idempotency_key"] for event in payload["events"]]
+        else:
+            keys.append(message["options"]["idempotency_key"])
+    return keys
 
 
 def _start(relay: Relay) -> threading.Thread:

@@ -6,6 +6,7 @@ from certflow.errors import BadEvent, PermanentError, TransientError
 from db import outbox
 from db.queries import parse
 from events import schemas
+from events.batches import batch_messages
 from events.messages import IDEMPOTENCY_KEY, OUTBOX_ID
 from events.relay import build_messages
 from events.routes import QUEUES
@@ -35,13 +36,44 @@ def test_relay_message_carries_key_and_outbox_id_and_is_deterministic() -> None:
     event = outbox.OutboxEvent(
         7, "milestone.completed", {"user_profile_id": USER, "milestone_id": "m1"}, "k-7"
     )
-    [first] = build_messages(event)
-    [again] = build_messages(event)
+    # Also routed to evaluate_achievements; the relay batches both before sending.
+    first, _ = build_messages(event)
+    again, _ = build_messages(event)
     assert first.actor_name == "check_completion"
     assert first.queue_name == "completion"
     assert first.options == {IDEMPOTENCY_KEY: "k-7", OUTBOX_ID: 7}
     assert first.args == (event.payload,)
     assert first.message_id == again.message_id
+
+
+def test_a_batched_actor_gets_one_message_for_every_event_of_the_batch() -> None:
+    events = [
+        outbox.OutboxEvent(
+            7 + i,
+            "milestone.completed",
+            {"user_profile_id": USER, "milestone_id": f"m{i}"},
+            f"milestone.completed:{i}",
+        )
+        for i in range(3)
+    ]
+    messages = [m for event in events for m in build_messages(event)]
+    batches = batch_messages(messages, 200)
+    assert sorted(b.actor_name for b in batches) == ["check_completion", "evaluate_achievements"]
+    [batch] = [b for b in batches if b.actor_name == "evaluate_achievements"]
+    assert batch.queue_name == "achievements"
+    assert batch.options[IDEMPOTENCY_KEY] == f"batch:{batch.message_id}"
+    assert [e["idempotency_key"] for e in batch.args[0]["events"]] == [
+        f"milestone.completed:{i}" for i in range(3)
+    ]
+    assert batch.args[0]["events"][0] == {
+        "kind": "milestone.completed",
+        "payload": events[0].payload,
+        "idempotency_key": "milestone.completed:0",
+        "outbox_id": 7,
+    }
+    again = batch_messages([m for event in events for m in build_messages(event)], 200)
+    assert {b.message_id for b in again} == {b.message_id for b in batches}
+    assert batch_messages([], 200) == []
 
 
 def test_replay_goes_to_the_named_actor_with_the_original_key() -> None:
@@ -85,3 +117,16 @@ def test_every_routed_actor_has_a_queue() -> None:
     from events.routes import ROUTES
 
     assert {actor for actors in ROUTES.values() for actor in actors} <= set(QUEUES)
+
+
+def test_an_event_kind_is_read_from_its_idempotency_key() -> None:
+    from events.messages import Delivery, event_kind
+
+    def delivery(key: str) -> Delivery:
+        return Delivery("evaluate_achievements", "m1", key, None)
+
+    assert event_kind(delivery("activity.recorded:0b7c")) == "activity.recorded"
+    assert event_kind(delivery("milestone.completed:u:m")) == "milestone.completed"
+    for bad in ("no-kind-here", ":x"):
+        with pytest.raises(BadEvent, match="names no event kind"):
+            event_kind(delivery(bad))

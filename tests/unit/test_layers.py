@@ -1,6 +1,6 @@
 """The import layers of pyproject.toml's [tool.importlinter] contract hold.
 
-Top to bottom: cli, workers, events, issuance, then chain | render | db (siblings
+Top to bottom: cli, web, workers, events, issuance, then chain | render | db (siblings
 that may not import one another), then the core certflow. Each layer imports
 only layers below it; lint-imports checks that, and these tests check that
 lint-imports does, that it can fail, and that no two top-level packages import
@@ -38,9 +38,9 @@ def lint_imports(cwd: Path, env: dict[str, str] | None = None) -> subprocess.Com
     )
 
 
-def test_root_packages_are_the_eight_first_party_packages() -> None:
+def test_root_packages_are_the_nine_first_party_packages() -> None:
     assert sorted(ROOT_PACKAGES) == sorted(
-        ["certflow", "db", "chain", "render", "issuance", "events", "workers", "cli"]
+        ["certflow", "db", "chain", "render", "issuance", "events", "workers", "web", "cli"]
     )
 
 

@@ -4,7 +4,7 @@
 -- completion activities, nor call internal functions; only the admin role
 -- creates replay events and writes the feature flags; the worker role gets
 -- what the pipeline (reconciler and retention included) needs.
--- depends: 0006.certificates 0010.certificates
+-- depends: 0014.achievements
 
 DO $$
 BEGIN
@@ -36,6 +36,11 @@ REVOKE INSERT ON public.event_outbox FROM certflow_app;
 REVOKE SELECT ON public.outbox_relay_state FROM certflow_app;
 REVOKE EXECUTE ON FUNCTION public.emit_event(text, jsonb, text),
     public.enqueue_milestone_completed(), public.touch_updated_at() FROM certflow_app;
+-- The instructor's approval emits through the milestone trigger, which runs as
+-- the owner: it needs no right on the outbox either (0014 gave it some).
+REVOKE INSERT ON public.event_outbox FROM certflow_instructor;
+REVOKE SELECT ON public.outbox_relay_state FROM certflow_instructor;
+REVOKE EXECUTE ON FUNCTION public.emit_event(text, jsonb, text) FROM certflow_instructor;
 GRANT INSERT ON public.user_activities TO certflow_app;
 GRANT SELECT ON public.user_milestone_progress, public.user_profiles,
     public.bootcamp_completion_remarks TO certflow_app;
@@ -43,13 +48,91 @@ GRANT SELECT ON public.user_milestone_progress, public.user_profiles,
 -- Activities: the app records what learners do, but a bootcamp_completed row
 -- is the pipeline's (one per completed enrollment, unique): an app that could
 -- insert one would squat it.
+-- (Restrictive: it narrows 0014's community policy, which decides what the app sees.)
 ALTER TABLE public.user_activities ENABLE ROW LEVEL SECURITY;
-CREATE POLICY app_reads_activities ON public.user_activities
-    FOR SELECT TO certflow_app USING (true);
 CREATE POLICY app_records_activities ON public.user_activities
-    FOR INSERT TO certflow_app WITH CHECK (activity_type <> 'bootcamp_completed');
+    AS RESTRICTIVE FOR INSERT TO certflow_app WITH CHECK (activity_type <> 'bootcamp_completed');
 CREATE POLICY pipeline_activities ON public.user_activities
     FOR ALL TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+-- The owner role's functions (the trigger, the claim entry point, the activity
+-- event) read and write learner rows whatever community the caller's session
+-- names: 0014's row-level security lets it, as it lets the workers.
+CREATE POLICY owner_all ON public.user_profiles TO certflow_owner USING (true) WITH CHECK (true);
+CREATE POLICY owner_all ON public.bootcamp_enrollments TO certflow_owner
+    USING (true) WITH CHECK (true);
+CREATE POLICY owner_all ON public.user_milestone_progress TO certflow_owner
+    USING (true) WITH CHECK (true);
+CREATE POLICY owner_all ON public.user_activities TO certflow_owner USING (true) WITH CHECK (true);
+GRANT SELECT ON public.user_profiles, public.user_activities TO certflow_owner;
+
+-- record_activity (0014) wrote its event through emit_event, which the app may no
+-- longer call: the event now comes from a function that can emit nothing but the
+-- activity.recorded event of an activity row that exists, its key and payload
+-- taken from that row (so no future key of anyone else can be squatted).
+CREATE FUNCTION public.emit_activity_recorded(p_activity_id uuid) RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $$
+DECLARE
+    v_user uuid;
+    v_kind text;
+    v_date date;
+BEGIN
+    SELECT a.user_profile_id, a.activity_type, a.local_date INTO v_user, v_kind, v_date
+    FROM public.user_activities a WHERE a.id = p_activity_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'No activity %', p_activity_id USING ERRCODE = 'no_data_found';
+    END IF;
+    PERFORM public.emit_event(
+        'activity.recorded',
+        pg_catalog.jsonb_build_object('activity_id', p_activity_id, 'user_profile_id', v_user,
+            'kind', v_kind, 'local_date', v_date),
+        'activity.recorded:' || p_activity_id::text);
+END;
+$$;
+ALTER FUNCTION public.emit_activity_recorded(uuid) OWNER TO certflow_owner;
+REVOKE EXECUTE ON FUNCTION public.emit_activity_recorded(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.emit_activity_recorded(uuid) TO certflow_app, certflow_worker,
+    certflow_admin;
+
+CREATE OR REPLACE FUNCTION public.record_activity(p_user_profile_id uuid, p_kind text,
+    p_occurred_at timestamptz DEFAULT now(), p_data jsonb DEFAULT '{}'::jsonb)
+RETURNS uuid
+LANGUAGE plpgsql
+SET search_path = ''
+AS $$
+DECLARE
+    v_time_zone text;
+    v_id uuid;
+    v_date date;
+BEGIN
+    IF p_kind IS NULL OR pg_catalog.btrim(p_kind) = '' OR p_kind = 'any' THEN
+        RAISE EXCEPTION 'Activity kind must be a non-empty name other than "any", got %',
+            COALESCE(pg_catalog.quote_literal(p_kind), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF p_occurred_at IS NULL THEN
+        RAISE EXCEPTION 'Activity time (occurred_at) is required'
+            USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT u.time_zone INTO v_time_zone FROM public.user_profiles u WHERE u.id = p_user_profile_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'Unknown user %: record_activity needs an existing user profile',
+            COALESCE(p_user_profile_id::text, 'NULL')
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    v_date := (p_occurred_at AT TIME ZONE v_time_zone)::date;
+    INSERT INTO public.user_activities (user_profile_id, activity_type, activity_data,
+        occurred_at, local_date, time_zone)
+    VALUES (p_user_profile_id, p_kind, COALESCE(p_data, '{}'::jsonb), p_occurred_at, v_date,
+        v_time_zone)
+    RETURNING id INTO v_id;
+    PERFORM public.emit_activity_recorded(v_id);
+    RETURN v_id;
+END;
+$$;
 
 -- The outbox: workers write the pipeline's events, only the admin path a replay.
 ALTER TABLE public.event_outbox ENABLE ROW LEVEL SECURITY;

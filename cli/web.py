@@ -1,0 +1,21 @@
+"""``certflow web``: the public verification site (the page every certificate's QR code opens)."""
+
+from __future__ import annotations
+
+import click
+
+from cli import common
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=int, default=None, help="Port (default: $PORT, else 8000).")
+def web(host: str, port: int | None) -> None:
+    """Serve /verify/<certificate id>, file checks, downloads and the JSON API."""
+    from web.server import serve
+
+    settings = common.settings()
+    serve(settings, host, port or settings.port)
+
+
+COMMANDS: list[click.Command] = [web]

@@ -1,0 +1,42 @@
+"""Certificate revocations: one row per revoked enrollment, with its reason.
+
+The V2 attestation schema is not revocable, so a revocation is the key expired
+on the lock (``issuance/revocation.py``) and this row, which the verify page
+reads for the date and reason.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from db.queries import query
+
+
+@dataclass(frozen=True)
+class Revocation:
+    enrollment_id: UUID
+    reason: str
+    tx_hash: str | None
+    revoked_at: dt.datetime
+
+
+def by_enrollment(conn: sa.Connection, enrollment_id: UUID) -> Revocation | None:
+    row = conn.execute(query("revocation_by_enrollment"), {"enrollment_id": enrollment_id}).first()
+    return None if row is None else Revocation(**row._mapping)
+
+
+def record(
+    conn: sa.Connection, enrollment_id: UUID, reason: str, tx_hash: str | None
+) -> Revocation:
+    """Insert the revocation unless one exists; the stored row either way."""
+    conn.execute(
+        query("revocation_insert"),
+        {"enrollment_id": enrollment_id, "reason": reason, "tx_hash": tx_hash},
+    )
+    found = by_enrollment(conn, enrollment_id)
+    assert found is not None  # inserted now or earlier, in a committed or this transaction
+    return found
