@@ -27,12 +27,12 @@ class CertificateRecord:
     bootcamp_title: str
     lock_address: str | None
     display_name: str | None
-    username: str | None
     wallet_address: str | None
     completed_at: dt.datetime | None
     total_xp: int
     certificate_tx_hash: str | None
     certificate_attestation_uid: str | None
+    username: str | None = None
 
     @property
     def learner_name(self) -> str:

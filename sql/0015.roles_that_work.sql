@@ -177,3 +177,28 @@ CREATE INDEX idx_dead_letters_outbox ON public.dead_letters (outbox_id)
     WHERE outbox_id IS NOT NULL;
 CREATE INDEX idx_dead_letters_open_key ON public.dead_letters (idempotency_key)
     WHERE replayed_at IS NULL;
+
+-- emit_event runs as its owner (0014), so the outbox's row-level security does
+-- not see who called it: it refuses replay events itself unless the session is
+-- an admin's. Replays are the admin path's alone.
+CREATE OR REPLACE FUNCTION public.emit_event(p_kind text, p_payload jsonb, p_idempotency_key text)
+RETURNS void
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
+AS $$
+BEGIN
+    IF p_kind = 'replay' AND NOT pg_catalog.pg_has_role(session_user, 'certflow_admin', 'MEMBER')
+    THEN
+        RAISE EXCEPTION 'Only an admin may create replay events'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    INSERT INTO public.event_outbox (kind, payload, idempotency_key)
+    VALUES (p_kind, p_payload, p_idempotency_key)
+    ON CONFLICT (idempotency_key) DO NOTHING;
+    IF (SELECT s.waiting FROM public.outbox_relay_state s) THEN
+        -- Constant payload: identical notifications in one transaction collapse.
+        PERFORM pg_catalog.pg_notify('certflow', '');
+    END IF;
+END;
+$$;

@@ -146,20 +146,21 @@ def test_a_bootcamp_without_a_lock_is_not_claimed_again_and_again(
 def test_an_event_no_actor_recorded_is_sent_again_with_its_key(
     healing: Settings, worker_engine: sa.Engine, engine: sa.Engine
 ) -> None:
+    # certificate.attested goes to one actor only (render_certificate).
     payload = {"enrollment_id": "00000000-0000-0000-0000-000000000001"}
-    _emit(engine, "certificate.key_granted", payload, "lost", "10 minutes")
-    _emit(engine, "certificate.key_granted", payload, "recorded", "10 minutes")
-    _emit(engine, "certificate.key_granted", payload, "dead", "10 minutes")
-    _emit(engine, "certificate.key_granted", payload, "recent", "10 seconds")
-    _emit(engine, "certificate.key_granted", payload, "ancient", "50 minutes")
+    _emit(engine, "certificate.attested", payload, "lost", "10 minutes")
+    _emit(engine, "certificate.attested", payload, "recorded", "10 minutes")
+    _emit(engine, "certificate.attested", payload, "dead", "10 minutes")
+    _emit(engine, "certificate.attested", payload, "recent", "10 seconds")
+    _emit(engine, "certificate.attested", payload, "ancient", "50 minutes")
     with engine.begin() as conn:
         conn.execute(
             sa.text(
                 "INSERT INTO processed_messages (actor, idempotency_key)"
-                " VALUES ('attest', 'recorded');"
+                " VALUES ('render_certificate', 'recorded');"
                 " INSERT INTO dead_letters (actor, queue, message_id, idempotency_key, payload,"
-                " error_type, reason, permanent) VALUES ('attest', 'chain', 'm', 'dead', '{}',"
-                " 'BadEvent', 'bad', true)"
+                " error_type, reason, permanent) VALUES ('render_certificate', 'render', 'm',"
+                " 'dead', '{}', 'BadEvent', 'bad', true)"
             )
         )
 

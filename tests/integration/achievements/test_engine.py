@@ -152,7 +152,7 @@ def test_an_event_kind_the_engine_does_not_take_is_refused(
 
 
 def test_a_batch_with_an_unknown_learner_awards_the_rest_and_replays_after_the_fix(
-    engine: sa.Engine, settings: Any, runtime: Any, worker: Any, relay: Any
+    engine: sa.Engine, admin_settings: Any, runtime: Any, worker: Any, relay: Any
 ) -> None:
     from workers.admin import replay_dead_letters
 
@@ -185,7 +185,7 @@ def test_a_batch_with_an_unknown_learner_awards_the_rest_and_replays_after_the_f
         conn.execute(
             sa.text("SELECT record_activity(:u, 'login', '2026-02-02T12:00:00Z')"), {"u": ghost}
         )
-    assert replay_dead_letters(settings, [letter.id]) == [letter.id]
+    assert replay_dead_letters(admin_settings, [letter.id]) == [letter.id]
     replayed = "SELECT count(*) FROM processed_messages WHERE idempotency_key = :k"
     wait_until(lambda: scalar(engine, replayed, k="activity.recorded:a2") == 1)
     assert scalar(engine, replayed, k="activity.recorded:a1") == 1

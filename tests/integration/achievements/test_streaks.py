@@ -204,7 +204,7 @@ def test_a_learner_who_moves_time_zone_keeps_the_days_already_recorded(engine: s
 
 
 def test_the_admin_command_rebuilds_streaks_from_the_activity_log(
-    engine: sa.Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+    engine: sa.Engine, owner_engine: sa.Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from cli.main import main
 
@@ -212,7 +212,7 @@ def test_the_admin_command_rebuilds_streaks_from_the_activity_log(
     for user in users:
         _record_all(engine, user, [f"2026-06-{d:02d}T12:00:00Z" for d in (1, 2, 3, 5)])
     before = [_state(engine, user) for user in users]
-    with engine.begin() as conn:
+    with owner_engine.begin() as conn:  # the streak state lost, as by a bad deploy
         conn.execute(sa.text("UPDATE user_streaks SET current_streak = 0, longest_streak = 0"))
         conn.execute(sa.text("DELETE FROM user_streaks WHERE streak_kind = 'lesson'"))
 
