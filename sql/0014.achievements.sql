@@ -880,6 +880,11 @@ CREATE POLICY worker_all ON public.user_milestone_progress TO certflow_worker US
 CREATE POLICY worker_all ON public.user_activities TO certflow_worker USING (true) WITH CHECK (true);
 CREATE POLICY worker_all ON public.user_achievements TO certflow_worker USING (true) WITH CHECK (true);
 CREATE POLICY worker_all ON public.user_streaks TO certflow_worker USING (true) WITH CHECK (true);
+-- The verification site (0011) shows any certificate to anyone who has its id:
+-- it reads every learner's certificate facts, and nothing it may not (its
+-- column grants in 0011 stay the limit).
+CREATE POLICY web_reads ON public.user_profiles FOR SELECT TO certflow_web USING (true);
+CREATE POLICY web_reads ON public.bootcamp_enrollments FOR SELECT TO certflow_web USING (true);
 
 -- The app: its community's rows only, reading and writing.
 CREATE POLICY app_community ON public.user_profiles TO certflow_app
