@@ -34,7 +34,7 @@ from chain.transactions import Signer, send_direct
 from db import claims
 from db.engine import make_engine
 from issuance.issuer import Issuer
-from issuance.reconcile import reconcile_once
+from issuance.reconcile import reconcile_chain
 from tests.fixtures.anvil import DEV_KEY
 from tests.integration.chain_faults.harness import (
     FAULT_ENV,
@@ -124,7 +124,7 @@ def reorg(issuer: Issuer, lock: str, ids: list[UUID]) -> float:
     rpc(issuer.w3, "anvil_reorg", 3, [])
     rpc(issuer.w3, "evm_increaseTime", 60)
     start = time.monotonic()
-    reconcile_once(issuer)
+    reconcile_chain(issuer)
     return time.monotonic() - start
 
 

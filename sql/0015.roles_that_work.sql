@@ -202,3 +202,7 @@ BEGIN
     END IF;
 END;
 $$;
+
+-- The certificate record prints the username when there is no display name:
+-- the verification site (0011) reads it too.
+GRANT SELECT (username) ON public.user_profiles TO certflow_web;

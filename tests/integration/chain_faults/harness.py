@@ -44,7 +44,7 @@ from db.chain_transactions import ChainTransaction
 from issuance.attestations import attest_for
 from issuance.grants import grant_for
 from issuance.issuer import Issuer
-from issuance.reconcile import reconcile_once
+from issuance.reconcile import reconcile_chain
 
 log = structlog.get_logger("tests.chain_faults")
 
@@ -191,7 +191,7 @@ def settle(issuer: Issuer, ids: list[UUID], *, timeout: float = 180.0, threads: 
             raise AssertionError(f"{len(pending)} enrollments not settled: {pending[:3]}")
         if attempt and attempt % 5 == 0:
             try:
-                reconcile_once(issuer)
+                reconcile_chain(issuer)
             except CertflowError as exc:
                 log.info("reconcile_failed", error=str(exc))
         by_batch = (

@@ -10,7 +10,7 @@ from web3 import Web3
 from chain.attestation import get_attestation
 from chain.deploy import DevDeployment
 from issuance.issuer import Issuer
-from issuance.reconcile import reconcile_once
+from issuance.reconcile import reconcile_chain
 from tests.integration.chain_faults.harness import new_wallets, rpc, seed_claims, settle, states
 from tests.integration.helpers import scalar
 
@@ -42,7 +42,7 @@ def test_reorg_removes_recorded_attestations_and_reconcile_issues_them_again(
     # A uid depends on its block's time: the one re-mined later gets another uid.
     rpc(fw3, "evm_increaseTime", 60)
 
-    counts = reconcile_once(issuer)
+    counts = reconcile_chain(issuer)
 
     assert counts["reorged"] >= 1
     assert counts["reorg_healed"] == counts["reorged"]

@@ -9,7 +9,7 @@ from web3 import Web3
 
 from chain.transactions import Signer, send_direct
 from issuance.issuer import Issuer
-from issuance.reconcile import reconcile_once
+from issuance.reconcile import reconcile_chain
 from tests.integration.chain_faults.harness import (
     new_wallets,
     seed_claims,
@@ -38,7 +38,7 @@ def test_a_stray_send_mid_burst_is_resynced_and_every_claim_is_issued(
     assert stray.nonce == signed.nonce
 
     third = seed_claims(engine, lock, list(new_wallets(10)))
-    reconcile_once(issuer)  # the pass that used to abort on the row
+    reconcile_chain(issuer)  # the pass that used to abort on the row
     settle(issuer, second + third)
 
     counts = invariants_for(first + second + third)

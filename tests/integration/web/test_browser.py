@@ -125,10 +125,16 @@ def test_a_copy_with_one_byte_changed_matches_nothing(
 
 
 def test_a_revoked_certificate_says_so_with_date_and_reason(
-    issue: Issue, site: Server, page: Page, settings: Settings, monkeypatch: pytest.MonkeyPatch
+    issue: Issue,
+    site: Server,
+    page: Page,
+    settings: Settings,
+    admin_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     issued = issue()
-    for name, value in env_of(settings).items():
+    # Revoking is an admin command: it connects as the admin LOGIN user.
+    for name, value in {**env_of(settings), "DATABASE_URL": admin_database_url}.items():
         monkeypatch.setenv(name, value)
     reason = "Plagiarised final project"
     result = CliRunner().invoke(
