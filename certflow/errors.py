@@ -68,6 +68,11 @@ class ChainUnavailable(ChainError, TransientError):
     """The RPC node did not answer in time."""
 
 
+class ChainRefusedForNow(ChainUnavailable):
+    """The node refused the transaction for a reason that passes (the signer's funds, a
+    fee below the current base fee, a rate limit): retried, the same signed bytes."""
+
+
 class KeyCheckUnavailable(ChainUnavailable):
     """Unable to verify certificate status. You may already have this certificate. Please check your wallet before retrying."""  # noqa: E501 - the source's message, verbatim
 

@@ -18,7 +18,7 @@ from web3.exceptions import (
     Web3Exception,
 )
 
-from certflow.errors import ChainRejected, ChainUnavailable
+from certflow.errors import ChainRefusedForNow, ChainRejected, ChainUnavailable
 from certflow.settings import Settings
 from chain.contracts import custom_error_name
 
@@ -75,6 +75,13 @@ _UNAVAILABLE = (
 )
 
 
+#: Refusals that pass with time or money (DESIGN: "rate limits, underpriced and
+#: insufficient funds are transient"): a top-up or a lower base fee lets the same
+#: signed transaction through, so it must not fail its batch for good.
+_PASSING = ("insufficient funds", "underpriced", "max fee per gas less than block base fee",
+            "rate limit", "too many requests")  # fmt: skip
+
+
 @contextmanager
 def chain_errors(what: str) -> Iterator[None]:
     """Turn driver exceptions raised while doing ``what`` into certflow's."""
@@ -87,4 +94,6 @@ def chain_errors(what: str) -> Iterator[None]:
     except (ContractCustomError, ContractLogicError) as exc:
         raise ChainRejected(f"{what}: reverted: {revert_reason(exc)}") from exc
     except (Web3Exception, EncodingError) as exc:
+        if any(reason in str(exc).lower() for reason in _PASSING):
+            raise ChainRefusedForNow(f"{what}: {exc}") from exc
         raise ChainRejected(f"{what}: {exc}") from exc
