@@ -286,7 +286,7 @@ def test_insufficient_funds_is_transient_and_the_same_bytes_go_through_after_a_t
         "gas": 21_000, "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 1,
     }  # fmt: skip
     raw, tx_hash = signer.sign(tx)
-    with pytest.raises(ChainRefusedForNow, match="(?i)insufficient funds"):
+    with pytest.raises(ChainRefusedForNow, match=r"(?i)insufficient funds"):
         broadcast(w3, raw, tx_hash)
     w3.provider.make_request("anvil_setBalance", [signer.address, hex(10**18)])  # type: ignore[arg-type]
     broadcast(w3, raw, tx_hash)
