@@ -268,3 +268,27 @@ def test_a_hung_node_times_out_as_chain_unavailable(
     finally:
         anvil_node.resume()
     assert has_valid_key(impatient, own_lock, new_learner()) is False
+
+
+def test_insufficient_funds_is_transient_and_the_same_bytes_go_through_after_a_top_up(
+    w3: Web3,
+) -> None:
+    """DESIGN: insufficient funds is transient. Found by the 1,000-learner chaos bench,
+    where it failed whole grant batches for good (KeyGrantFailed, dead-lettered)."""
+    from eth_account import Account
+
+    from certflow.errors import InsufficientFunds
+    from chain.transactions import Signer, broadcast, fetch_receipt
+
+    signer = Signer.from_key("0x" + Account.create().key.hex().removeprefix("0x"))
+    tx = {
+        "type": 2, "chainId": w3.eth.chain_id, "nonce": 0, "value": 1, "to": signer.address,
+        "gas": 21_000, "maxFeePerGas": 10**10, "maxPriorityFeePerGas": 1,
+    }  # fmt: skip
+    raw, tx_hash = signer.sign(tx)
+    with pytest.raises(InsufficientFunds, match=r"(?i)insufficient funds"):
+        broadcast(w3, raw, tx_hash)
+    w3.provider.make_request("anvil_setBalance", [signer.address, hex(10**18)])  # type: ignore[arg-type]
+    broadcast(w3, raw, tx_hash)
+    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    assert fetch_receipt(w3, tx_hash) is not None
