@@ -227,7 +227,9 @@ def test_a_message_whose_dead_letter_cannot_be_written_is_kept_for_redelivery(
             seed.enroll_learners(conn, cohort, ["Ada"])
             [user] = cohort.learners
             seed.complete_milestone(conn, user, "no-such-milestone")
-        wait_until(lambda: sum(e["event"] == "dead_letter_not_written" for e in logs) >= 2)
+        wait_until(
+            lambda: sum(e["event"] == "dead_letter_not_written" for e in logs) >= 2, timeout=90
+        )
     assert scalar(engine, "SELECT count(*) FROM dead_letters") == 0
 
     with owner_engine.begin() as conn:
