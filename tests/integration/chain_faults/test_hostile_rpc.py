@@ -65,4 +65,6 @@ def test_rate_limits_and_server_errors_are_retried_and_the_api_key_is_never_show
     printed = capfd.readouterr()
     for text in (caplog.text, printed.out, printed.err, repr(letters)):
         assert proxy.API_KEY not in text
-    assert "429" in caplog.text + printed.out or "rate limiting" in caplog.text + printed.out
+    # The refusals were logged, redacted (the proxy answers 429 or 500 at random).
+    shown = caplog.text + printed.out
+    assert any(sign in shown for sign in ("429", "rate limiting", "500", "Server Error"))
