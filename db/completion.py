@@ -1,8 +1,7 @@
-"""Completion state transitions: the check for one event and the admin repairs."""
+"""Completion state transitions: the batch check of milestone events and the admin repairs."""
 
 from __future__ import annotations
 
-import enum
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -10,60 +9,8 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from certflow.errors import BadEvent
 from db.engine import wrap_db_errors
 from db.queries import query
-
-
-class Outcome(enum.StrEnum):
-    COMPLETED = "completed"
-    INCOMPLETE = "incomplete"
-    ALREADY_COMPLETED = "already_completed"
-    DUPLICATE = "duplicate"
-
-
-@dataclass(frozen=True)
-class CompletionCheck:
-    outcome: Outcome
-    enrollment_id: str | None = None
-    cohort_id: str | None = None
-
-
-def handle_milestone_completed(
-    engine: sa.Engine,
-    actor: str,
-    key: str,
-    message_id: str,
-    user_profile_id: UUID,
-    milestone_id: str,
-) -> CompletionCheck:
-    """Record the key and apply the completion rule, atomically, in one statement.
-
-    Autocommit on purpose: the SQL function is the transaction, so the whole
-    effect costs one round trip (the worker's hot path).
-    """
-    params = {
-        "actor": actor,
-        "key": key,
-        "message_id": message_id,
-        "user_profile_id": user_profile_id,
-        "milestone_id": milestone_id,
-    }
-    with wrap_db_errors(), engine.connect() as conn:
-        result: dict[str, Any] = (
-            conn.execution_options(isolation_level="AUTOCOMMIT")
-            .execute(query("handle_milestone_completed"), params)
-            .scalar_one()
-        )
-    outcome = result["outcome"]
-    if outcome == "unknown_milestone":
-        raise BadEvent(f"milestone {milestone_id!r} is not a milestone of any cohort")
-    if outcome == "no_enrollment":
-        raise BadEvent(
-            f"user {user_profile_id} has no enrollment in cohort {result['cohort_id']!r}"
-            f" (milestone {milestone_id!r})"
-        )
-    return CompletionCheck(Outcome(outcome), result.get("enrollment_id"), result.get("cohort_id"))
 
 
 @dataclass(frozen=True)

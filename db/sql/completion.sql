@@ -1,8 +1,5 @@
 -- Named queries: completion. Each section is one statement.
 
--- name: handle_milestone_completed
-SELECT public.handle_milestone_completed(:actor, :key, :message_id, :user_profile_id, :milestone_id);
-
 -- name: fix_completion_status
 SELECT public.fix_completion_status(:enrollment_id);
 
