@@ -7,7 +7,7 @@ Only click and the core are imported here: every ``certflow`` invocation,
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
@@ -18,6 +18,8 @@ from certflow.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
+
+    from db.audit import Action
 
 
 def settings() -> Settings:
@@ -50,3 +52,41 @@ def transaction(current: Settings) -> Iterator[sa.Connection]:
 
     with engine(current) as made, begin(made) as conn:
         yield conn
+
+
+def who() -> str:
+    """The OS user running this command: the audit trail's "who" for the CLI."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry and no USER (some containers)
+        import os
+
+        return f"uid:{os.getuid()}"
+
+
+@contextmanager
+def audited(current: Settings, command: str, **arguments: Any) -> Iterator[Action]:
+    """Run an admin command and write its row to ``admin_audit``, whatever its outcome.
+
+    The command sets ``action.result`` (and ``action.outcome = "dry_run"`` for a
+    preview). The row is written in its own transaction, after the command.
+    """
+    from db.audit import Action
+    from db.audit import audited as audit
+
+    action = Action(actor=who(), via="cli", command=command, arguments=arguments)
+    with engine(current) as made, audit(made, action):
+        yield action
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def output(value: Any, as_json: bool, human: Callable[[Any], None] | None = None) -> None:
+    """JSON for scripts with ``--json``; otherwise the command's human form (JSON if none)."""
+    if as_json or human is None:
+        print_json(value)
+    else:
+        human(value)

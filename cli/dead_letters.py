@@ -38,7 +38,9 @@ def dead_letters_replay(ids: tuple[int, ...], replay_all: bool) -> None:
 
     if not ids and not replay_all:
         raise click.UsageError("name dead letter ids, or pass --all")
-    replayed = replay_dead_letters(common.settings(), None if replay_all else list(ids))
+    settings = common.settings()
+    with common.audited(settings, "dead-letters replay", ids=list(ids), all=replay_all) as action:
+        replayed = action.done(replay_dead_letters(settings, None if replay_all else list(ids)))
     click.echo(f"replayed {len(replayed)} dead letter(s)" + (f": {replayed}" if replayed else ""))
 
 

@@ -16,6 +16,7 @@ from dotenv import load_dotenv
 from certflow.errors import CertflowError
 from cli import (
     achievements,
+    audit,
     certificates,
     chain,
     dead_letters,
@@ -45,7 +46,7 @@ def main() -> None:
 
 
 for _module in (
-    processes, repairs, dead_letters, outbox, certificates, chain, demo, web, achievements,
+    processes, repairs, dead_letters, outbox, certificates, chain, demo, web, achievements, audit,
 ):  # fmt: skip
     for _command in _module.COMMANDS:
         main.add_command(_command)

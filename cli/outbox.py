@@ -29,8 +29,12 @@ def outbox_retry(event_id: int | None) -> None:
     """Put a failed (or every failed) event back in line for the relay."""
     from db import outbox
 
-    with common.transaction(common.settings()) as conn:
-        ids = outbox.retry_failed(conn, event_id)
+    settings = common.settings()
+    with (
+        common.audited(settings, "outbox retry", event_id=event_id) as action,
+        common.transaction(settings) as conn,
+    ):
+        ids = action.done(outbox.retry_failed(conn, event_id))
     click.echo(f"requeued {len(ids)} event(s)")
 
 
