@@ -127,6 +127,7 @@ def test_retry_attestation_command_attests_once_then_finds_it(
     engine: sa.Engine,
     w3: Web3,
     database_url: str,
+    admin_database_url: str,
     dev_deployment: DevDeployment,
     cli_env: dict[str, str],
 ) -> None:
@@ -157,8 +158,10 @@ def test_retry_attestation_command_attests_once_then_finds_it(
     with pytest.raises(AttestationFailed):
         attest_for(Issuer.build(unset, engine), enrollment_id)
 
-    first = run(["retry-attestation", str(enrollment_id)], env)
-    second = run(["retry-attestation", str(enrollment_id)], env)
+    # An admin command: it runs as the admin login, which may write the audit trail.
+    admin = {**env, "DATABASE_URL": admin_database_url}
+    first = run(["retry-attestation", str(enrollment_id), "--json"], admin)
+    second = run(["retry-attestation", str(enrollment_id), "--json"], admin)
     status = run(["status", str(enrollment_id)], env)
 
     assert first.returncode == 0, first.stderr
