@@ -6,7 +6,6 @@ selection a dry run froze; every one of them is audited.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,8 +17,6 @@ if TYPE_CHECKING:
     from db.dead_letters import Filters
 
 F = TypeVar("F", bound=Callable[..., Any])
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 
 
 class Duration(click.ParamType):  # type: ignore[type-arg]
@@ -28,12 +25,15 @@ class Duration(click.ParamType):  # type: ignore[type-arg]
     name = "duration"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from certflow.errors import AdminRefused
+        from workers.admin import parse_duration
+
         if isinstance(value, float):
             return value
-        match = _DURATION.match(str(value))
-        if match is None:
-            self.fail(f"{value!r} is not a duration like 30s, 10m, 1h or 2d", param, ctx)
-        return float(match[1]) * _UNITS[match[2] or "s"]
+        try:
+            return parse_duration(str(value))
+        except AdminRefused as exc:
+            self.fail(exc.user_message, param, ctx)
 
 
 def filter_options(command: F) -> F:

@@ -93,15 +93,12 @@ def _run(command: str, given: dict[str, Any], act: Callable[..., list[int]]) -> 
         common.engine(settings) as engine,
         common.audited(settings, command, **arguments, dry_run=dry_run) as action,
     ):
-        chosen = admin.select(engine, filters, selection=selection, command=command)
-        if dry_run:
-            action.outcome = "dry_run"
-            letters = admin.preview(engine, chosen)
-            action.done({"ids": [letter["id"] for letter in letters], "letters": letters})
-        else:
+
+        def with_progress(chosen: list[int]) -> list[int]:
             with _progress(len(chosen), as_json) as progress:
-                done = act(engine, chosen, progress, action)
-            action.done({"ids": done, "skipped": sorted(set(chosen) - set(done))})
+                return act(engine, chosen, progress, action)
+
+        admin.bulk(engine, action, filters, selection=selection, dry_run=dry_run, act=with_progress)
     _report(command, action, as_json)
 
 

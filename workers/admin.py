@@ -7,6 +7,7 @@ run) and goes through it in bounded batches, one transaction each.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from certflow.errors import AdminRefused
 from certflow.settings import Settings
 from db import dead_letters, outbox
+from db.audit import Action
 from db.dead_letters import Filters
 from db.engine import make_engine, transaction
 
@@ -24,6 +26,42 @@ REPLAY = "dead-letters replay"
 PURGE = "dead-letters purge"
 
 Progress = Callable[[int], None]
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+
+
+def parse_duration(text: str) -> float:
+    """``90``, ``30s``, ``10m``, ``1h``, ``2d``: seconds."""
+    match = _DURATION.match(text)
+    if match is None:
+        raise AdminRefused(f"{text!r} is not a duration like 30s, 10m, 1h or 2d")
+    return float(match[1]) * _UNITS[match[2] or "s"]
+
+
+def bulk(
+    engine: sa.Engine,
+    action: Action,
+    filters: Filters,
+    *,
+    selection: int | None,
+    dry_run: bool,
+    act: Callable[[list[int]], list[int]],
+) -> dict[str, Any]:
+    """One audited bulk action (``action.command`` is REPLAY or PURGE) on a fixed set.
+
+    A dry run records the set it shows in its own audit row: that row's id is
+    the selection a later action takes, exactly.
+    """
+    chosen = select(engine, filters, selection=selection, command=action.command)
+    if dry_run:
+        action.outcome = "dry_run"
+        letters = preview(engine, chosen)
+        result: dict[str, Any] = {"ids": [letter["id"] for letter in letters], "letters": letters}
+    else:
+        done = act(chosen)
+        result = {"ids": done, "skipped": sorted(set(chosen) - set(done))}
+    action.done(result)
+    return result
 
 
 def list_letters(engine: sa.Engine, filters: Filters, limit: int = 100) -> list[dict[str, Any]]:
