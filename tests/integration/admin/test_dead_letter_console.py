@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from click.testing import CliRunner
 
 from cli.main import main
+from db import seed
 from tests.integration.admin.letters import dead_letter
 from tests.integration.helpers import rows, scalar
 
@@ -180,3 +181,27 @@ def test_purge_asks_for_confirmation_and_is_audited(cli: CliRunner, engine: sa.E
     ]
     assert audit[1].result["ids"] == [stale]
     assert _json(cli, "dead-letters", "replay", str(stale))["ids"] == []
+
+
+def test_the_dry_run_sees_a_key_already_granted_and_an_attestation_already_there(
+    cli: CliRunner, engine: sa.Engine, owner_engine: sa.Engine
+) -> None:
+    with owner_engine.begin() as conn:
+        cohort = seed.create_cohort(conn, bootcamp_id="b1", cohort_id="c1", milestones=1)
+        [enrollment] = seed.enroll_learners(conn, cohort, ["A"]).values()
+        conn.execute(
+            sa.text(
+                "UPDATE bootcamp_enrollments SET certificate_tx_hash = '0xab',"
+                " certificate_attestation_uid = '0xcd' WHERE id = :id"
+            ),
+            {"id": enrollment},
+        )
+    grant = dead_letter(engine, actor="grant_key", queue="chain", enrollment_id=enrollment)
+    attest = dead_letter(engine, actor="attest", queue="chain", enrollment_id=enrollment)
+
+    preview = _json(cli, "dead-letters", "replay", "--queue", "chain", "--dry-run")
+
+    assert {letter["id"]: letter["already"] for letter in preview["letters"]} == {
+        grant: "key already granted (tx 0xab)",
+        attest: "attestation already there (0xcd)",
+    }

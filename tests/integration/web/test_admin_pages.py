@@ -127,3 +127,56 @@ def test_the_admin_pages_are_not_there_without_an_admin_database(web_database_ur
         response = requests.get(server.url + "/admin/login", allow_redirects=False, timeout=10)
 
     assert response.status_code == 404
+
+
+def _signed_in(site: Server, name: str) -> tuple[requests.Session, str]:
+    session = requests.Session()
+    form = session.get(site.url + "/admin/login", timeout=10)
+    token = form.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    signed = session.post(
+        site.url + "/admin/login",
+        data={"username": name, "password": PASSWORD, "csrf": token},
+        timeout=10,
+    )
+    # Signing in starts a new session, with a new token (on the sign-out form).
+    return session, signed.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+
+
+def test_purge_on_the_page_needs_its_confirmation_and_is_audited(
+    admin_site: Server, engine: sa.Engine
+) -> None:
+    stale = dead_letter(engine, age="3 days")
+    fresh = dead_letter(engine)
+    session, token = _signed_in(admin_site, "ada")
+    preview = session.post(
+        admin_site.url + "/admin/dead-letters/dry-run",
+        data={"csrf": token, "do": "purge", "older_than": "1d"},
+        timeout=10,
+    )
+    selection = preview.text.split('name="selection" value="', 1)[1].split('"', 1)[0]
+
+    unconfirmed = session.post(
+        admin_site.url + "/admin/dead-letters/purge",
+        data={"csrf": token, "selection": selection},
+        timeout=10,
+    )
+    confirmed = session.post(
+        admin_site.url + "/admin/dead-letters/purge",
+        data={"csrf": token, "selection": selection, "confirm": "yes"},
+        timeout=10,
+    )
+
+    assert unconfirmed.status_code == 400
+    assert "Tick the confirmation box" in unconfirmed.text
+    assert confirmed.status_code == 200
+    assert "Purged 1 dead letter(s)" in confirmed.text
+    purged = rows(engine, "SELECT id, purged_by FROM dead_letters WHERE purged_at IS NOT NULL")
+    assert [(r.id, r.purged_by) for r in purged] == [(stale, "ada")]
+    assert rows(engine, "SELECT id FROM dead_letters WHERE purged_at IS NULL")[0].id == fresh
+    audit = rows(engine, "SELECT actor, via, command, outcome FROM admin_audit ORDER BY id")
+    assert [(a.actor, a.via, a.outcome) for a in audit] == [
+        ("ada", "web", "dry_run"),
+        ("ada", "web", "refused"),
+        ("ada", "web", "ok"),
+    ]
+    assert {a.command for a in audit} == {"dead-letters purge"}
