@@ -27,7 +27,7 @@ def cli(admin_database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
 def _json(cli: CliRunner, *args: str) -> Any:
     result = cli.invoke(main, [*args, "--json"])
     assert result.exit_code == 0, result.output
-    return json.loads(result.output)
+    return json.loads(result.stdout)
 
 
 def _open_ids(engine: sa.Engine) -> list[int]:

@@ -62,7 +62,7 @@ def dead_lettered(
 def _replay(cli: CliRunner, *args: str) -> dict[str, Any]:
     result = cli.invoke(main, ["dead-letters", "replay", *args, "--json"])
     assert result.exit_code == 0, result.output
-    out: dict[str, Any] = json.loads(result.output)
+    out: dict[str, Any] = json.loads(result.stdout)
     return out
 
 

@@ -67,7 +67,7 @@ def test_status_without_an_enrollment_shows_the_whole_system(
     result = cli.invoke(main, ["status", "--json"])
 
     assert result.exit_code == 0, result.output
-    picture = json.loads(result.output)
+    picture = json.loads(result.stdout)
     render = next(q for q in picture["queues"] if q["queue"] == "render")
     assert (render["ready"], render["dead_letters"]) == (1, 1)
     assert picture["outbox"]["pending"] == 1
@@ -115,4 +115,4 @@ def test_status_of_one_enrollment_is_still_the_source_json(
     result = cli.invoke(main, ["status", str(enrollment)])
 
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["isCompleted"] is False
+    assert json.loads(result.stdout)["isCompleted"] is False
