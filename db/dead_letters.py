@@ -31,15 +31,6 @@ def record(conn: sa.Connection, letter: DeadLetter) -> int:
     return int(conn.execute(query("dead_letter_insert"), params).scalar_one())
 
 
-def open_letters(conn: sa.Connection, limit: int = 100) -> list[sa.Row[Any]]:
-    return list(conn.execute(query("dead_letters_open"), {"limit": limit}).all())
-
-
-def take_for_replay(conn: sa.Connection, letter_id: int) -> sa.Row[Any] | None:
-    """Mark a letter replayed; the caller re-sends it in the same transaction."""
-    return conn.execute(query("dead_letter_take"), {"id": letter_id}).first()
-
-
 @dataclass(frozen=True)
 class Filters:
     """Which open dead letters an admin means; None matches everything."""

@@ -20,7 +20,8 @@ from db.audit import Action
 from db.dead_letters import Filters
 from db.engine import make_engine, transaction
 
-#: Most letters one command looks at (a filter matching more is cut here, and says so).
+#: Most letters one command takes: a filter matching more takes the oldest this many
+#: (the result lists them), and the command is run again for the rest.
 MAX_SELECTION = 10_000
 REPLAY = "dead-letters replay"
 PURGE = "dead-letters purge"
@@ -154,14 +155,6 @@ def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
         raise AdminRefused("batch size must be positive")
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
-
-
-def list_dead_letters(settings: Settings, limit: int = 100) -> list[dict[str, Any]]:
-    engine = make_engine(settings, pool_size=1)
-    try:
-        return list_letters(engine, Filters(), limit)
-    finally:
-        engine.dispose()
 
 
 def replay_dead_letters(settings: Settings, ids: list[int] | None) -> list[int]:

@@ -205,3 +205,33 @@ def test_the_dry_run_sees_a_key_already_granted_and_an_attestation_already_there
         grant: "key already granted (tx 0xab)",
         attest: "attestation already there (0xcd)",
     }
+
+
+def test_a_purged_message_that_dies_again_is_listed_again(
+    cli: CliRunner, worker_engine: sa.Engine, engine: sa.Engine
+) -> None:
+    from db import dead_letters
+
+    letter = dead_letter(engine)
+    _json(cli, "dead-letters", "purge", str(letter), "--yes")
+    (row,) = rows(engine, "SELECT * FROM dead_letters")
+    with worker_engine.begin() as conn:  # the middleware's write, as the worker role
+        again = dead_letters.record(
+            conn,
+            dead_letters.DeadLetter(
+                actor=row.actor,
+                queue=row.queue,
+                message_id=row.message_id,
+                idempotency_key=row.idempotency_key,
+                enrollment_id=None,
+                outbox_id=None,
+                payload=row.payload,
+                error_type="StorageUnavailable",
+                reason="down again",
+                permanent=False,
+                retries=3,
+            ),
+        )
+
+    assert again == letter
+    assert [r["reason"] for r in _json(cli, "dead-letters", "list")] == ["down again"]
