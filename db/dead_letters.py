@@ -71,9 +71,9 @@ def effects(conn: sa.Connection, ids: list[int]) -> dict[int, str | None]:
     return {row.id: row.already for row in rows}
 
 
-def take_many(conn: sa.Connection, ids: list[int]) -> list[sa.Row[Any]]:
-    """Mark the open ones among ``ids`` replayed; the caller re-sends them in this transaction."""
-    return list(conn.execute(query("dead_letters_take_many"), {"ids": ids}).all())
+def replay_many(conn: sa.Connection, ids: list[int]) -> list[int]:
+    """Mark the open ones among ``ids`` replayed and re-send each through the outbox."""
+    return [row.id for row in conn.execute(query("dead_letters_replay_many"), {"ids": ids})]
 
 
 def purge_many(conn: sa.Connection, ids: list[int], by: str) -> list[int]:

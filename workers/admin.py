@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 from certflow.errors import AdminRefused
 from certflow.settings import Settings
-from db import dead_letters, outbox
+from db import dead_letters
 from db.audit import Action
 from db.dead_letters import Filters
 from db.engine import make_engine, transaction
@@ -116,9 +116,7 @@ def replay(
     replayed: list[int] = []
     for batch in _batches(ids, batch_size):
         with transaction(engine) as conn:
-            for row in dead_letters.take_many(conn, batch):
-                outbox.emit(conn, "replay", _replay_payload(row), f"replay:{row.id}")
-                replayed.append(row.id)
+            replayed.extend(dead_letters.replay_many(conn, batch))
         if progress is not None:
             progress(len(batch))
     return sorted(replayed)
@@ -139,15 +137,6 @@ def purge(
         if progress is not None:
             progress(len(batch))
     return sorted(purged)
-
-
-def _replay_payload(row: sa.Row[Any]) -> dict[str, Any]:
-    return {
-        "actor": row.actor,
-        "payload": row.payload,
-        "idempotency_key": row.idempotency_key,
-        "outbox_id": row.outbox_id,
-    }
 
 
 def _batches(ids: list[int], size: int) -> Iterator[list[int]]:

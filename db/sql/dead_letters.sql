@@ -50,11 +50,21 @@ FROM public.dead_letters d
 LEFT JOIN public.bootcamp_enrollments e ON e.id = d.enrollment_id
 WHERE d.id = ANY(CAST(:ids AS bigint[]));
 
--- name: dead_letters_take_many
--- Marks the open ones among :ids replayed; the caller re-sends each in the same transaction.
-UPDATE public.dead_letters SET replayed_at = now()
-WHERE id = ANY(CAST(:ids AS bigint[])) AND replayed_at IS NULL AND purged_at IS NULL
-RETURNING id, actor, queue, message_id, idempotency_key, outbox_id, payload;
+-- name: dead_letters_replay_many
+-- Marks the open ones among :ids replayed and writes each one's replay event, in one
+-- statement. The event keeps the letter's idempotency key, so its effect stays single.
+WITH taken AS (
+    UPDATE public.dead_letters SET replayed_at = now()
+    WHERE id = ANY(CAST(:ids AS bigint[])) AND replayed_at IS NULL AND purged_at IS NULL
+    RETURNING id, actor, idempotency_key, outbox_id, payload
+)
+SELECT t.id,
+       public.emit_event(
+           'replay',
+           jsonb_build_object('actor', t.actor, 'payload', t.payload,
+                              'idempotency_key', t.idempotency_key, 'outbox_id', t.outbox_id),
+           'replay:' || t.id) AS emitted
+FROM taken t;
 
 -- name: dead_letters_purge_many
 UPDATE public.dead_letters SET purged_at = now(), purged_by = :by
