@@ -70,6 +70,9 @@ def test_sign_in_filter_dry_run_replay_and_see_the_audit_row(
     sign_in(page, admin_site, "ada")
     assert page.locator("#who").inner_text() == "ada"
     assert "chain unreachable" in page.locator("#signer").inner_text()  # no node: said so
+    assert page.locator("#queues").inner_text().count("\n") >= 4  # a header and every queue
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "admin-status.png"), full_page=True)
     page.click("text=Dead letters")
     assert shown_ids(page, "letters") == [*render, chain]
     page.fill("input[name=queue]", "render")
@@ -78,7 +81,6 @@ def test_sign_in_filter_dry_run_replay_and_see_the_audit_row(
 
     page.click("#dry-run-replay")
     assert shown_ids(page, "preview") == render
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "admin-dry-run.png"), full_page=True)
     assert "will run" in page.locator("#preview").inner_text()
     died_meanwhile = dead_letter(engine)  # matches the filter, but after the preview
