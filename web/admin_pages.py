@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -14,6 +15,7 @@ from web.admin_site import AdminSite, admin_site_of
 from web.site import site_of
 from workers.overview import overview
 
+log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/admin")
 AdminSiteDep = Annotated[AdminSite, Depends(admin_site_of)]
 
@@ -50,10 +52,12 @@ def login(
     check_csrf(request, csrf)
     admin = admin_site.gate.login(username, password)
     if admin is None:
+        log.warning("admin.login_refused", name=username)
         response = render(request, "admin_login.html", {"failed": True})
         response.status_code = 401
         return response
     sign_in(request, admin)
+    log.info("admin.signed_in", name=admin.name, role=admin.role)
     return RedirectResponse("/admin", status_code=303)
 
 
