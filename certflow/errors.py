@@ -179,6 +179,10 @@ class KeyNoLongerValid(PermanentError):
     """Key no longer exists - cannot attest"""
 
 
+class AdminRefused(PermanentError):
+    """The admin action was refused."""
+
+
 # ---------------------------------------------------------------- control flow
 
 

@@ -97,6 +97,20 @@ class Settings(BaseModel):
     #: The page's bound on one RPC call: a slow node must not hold a visitor for 30 s.
     verify_rpc_timeout_seconds: float = Field(3.0, alias="VERIFY_RPC_TIMEOUT_SECONDS", gt=0)
 
+    # The admin pages (/admin) of the web process: unset ADMIN_DATABASE_URL, they answer 404.
+    #: The admin role's login (certflow_admin), used by the admin pages only.
+    admin_database_url: SecretStr | None = Field(None, alias="ADMIN_DATABASE_URL")
+    #: Who may sign in: ``name:role:hash`` entries, comma-separated; role admin or viewer,
+    #: hash from ``certflow admin-password-hash``.
+    admin_users: SecretStr | None = Field(None, alias="ADMIN_USERS")
+    #: A header a trusted reverse proxy sets to the signed-in user (it must strip the
+    #: client's own); unset, the header is ignored.
+    admin_proxy_header: str | None = Field(None, alias="ADMIN_PROXY_HEADER")
+    #: Comma-separated proxy users with the admin role; every other proxy user is a viewer.
+    admin_proxy_admins: str = Field("", alias="ADMIN_PROXY_ADMINS")
+    #: Signs the admin session cookie (and its CSRF token).
+    web_session_secret: SecretStr | None = Field(None, alias="WEB_SESSION_SECRET")
+
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     log_format: LogFormat = Field("console", alias="LOG_FORMAT")
 
@@ -132,6 +146,16 @@ class Settings(BaseModel):
         # key is never pruned while its event could still be re-sent.
         if self.retention_seconds < 4 * self.redeliver_after_seconds:
             raise ValueError("RETENTION_SECONDS must be at least 4 x REDELIVER_AFTER_SECONDS")
+        return self
+
+    @model_validator(mode="after")
+    def _admin_pages_need_a_login(self) -> Settings:
+        if self.admin_database_url is None:
+            return self
+        if self.web_session_secret is None or len(self.web_session_secret.get_secret_value()) < 32:
+            raise ValueError("ADMIN_DATABASE_URL needs WEB_SESSION_SECRET (32 characters or more)")
+        if self.admin_users is None and self.admin_proxy_header is None:
+            raise ValueError("ADMIN_DATABASE_URL needs ADMIN_USERS or ADMIN_PROXY_HEADER")
         return self
 
     @property

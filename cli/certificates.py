@@ -48,11 +48,18 @@ def claim(enrollment_id: UUID) -> None:
 
 
 @click.command()
-@click.argument("enrollment_id", type=click.UUID)
-def status(enrollment_id: UUID) -> None:
-    """The completion status JSON (source 4.3)."""
+@click.argument("enrollment_id", type=click.UUID, required=False)
+@common.json_option
+def status(enrollment_id: UUID | None, as_json: bool) -> None:
+    """An enrollment's completion status JSON (source 4.3); without one, the whole system:
+    queues, dead letters, outbox backlog, cohorts, stale claim locks, failures, the signer."""
     from db import claims
 
+    if enrollment_id is None:
+        from cli.overview import show_overview
+
+        show_overview(as_json)
+        return
     with common.transaction(common.settings()) as conn:
         result = claims.status(conn, enrollment_id)
     if result is None:

@@ -18,4 +18,13 @@ def web(host: str, port: int | None) -> None:
     serve(settings, host, port or settings.port)
 
 
-COMMANDS: list[click.Command] = [web]
+@click.command("admin-password-hash")
+@click.password_option(help="Typed at a prompt when not given.")
+def admin_password_hash(password: str) -> None:
+    """Print the scrypt hash of an admin password, for ADMIN_USERS (name:role:hash)."""
+    from web.passwords import hash_password
+
+    click.echo(hash_password(password))
+
+
+COMMANDS: list[click.Command] = [web, admin_password_hash]

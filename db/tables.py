@@ -195,6 +195,9 @@ dead_letters = sa.Table(
     sa.Column("retries", sa.Integer, nullable=False),
     sa.Column("created_at", TZ, nullable=False),
     sa.Column("replayed_at", TZ),
+    # 0018.dead_letter_console
+    sa.Column("purged_at", TZ),
+    sa.Column("purged_by", sa.Text),
 )
 
 # 0005.chain ----------------------------------------------------------------

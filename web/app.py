@@ -7,13 +7,16 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
+from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from certflow.errors import CertflowError
-from web import api, pages
+from web import admin_letters, admin_pages, api, pages
+from web.admin_auth import LoginRequired
+from web.admin_site import AdminSite
 from web.site import HERE, Site, site_of
 
 log = structlog.get_logger(__name__)
@@ -56,6 +59,8 @@ def create_app(site: Site) -> FastAPI:
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         site.close()
+        if app.state.admin is not None:
+            app.state.admin.close()
 
     app = FastAPI(
         title="certflow verification",
@@ -65,13 +70,40 @@ def create_app(site: Site) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.site = site
+    app.state.admin = AdminSite.build(site.settings)
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(admin_pages.router)
+    app.include_router(admin_letters.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(CertflowError, _unavailable)  # type: ignore[arg-type]
+    app.add_exception_handler(LoginRequired, _login_required)
+    _admin_session(app, site)
     app.add_middleware(SecurityHeaders)
     return app
+
+
+def _admin_session(app: FastAPI, site: Site) -> None:
+    """The admin pages' signed session cookie: sent to /admin only, never cross-site."""
+    secret = site.settings.web_session_secret
+    if app.state.admin is None or secret is None:
+        return
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=secret.get_secret_value(),
+        session_cookie="certflow_admin",
+        max_age=8 * 3600,
+        path="/admin",
+        same_site="strict",
+        https_only=site.settings.verify_base_url.startswith("https://"),
+    )
+
+
+async def _login_required(request: Request, exc: Exception) -> Response:
+    if request.method in ("GET", "HEAD"):
+        return RedirectResponse("/admin/login", status_code=303)
+    return HTMLResponse("Sign in first.", status_code=401)
 
 
 def _wants_json(request: Request) -> bool:

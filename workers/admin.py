@@ -1,45 +1,155 @@
-"""Admin operations on dead letters."""
+"""Admin operations on dead letters: list, show, preview, replay and purge.
+
+Used by the CLI and the admin web page alike. A bulk action works on a set of
+ids fixed before it starts (named, filtered now, or frozen by an earlier dry
+run) and goes through it in bounded batches, one transaction each.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import sqlalchemy as sa
+
+from certflow.errors import AdminRefused
 from certflow.settings import Settings
-from db import dead_letters, outbox
+from db import dead_letters
+from db.audit import Action
+from db.dead_letters import Filters
 from db.engine import make_engine, transaction
 
+#: Most letters one command takes: a filter matching more takes the oldest this many
+#: (the result lists them), and the command is run again for the rest.
+MAX_SELECTION = 10_000
+REPLAY = "dead-letters replay"
+PURGE = "dead-letters purge"
 
-def list_dead_letters(settings: Settings, limit: int = 100) -> list[dict[str, Any]]:
-    with transaction(make_engine(settings, pool_size=1)) as conn:
-        return [dict(row._mapping) for row in dead_letters.open_letters(conn, limit)]
+Progress = Callable[[int], None]
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 
 
-def replay_dead_letters(settings: Settings, ids: list[int] | None) -> list[int]:
-    """Re-send dead letters through the outbox, each to its own actor only.
+def parse_duration(text: str) -> float:
+    """``90``, ``30s``, ``10m``, ``1h``, ``2d``: seconds."""
+    match = _DURATION.match(text)
+    if match is None:
+        raise AdminRefused(f"{text!r} is not a duration like 30s, 10m, 1h or 2d")
+    return float(match[1]) * _UNITS[match[2] or "s"]
+
+
+def bulk(
+    engine: sa.Engine,
+    action: Action,
+    filters: Filters,
+    *,
+    selection: int | None,
+    dry_run: bool,
+    act: Callable[[list[int]], list[int]],
+) -> dict[str, Any]:
+    """One audited bulk action (``action.command`` is REPLAY or PURGE) on a fixed set.
+
+    A dry run records the set it shows in its own audit row: that row's id is
+    the selection a later action takes, exactly.
+    """
+    chosen = select(engine, filters, selection=selection, command=action.command)
+    if dry_run:
+        action.outcome = "dry_run"
+        letters = preview(engine, chosen)
+        result: dict[str, Any] = {"ids": [letter["id"] for letter in letters], "letters": letters}
+    else:
+        done = act(chosen)
+        result = {"ids": done, "skipped": sorted(set(chosen) - set(done))}
+    action.done(result)
+    return result
+
+
+def list_letters(engine: sa.Engine, filters: Filters, limit: int = 100) -> list[dict[str, Any]]:
+    with transaction(engine) as conn:
+        return dead_letters.matching(conn, filters, limit)
+
+
+def show(engine: sa.Engine, letter_id: int) -> dict[str, Any]:
+    """One letter in full, payload included, with the effect already there if any."""
+    with transaction(engine) as conn:
+        letter = dead_letters.one(conn, letter_id)
+        if letter is None:
+            raise AdminRefused(f"Dead letter {letter_id} not found")
+        letter["already"] = dead_letters.effects(conn, [letter_id]).get(letter_id)
+    return letter
+
+
+def preview(engine: sa.Engine, ids: list[int]) -> list[dict[str, Any]]:
+    """The open letters among ``ids``, each with what already happened (the dry run)."""
+    with transaction(engine) as conn:
+        letters = dead_letters.matching(conn, Filters(ids=tuple(ids)), MAX_SELECTION)
+        done = dead_letters.effects(conn, [letter["id"] for letter in letters])
+    for letter in letters:
+        letter["already"] = done.get(letter["id"])
+    return letters
+
+
+def select(
+    engine: sa.Engine, filters: Filters, *, selection: int | None = None, command: str = REPLAY
+) -> list[int]:
+    """The ids an action takes: a dry run's frozen set, else the open letters matching now."""
+    with transaction(engine) as conn:
+        if selection is not None:
+            frozen = dead_letters.selection(conn, selection, command)
+            if frozen is None:
+                raise AdminRefused(f"no dry run #{selection} of {command} to take a selection from")
+            return frozen
+        if filters.ids is not None and filters == Filters(ids=filters.ids):
+            return list(filters.ids)  # named ids: the ones no longer open are reported skipped
+        return [row["id"] for row in dead_letters.matching(conn, filters, MAX_SELECTION)]
+
+
+def replay(
+    engine: sa.Engine, ids: list[int], batch_size: int = 100, progress: Progress | None = None
+) -> list[int]:
+    """Re-send the open letters among ``ids`` through the outbox, each to its own actor.
 
     The replay keeps the original idempotency key, so a letter whose effect did
     happen after all (or that is replayed twice) still has one effect.
     """
+    replayed: list[int] = []
+    for batch in _batches(ids, batch_size):
+        with transaction(engine) as conn:
+            replayed.extend(dead_letters.replay_many(conn, batch))
+        if progress is not None:
+            progress(len(batch))
+    return sorted(replayed)
+
+
+def purge(
+    engine: sa.Engine,
+    ids: list[int],
+    by: str,
+    batch_size: int = 100,
+    progress: Progress | None = None,
+) -> list[int]:
+    """Mark the open letters among ``ids`` purged: hidden, never replayed, never re-sent."""
+    purged: list[int] = []
+    for batch in _batches(ids, batch_size):
+        with transaction(engine) as conn:
+            purged.extend(dead_letters.purge_many(conn, batch, by))
+        if progress is not None:
+            progress(len(batch))
+    return sorted(purged)
+
+
+def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
+    if size <= 0:
+        raise AdminRefused("batch size must be positive")
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
+
+
+def replay_dead_letters(settings: Settings, ids: list[int] | None) -> list[int]:
+    """Replay the named letters, or every open one (``None``), on a one-command engine."""
     engine = make_engine(settings, pool_size=1)
-    with transaction(engine) as conn:
-        if ids is None:
-            ids = [row.id for row in dead_letters.open_letters(conn, limit=10_000)]
-        replayed = []
-        for letter_id in ids:
-            row = dead_letters.take_for_replay(conn, letter_id)
-            if row is None:
-                continue
-            outbox.emit(
-                conn,
-                "replay",
-                {
-                    "actor": row.actor,
-                    "payload": row.payload,
-                    "idempotency_key": row.idempotency_key,
-                    "outbox_id": row.outbox_id,
-                },
-                f"replay:{row.id}",
-            )
-            replayed.append(row.id)
-    engine.dispose()
-    return replayed
+    try:
+        return replay(engine, ids if ids is not None else select(engine, Filters()))
+    finally:
+        engine.dispose()

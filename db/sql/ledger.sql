@@ -18,16 +18,5 @@ VALUES (:actor, :queue, :message_id, :idempotency_key, :enrollment_id, :outbox_i
         CAST(:payload AS jsonb), :error_type, :reason, :permanent, :retries)
 ON CONFLICT (message_id, actor) WHERE replayed_at IS NULL DO UPDATE
 SET reason = EXCLUDED.reason, error_type = EXCLUDED.error_type, retries = EXCLUDED.retries,
-    created_at = now()
+    created_at = now(), purged_at = NULL, purged_by = NULL
 RETURNING id;
-
--- name: dead_letters_open
-SELECT id, actor, queue, message_id, idempotency_key, enrollment_id, outbox_id, error_type,
-       reason, permanent, retries, created_at
-FROM public.dead_letters WHERE replayed_at IS NULL ORDER BY id LIMIT :limit;
-
--- name: dead_letter_take
--- Marks the letter replayed and returns what is needed to send it again.
-UPDATE public.dead_letters SET replayed_at = now()
-WHERE id = :id AND replayed_at IS NULL
-RETURNING id, actor, queue, message_id, idempotency_key, outbox_id, payload;
