@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -134,7 +135,7 @@ def verify(target: str) -> None:
 
     settings = common.settings()
     with common.engine(settings) as engine:
-        store = ObjectStore.from_settings(settings, region=settings.s3_region)
+        store = partial(ObjectStore.from_settings, settings, region=settings.s3_region)
         verifier = Verifier(settings, engine, store, web3_from_settings(settings))
         path = Path(target)
         if path.is_file():

@@ -21,6 +21,7 @@ from cli import (
     chain,
     dead_letters,
     demo,
+    errors,
     outbox,
     processes,
     repairs,
@@ -35,11 +36,12 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except CertflowError as exc:
-            click.echo(f"error: {exc.user_message}", err=True)
+            click.echo(errors.explain(exc), err=True)
             sys.exit(1)
 
 
 @click.group(cls=_Group)
+@click.version_option(package_name="certflow", prog_name="certflow", message="%(prog)s %(version)s")
 def main() -> None:
     """certflow: bootcamp progress in, verifiable credentials out."""
     load_dotenv(override=False)

@@ -15,14 +15,18 @@ from cli import common
 
 @click.command()
 def migrate() -> None:
-    """Apply the SQL migrations in sql/ (safe to run again)."""
+    """Apply the SQL migrations in sql/ (safe to run again); create the database if missing."""
+    from cli.errors import where
+    from db.migrate import ensure_database
     from db.migrate import migrate as apply
 
     settings = common.settings()
+    if ensure_database(settings):
+        click.echo(f"created database {where(settings.database_url)[2]}")
     applied = apply(settings)
-    click.echo(
-        f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else "")
-    )
+    for name in applied:
+        click.echo(f"applied {name}")
+    click.echo(f"{len(applied)} migration(s) applied" if applied else "schema up to date")
 
 
 @click.command()

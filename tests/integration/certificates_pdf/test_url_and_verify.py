@@ -238,6 +238,23 @@ def test_verify_passes_on_a_genuine_certificate_by_id_and_by_file(
         assert "verified: every check passed" in result.stdout
 
 
+def test_verify_of_a_file_needs_no_storage_credentials(
+    issue: Issue, cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file in hand is hashed and found in the database: storage is never asked."""
+    issued = issue()
+    pdf_path = tmp_path / "certificate.pdf"
+    pdf_path.write_bytes(issued.pdf)
+    monkeypatch.delenv("S3_ACCESS_KEY")
+    monkeypatch.delenv("S3_SECRET_KEY")
+
+    result = _verify(cli, str(pdf_path))
+
+    assert result.exit_code == 0, result.output
+    assert "verified: every check passed" in result.stdout
+    assert "S3_ACCESS_KEY" not in result.output
+
+
 def test_verify_fails_on_a_pdf_with_one_changed_byte(
     issue: Issue,
     cli: CliRunner,
