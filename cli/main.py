@@ -17,6 +17,7 @@ from certflow.errors import CertflowError
 from cli import (
     achievements,
     audit,
+    certificate_repairs,
     certificates,
     chain,
     dead_letters,
@@ -49,6 +50,7 @@ def main() -> None:
 
 for _module in (
     processes, repairs, dead_letters, outbox, certificates, chain, demo, web, achievements, audit,
+    certificate_repairs,
 ):  # fmt: skip
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -1,0 +1,72 @@
+"""Admin repairs of certificates: grant a key, retry or record attestations, add a remark.
+
+Every one is audited (``certflow audit list``); a refusal prints the source's
+message and exits 1.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+from uuid import UUID
+
+import click
+
+from cli import common
+
+REMARK_TYPES = ("feedback", "misconduct", "context", "other")
+
+
+def finish(result: dict[str, Any], as_json: bool, done: str) -> None:
+    """Print the result (JSON, or ``done`` formatted with it); exit 1 on a refusal."""
+    refused = result.get("success") is False
+    if as_json:
+        common.print_json(result)
+    elif refused:
+        click.echo(f"refused: {result.get('error') or result.get('message')}", err=True)
+    else:
+        click.echo(done.format(**result))
+    if refused:
+        sys.exit(1)
+
+
+@click.command("grant-key")
+@click.argument("enrollment_id", type=click.UUID)
+@common.json_option
+def grant_key(enrollment_id: UUID, as_json: bool) -> None:
+    """Admin: grant the key of a completed enrollment not yet issued (the source's
+    "Grant Key Directly"), through the same claim the app's button starts."""
+    from db import repairs
+
+    settings = common.settings()
+    with (
+        common.audited(settings, "grant-key", enrollment_id=enrollment_id) as action,
+        common.transaction(settings) as conn,
+    ):
+        action.done(repairs.grant_key(conn, enrollment_id))
+    done = "claim {claimId} requested: the chain workers grant the key"
+    if action.result.get("alreadyIssued"):
+        done = "already issued (key transaction {txHash})"
+    finish(action.result, as_json, done)
+
+
+@click.command("remark")
+@click.argument("enrollment_id", type=click.UUID)
+@click.option("--type", "remark_type", type=click.Choice(REMARK_TYPES), required=True)
+@click.argument("text")
+@common.json_option
+def remark(enrollment_id: UUID, remark_type: str, text: str, as_json: bool) -> None:
+    """Admin: add a remark on an enrollment (bootcamp_completion_remarks)."""
+    from db import repairs
+
+    settings = common.settings()
+    arguments = {"enrollment_id": enrollment_id, "type": remark_type, "text": text}
+    with (
+        common.audited(settings, "remark", **arguments) as action,
+        common.transaction(settings) as conn,
+    ):
+        action.done(repairs.add_remark(conn, enrollment_id, remark_type, text))
+    finish(action.result, as_json, "remark {id} ({remark_type}) added to {enrollment_id}")
+
+
+COMMANDS: list[click.Command] = [grant_key, remark]
