@@ -69,6 +69,19 @@ def total_keys_many(w3: Web3, lock: str, owners: Sequence[str], chunk: int = 100
     return counts
 
 
+def has_valid_key_many(w3: Web3, lock: str, owners: Sequence[str], chunk: int = 100) -> list[bool]:
+    """``has_valid_key`` for many owners, in JSON-RPC batches of ``chunk`` calls."""
+    contract = lock_contract(w3, lock)
+    valid: list[bool] = []
+    for start in range(0, len(owners), chunk):
+        part = [checksum(owner, "wallet address") for owner in owners[start : start + chunk]]
+        with chain_errors("checking keys"), w3.batch_requests() as batch:
+            for owner in part:
+                batch.add(contract.functions.getHasValidKey(owner))
+            valid += [bool(value) for value in batch.execute()]
+    return valid
+
+
 def is_lock_manager(w3: Web3, lock: str, account: str) -> bool:
     """Whether ``account`` may grant keys on ``lock``."""
     contract = lock_contract(w3, lock)

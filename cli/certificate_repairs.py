@@ -7,6 +7,8 @@ message and exits 1.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -25,7 +27,8 @@ def finish(result: dict[str, Any], as_json: bool, done: str) -> None:
     elif refused:
         click.echo(f"refused: {result.get('error') or result.get('message')}", err=True)
     else:
-        click.echo(done.format(**result))
+        counts = {f"{k}_count": len(v) for k, v in result.items() if isinstance(v, list)}
+        click.echo(done.format(**result, **counts))
     if refused:
         sys.exit(1)
 
@@ -69,4 +72,47 @@ def remark(enrollment_id: UUID, remark_type: str, text: str, as_json: bool) -> N
     finish(action.result, as_json, "remark {id} ({remark_type}) added to {enrollment_id}")
 
 
-COMMANDS: list[click.Command] = [grant_key, remark]
+@click.command("retry-attestations")
+@click.option(
+    "--cohort", "cohort_id", required=True, help="The cohort whose attestations to retry."
+)
+@click.option("--limit", default=10_000, show_default=True, help="Most enrollments to retry.")
+@common.json_option
+def retry_attestations(cohort_id: str, limit: int, as_json: bool) -> None:
+    """Admin: retry every pending attestation of a cohort, in multiAttest batches."""
+    from issuance.attest_retry_bulk import retry_attestations as retry
+    from issuance.issuer import Issuer
+
+    settings = common.settings()
+    with (
+        common.audited(settings, "retry-attestations", cohort_id=cohort_id, limit=limit) as action,
+        common.engine(settings, pool_size=2) as engine,
+        progress_bar(as_json, "retrying attestations") as advance,
+    ):
+        action.done(retry(Issuer.build(settings, engine), cohort_id, limit=limit, progress=advance))
+    finish(action.result, as_json, _RETRIED)
+
+
+_RETRIED = (
+    "cohort {cohort_id}: {pending} pending, {attested} attested, {no_valid_key_count} without "
+    "a valid key, {busy_count} held by a live batch, {failed_count} failed"
+)
+
+
+@contextmanager
+def progress_bar(as_json: bool, label: str) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on stderr for bulk work when it is a terminal; else nothing."""
+    if as_json or not sys.stderr.isatty():
+        yield None
+        return
+    from tqdm import tqdm
+
+    with tqdm(desc=label, unit="enrollment", file=sys.stderr) as bar:
+
+        def advance(n: int) -> None:
+            bar.update(n)
+
+        yield advance
+
+
+COMMANDS: list[click.Command] = [grant_key, remark, retry_attestations]

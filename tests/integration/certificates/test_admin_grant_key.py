@@ -39,7 +39,7 @@ def test_grant_key_grants_once_through_the_claim_path_and_is_audited(
 
     first = cli.invoke(main, ["grant-key", str(enrollment_id), "--json"])
     assert first.exit_code == 0, first.output
-    assert json.loads(first.output)["claimRequested"] is True
+    assert json.loads(first.stdout)["claimRequested"] is True
     wait_until(lambda: enrollment(engine, enrollment_id).certificate_issued, timeout=60)
     broker.join("chain", timeout=60_000)
     worker.join()
@@ -75,7 +75,7 @@ def test_grant_key_refuses_with_the_source_messages(
 
     assert not_eligible.exit_code == 1
     assert "refused: Not eligible for certificate" in not_eligible.output
-    assert json.loads(not_found.output)["error"] == "Enrollment not found"
+    assert json.loads(not_found.stdout)["error"] == "Enrollment not found"
     outcomes = rows(engine, "SELECT outcome, result ->> 'error' AS e FROM admin_audit ORDER BY id")
     assert [(r.outcome, r.e) for r in outcomes] == [
         ("refused", "Not eligible for certificate"),
