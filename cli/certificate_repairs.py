@@ -72,6 +72,26 @@ def remark(enrollment_id: UUID, remark_type: str, text: str, as_json: bool) -> N
     finish(action.result, as_json, "remark {id} ({remark_type}) added to {enrollment_id}")
 
 
+@click.command("save-attestation")
+@click.argument("enrollment_id", type=click.UUID)
+@click.argument("uid")
+@common.json_option
+def save_attestation(enrollment_id: UUID, uid: str, as_json: bool) -> None:
+    """Admin: record an attestation made elsewhere, once EAS shows it is ours and matches."""
+    from chain.rpc import web3_from_settings
+    from issuance.attestation_save import save_attestation as save
+
+    settings = common.settings()
+    arguments = {"enrollment_id": enrollment_id, "uid": uid}
+    with (
+        common.audited(settings, "save-attestation", **arguments) as action,
+        common.engine(settings) as engine,
+    ):
+        w3 = web3_from_settings(settings)
+        action.done(save(settings, engine, w3, enrollment_id, uid))
+    finish(action.result, as_json, "attestation {uid} recorded for " + str(enrollment_id))
+
+
 @click.command("retry-attestations")
 @click.option(
     "--cohort", "cohort_id", required=True, help="The cohort whose attestations to retry."
@@ -115,4 +135,4 @@ def progress_bar(as_json: bool, label: str) -> Iterator[Callable[[int], None] | 
         yield advance
 
 
-COMMANDS: list[click.Command] = [grant_key, remark, retry_attestations]
+COMMANDS: list[click.Command] = [grant_key, remark, retry_attestations, save_attestation]

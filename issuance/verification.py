@@ -81,7 +81,7 @@ class Verifier:
         self.engine = engine
         self.open_store = store
         self.w3 = w3
-        self.attester = _attester(settings)
+        self.attester = expected_attester(settings)
 
     def verify_id(self, cert_id: str) -> Report:
         """The stored object of certificate ``cert_id``, checked end to end."""
@@ -239,7 +239,8 @@ def _on_chain(call: Callable[[], T]) -> tuple[T | None, str | None]:
         return None, f"cannot check: {exc}"
 
 
-def _attester(settings: Settings) -> str:
+def expected_attester(settings: Settings) -> str:
+    """The attester our attestations carry: LOCK_MANAGER_ADDRESS, else the signer's address."""
     if settings.lock_manager_address:
         return settings.lock_manager_address
     if settings.signer_private_key is not None:
