@@ -106,7 +106,7 @@ def retry_attestations(cohort_id: str, limit: int, as_json: bool) -> None:
     settings = common.settings()
     with (
         common.audited(settings, "retry-attestations", cohort_id=cohort_id, limit=limit) as action,
-        common.engine(settings, pool_size=2) as engine,
+        common.engine(settings, pool_size=4) as engine,
         progress_bar(as_json, "retrying attestations") as advance,
     ):
         action.done(retry(Issuer.build(settings, engine), cohort_id, limit=limit, progress=advance))

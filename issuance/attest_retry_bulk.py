@@ -14,23 +14,28 @@ from __future__ import annotations
 
 import contextlib
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 from uuid import UUID
 
 import structlog
 
-from certflow.errors import AttestationFailed
+from certflow.errors import AttestationFailed, ChainRejected
 from chain.lock import has_valid_key_many
+from chain.transactions import block_gas_limit, gas_needed
 from db import attestations, records
 from db.engine import transaction
 from db.records import CertificateRecord
-from issuance.attestations import finish_attest_batch
+from issuance.attestations import attest_data, attestation_config, finish_attest_batch
+from issuance.batching import fitting_count
 from issuance.issuer import Issuer
 
 log = structlog.get_logger("certflow.issuance")
 
 COHORT_NOT_FOUND = "Cohort not found"
+#: Batches in flight at once (each a thread with its own connection and transaction).
+PARALLEL_BATCHES = 3
 Progress = Callable[[int], None]
 
 
@@ -55,35 +60,64 @@ def retry_attestations(
     }
     if progress and no_key:
         progress(len(no_key))
-    size = issuer.settings.attest_batch_max
-    for start in range(0, len(valid), size):
-        _retry_batch(issuer, cohort_id, valid[start : start + size], report)
-        if progress:
-            progress(len(valid[start : start + size]))
+    size = _batch_size(issuer, valid)
+    chunks = [valid[start : start + size] for start in range(0, len(valid), size)]
+    # Nonces come from Postgres, so batches may be signed and sent side by side: one
+    # batch's estimates and encoding overlap another's wait for its receipt.
+    with ThreadPoolExecutor(max_workers=PARALLEL_BATCHES) as pool:
+        running = [pool.submit(_retry_batch, issuer, cohort_id, chunk) for chunk in chunks]
+        for future in as_completed(running):
+            for name, value in future.result().items():
+                report[name] += value
+            if progress:
+                progress(value_count(future.result()))
     log.info("attestations_retried", cohort_id=cohort_id, **_counts(report))
     return report
 
 
-def _retry_batch(
-    issuer: Issuer, cohort_id: str, part: list[CertificateRecord], report: dict[str, Any]
-) -> None:
+def _batch_size(issuer: Issuer, valid: list[CertificateRecord]) -> int:
+    """ATTEST_BATCH_MAX, cut once to what fits the block's gas (rather than every batch
+    sending the excess as a follow-up transaction of its own)."""
+    size = min(issuer.settings.attest_batch_max, len(valid))
+    if size <= 1:
+        return 1
+    schema, eas = attestation_config(issuer.settings)
+
+    def estimate(part: Sequence[CertificateRecord]) -> int:
+        data = attest_data(schema, part)
+        return gas_needed(issuer.w3, issuer.sender.signer.address, eas, data)
+
+    try:
+        return fitting_count(valid[:size], estimate, block_gas_limit(issuer.w3))
+    except ChainRejected:
+        return size  # a member that reverts: the batch pass isolates it
+
+
+def _retry_batch(issuer: Issuer, cohort_id: str, part: list[CertificateRecord]) -> dict[str, Any]:
+    """Take one chunk into a batch and finish it; what came of it, to add to the report."""
     batch = f"attest_retry:{cohort_id}:{uuid.uuid4()}"
     wanted = [m.enrollment_id for m in part]
     with transaction(issuer.engine) as conn:
         taken = attestations.take_many_for_retry(
             conn, wanted, batch, issuer.settings.batch_stale_seconds
         )
-    report["busy"] += [str(i) for i in wanted if i not in set(taken)]
+    outcome: dict[str, Any] = {"attested": 0, "busy": [str(i) for i in wanted if i not in taken]}
     if not taken:
-        return
+        return outcome
     # Members that failed are recorded with their reason, and read below.
     with contextlib.suppress(AttestationFailed):
-        report["attested"] += finish_attest_batch(issuer, batch)
+        outcome["attested"] = finish_attest_batch(issuer, batch)
     with transaction(issuer.engine) as conn:
         left = set(attestations.attest_batch_ids(conn, batch))
         rows = records.records(conn, taken)
     done = {m.enrollment_id for m in rows if m.certificate_attestation_uid}
-    report["failed"] += [str(i) for i in taken if i not in left and i not in done]
+    outcome["failed"] = [str(i) for i in taken if i not in left and i not in done]
+    return outcome
+
+
+def value_count(outcome: dict[str, Any]) -> int:
+    """How many members one batch's outcome covers."""
+    return int(outcome["attested"]) + len(outcome["busy"]) + len(outcome.get("failed", []))
 
 
 def _with_valid_keys(
