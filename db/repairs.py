@@ -55,3 +55,8 @@ def add_remark(
     if row is None:
         return refusal("not_found", NOT_FOUND)
     return {"success": True, **{k: str(v) for k, v in row._mapping.items()}}
+
+
+def is_admin(conn: sa.Connection) -> bool:
+    """Whether this connection acts as an admin (and so may write the audit trail)."""
+    return bool(conn.execute(query("is_admin")).scalar_one())

@@ -13,3 +13,7 @@ SELECT e.id, :remark_type, :content
 FROM public.bootcamp_enrollments e
 WHERE e.id = :enrollment_id
 RETURNING id, enrollment_id, remark_type, content, created_at;
+
+-- name: is_admin
+-- Whether this session acts as an admin (member of certflow_admin, or a superuser).
+SELECT pg_catalog.pg_has_role(current_user, 'certflow_admin', 'MEMBER');
