@@ -63,7 +63,8 @@ def translate(exc: sa_exc.DBAPIError) -> DatabaseConflict | DatabaseFailed | Dat
     if sqlstate in _CONFLICTS:
         return DatabaseConflict(f"database conflict ({sqlstate}): {exc.orig}")
     if sqlstate in _SCHEMA_MISSING:
-        return SchemaOutOfDate(f"{SchemaOutOfDate.__doc__} ({server_message(exc.orig)})")
+        first_line = str(exc.orig).splitlines()[0] if str(exc.orig) else ""
+        return SchemaOutOfDate(f"{SchemaOutOfDate.__doc__} ({first_line})")
     if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
         return unavailable(exc.orig)
     return DatabaseFailed(f"database error: {exc.orig}")
