@@ -122,7 +122,7 @@ _RETRIED = (
 @contextmanager
 def progress_bar(as_json: bool, label: str) -> Iterator[Callable[[int], None] | None]:
     """A progress bar on stderr for bulk work when it is a terminal; else nothing."""
-    if as_json or not sys.stderr.isatty():
+    if as_json or not (sys.stdout.isatty() and sys.stderr.isatty()):
         yield None
         return
     from tqdm import tqdm
