@@ -2,7 +2,9 @@
 
 The source design called fix_completion_status once per enrollment (it budgets
 50-75 s for 500 over HTTP); fix_completion_statuses does the same work in one
-statement. Both run here on identical fresh cohorts, median of several runs.
+statement. Both run here on identical fresh cohorts, median of several runs,
+and so does the admin command ``certflow fix-statuses COHORT`` (in process:
+its engine, transaction and audit row, without Python's start-up).
 
     .venv/bin/python bench/fix_statuses.py [--enrollments 500] [--runs 5]
 """
@@ -10,11 +12,15 @@ statement. Both run here on identical fresh cohorts, median of several runs.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import time
 
 import sqlalchemy as sa
+from click.testing import CliRunner
 
 from bench._db import bench_database, median
+from cli.main import main as certflow
 from db import seed
 from db.engine import make_engine
 
@@ -38,6 +44,19 @@ def stuck_cohort(engine: sa.Engine, cohort_id: str, enrollments: int) -> list[ob
     return list(cohort.learners.values())
 
 
+def time_command(engine: sa.Engine, cohort_id: str, enrollments: int) -> float:
+    """Seconds of ``certflow fix-statuses COHORT --limit N --json``, audit row included."""
+    stuck_cohort(engine, cohort_id, enrollments)
+    started = time.perf_counter()
+    out = CliRunner().invoke(
+        certflow, ["fix-statuses", cohort_id, "--limit", str(enrollments), "--json"]
+    )
+    seconds = time.perf_counter() - started
+    assert out.exit_code == 0, out.output
+    assert len(json.loads(out.stdout)["fixed"]) == enrollments
+    return seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--enrollments", type=int, default=500)
@@ -45,9 +64,12 @@ def main() -> None:
     args = parser.parse_args()
     set_based: list[float] = []
     per_call: list[float] = []
+    command: list[float] = []
     with bench_database() as settings:
         engine = make_engine(settings)
+        os.environ["DATABASE_URL"] = settings.database_url  # what the command reads
         for run in range(args.runs):
+            command.append(time_command(engine, f"cmd{run}", args.enrollments))
             stuck_cohort(engine, f"set{run}", args.enrollments)
             started = time.perf_counter()
             with engine.begin() as conn:
@@ -67,6 +89,7 @@ def main() -> None:
 
     print(f"enrollments: {args.enrollments}, runs: {args.runs}")
     print(f"fix_completion_statuses_seconds: {median(set_based):.3f}")
+    print(f"certflow_fix_statuses_command_seconds: {median(command):.3f}")
     print(f"per_enrollment_calls_seconds: {median(per_call):.3f}")
     print(f"speedup: {median(per_call) / median(set_based):.1f}x")
 

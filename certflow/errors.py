@@ -60,6 +60,10 @@ class DatabaseUnavailable(DatabaseError, TransientError):
     """The database is not answering."""
 
 
+class DatabaseMissing(DatabaseUnavailable):
+    """The server answers but the database does not exist: `certflow migrate` creates it."""
+
+
 class DatabaseConflict(DatabaseError, TransientError):
     """A deadlock or serialization failure: the transaction lost a race and is retried."""
 
@@ -125,6 +129,14 @@ class ConfigError(PermanentError):
 
 class DatabaseFailed(DatabaseError, PermanentError):
     """The database refused the statement."""
+
+
+class SchemaOutOfDate(DatabaseFailed):
+    """the database schema is missing or behind: run `certflow migrate`"""
+
+
+class DatabaseNotCreated(ConfigError):
+    """The database does not exist and this user may not create it."""
 
 
 class ChainRejected(ChainError, PermanentError):

@@ -42,13 +42,18 @@ def record_activity(user_profile_id: UUID, kind: str, occurred_at: datetime | No
 
 @achievements_group.command("rebuild-streaks")
 @click.option("--user", "user_profile_id", type=click.UUID, help="one learner; default everyone")
-def rebuild_streaks(user_profile_id: UUID | None) -> None:
+@common.json_option
+def rebuild_streaks(user_profile_id: UUID | None, as_json: bool) -> None:
     """Admin: recompute streaks from the activity log (after a fix or an import)."""
     from db import achievements
 
-    with common.transaction(common.settings()) as conn:
-        written = achievements.rebuild_streaks(conn, user_profile_id)
-    click.echo(f"rebuilt {written} streak(s)")
+    settings = common.settings()
+    with (
+        common.audited(settings, "achievements rebuild-streaks", user=user_profile_id) as action,
+        common.transaction(settings) as conn,
+    ):
+        action.done({"rebuilt": achievements.rebuild_streaks(conn, user_profile_id)})
+    common.output(action.result, as_json, lambda r: click.echo(f"rebuilt {r['rebuilt']} streak(s)"))
 
 
 COMMANDS: list[click.Command] = [achievements_group]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 from uuid import UUID
@@ -17,20 +18,26 @@ if TYPE_CHECKING:
 
 
 @click.command()
-def preflight() -> None:
+@common.json_option
+def preflight(as_json: bool) -> None:
     """The source's pre-flight gate: exit 1 when certificates were already issued."""
     from db import claims
 
-    click.echo("🔍 Checking for existing certificates...")
+    if not as_json:
+        click.echo("🔍 Checking for existing certificates...")
     with common.transaction(common.settings()) as conn:
         count = claims.issued_count(conn)
-    if count > 0:
+    if as_json:
+        common.print_json({"certificates_issued": count, "blocked": count > 0})
+    elif count > 0:
         click.echo("\n❌ DEPLOYMENT BLOCKED", err=True)
         click.echo(f"{count} certificate(s) already issued.", err=True)
         click.echo("Migration required before deploying V2 schema.", err=True)
         click.echo("Contact engineering lead.\n", err=True)
+    else:
+        click.echo("✅ Pre-flight check passed: No certificates issued")
+    if count > 0:
         sys.exit(1)
-    click.echo("✅ Pre-flight check passed: No certificates issued")
 
 
 @click.command()
@@ -69,14 +76,31 @@ def status(enrollment_id: UUID | None, as_json: bool) -> None:
 
 
 @click.command()
-def flags() -> None:
+@common.json_option
+def flags(as_json: bool) -> None:
     """Write BOOTCAMP_CERTIFICATES_ENABLED and AUTO_CLAIM where the SQL claim reads them."""
     from db import claims
 
     settings = common.settings()
-    with common.transaction(settings) as conn:
+    wanted = {
+        "certificates_enabled": settings.bootcamp_certificates_enabled,
+        "auto_claim": settings.auto_claim,
+    }
+    with (
+        common.audited(settings, "flags", **wanted) as action,
+        common.transaction(settings) as conn,
+    ):
         claims.sync_flags(conn, settings)
-        common.print_json(claims.read_flags(conn))
+        action.done(claims.read_flags(conn))
+    common.output(action.result, as_json, _print_flags)
+
+
+def _print_flags(written: dict[str, object]) -> None:
+    on = {True: "on", False: "off"}
+    click.echo(
+        f"certificates {on[bool(written['certificates_enabled'])]}, "
+        f"automatic claims {on[bool(written['auto_claim'])]} (since {written['updated_at']})"
+    )
 
 
 @click.group("certificate")
@@ -105,26 +129,28 @@ def certificate_url(enrollment_id: UUID) -> None:
 
 @certificate_group.command("rerender")
 @click.argument("enrollment_id", type=click.UUID)
-def certificate_rerender(enrollment_id: UUID) -> None:
+@common.json_option
+def certificate_rerender(enrollment_id: UUID, as_json: bool) -> None:
     """Admin: render the certificate again as a new version (after a name change).
 
     The older version is superseded but stays in storage and verifiable.
     """
-    from db.engine import make_engine
     from issuance.certificate_pdf import rerender
     from render.storage import ObjectStore
 
     settings = common.settings()
-    engine = make_engine(settings, pool_size=1)
-    try:
+    with (
+        common.audited(settings, "certificate rerender", enrollment_id=enrollment_id) as action,
+        common.engine(settings) as engine,
+    ):
         store = ObjectStore.from_settings(settings, region=settings.s3_region)
         result = rerender(engine, store, settings, enrollment_id)
-    finally:
-        engine.dispose()
-    if result.certificate is None:
-        raise CertflowError(f"enrollment {enrollment_id}: nothing was rendered")
-    common.print_json(
-        {"certificateId": str(result.certificate.id), "version": result.certificate.version}
+        if result.certificate is None:
+            raise CertflowError(f"enrollment {enrollment_id}: nothing was rendered")
+        made = {"certificateId": str(result.certificate.id), "version": result.certificate.version}
+        action.done(made)
+    common.output(
+        made, as_json, lambda r: click.echo(f"certificate {r['certificateId']} v{r['version']}")
     )
 
 
@@ -141,7 +167,7 @@ def verify(target: str) -> None:
 
     settings = common.settings()
     with common.engine(settings) as engine:
-        store = ObjectStore.from_settings(settings, region=settings.s3_region)
+        store = partial(ObjectStore.from_settings, settings, region=settings.s3_region)
         verifier = Verifier(settings, engine, store, web3_from_settings(settings))
         path = Path(target)
         if path.is_file():
@@ -155,21 +181,33 @@ def verify(target: str) -> None:
 @click.command()
 @click.argument("enrollment_id", type=click.UUID)
 @click.option("--reason", required=True, help="Why: shown on the certificate's page.")
-def revoke(enrollment_id: UUID, reason: str) -> None:
+@common.json_option
+def revoke(enrollment_id: UUID, reason: str, as_json: bool) -> None:
     """Revoke a certificate (admin): expire the learner's key on the lock and record why."""
     from issuance.issuer import Issuer
     from issuance.revocation import revoke as revoke_certificate
 
     settings = common.settings()
-    with common.engine(settings, pool_size=2) as engine:
+    arguments = {"enrollment_id": enrollment_id, "reason": reason}
+    with (
+        common.audited(settings, "revoke", **arguments) as action,
+        common.engine(settings, pool_size=2) as engine,
+    ):
         done = revoke_certificate(Issuer.build(settings, engine), enrollment_id, reason)
-    common.print_json(
-        {
+        revoked = {
             "enrollment_id": str(done.enrollment_id),
             "revoked_at": done.revoked_at.isoformat(),
             "reason": done.reason,
             "tx_hash": done.tx_hash,
         }
+        action.done(revoked)
+    common.output(revoked, as_json, _print_revoked)
+
+
+def _print_revoked(r: dict[str, str]) -> None:
+    click.echo(
+        f"revoked {r['enrollment_id']} at {r['revoked_at']} (key expired in {r['tx_hash']}): "
+        f"{r['reason']}"
     )
 
 

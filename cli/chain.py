@@ -37,26 +37,34 @@ def chain_group() -> None:
 
 
 @chain_group.command("deploy-dev")
-def deploy_dev() -> None:
+@common.json_option
+def deploy_dev(as_json: bool) -> None:
     """Deploy a grant-only PublicLock, SchemaRegistry and EAS, register the V2 schema,
-    and print NAME=value lines for .env."""
+    and print NAME=value lines for .env (with --json, the same names as an object)."""
     from chain.deploy import deploy_dev as deploy
 
     settings = common.settings()
     with sender(settings) as send:
         deployment = deploy(send.w3, send.signer, send=send.send, run=str(uuid.uuid4()))
-    click.echo(deployment.env_lines(), nl=False)
+    if as_json:
+        common.print_json(deployment.env())
+    else:
+        click.echo(deployment.env_lines(), nl=False)
 
 
 @chain_group.command("register-schema")
 @click.option("--registry", required=True, help="SchemaRegistry address.")
-def register_schema(registry: str) -> None:
+@common.json_option
+def register_schema(registry: str, as_json: bool) -> None:
     """Register the Bootcamp Completion V2 schema (no-op when already registered)."""
     from chain.deploy import register_schema as register
 
     settings = common.settings()
     with sender(settings) as send:
         result = register(send.w3, send.signer, registry, send=send.send)
+    if as_json:
+        common.print_json({"created": result.created, "BOOTCAMP_COMPLETION_SCHEMA_UID": result.uid})
+        return
     click.echo(f"# {'registered' if result.created else 'already registered'}")
     click.echo(f"BOOTCAMP_COMPLETION_SCHEMA_UID={result.uid}")
 

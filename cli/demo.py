@@ -50,7 +50,9 @@ def _demo_env(settings: Settings) -> dict[str, str]:
     demo_services.clear_demo_queues(settings)
     demo_settings = load_settings(env)
     applied = migrate(demo_settings)
-    print(f"database {demo_services.DEMO_DATABASE} (new): migrations applied: {len(applied)}")
+    print(f"database {demo_services.DEMO_DATABASE} (new):")
+    for name in applied:
+        print(f"  applied {name}")
     # What an admin's `certflow flags` does: workers read the flags from this row.
     with common.transaction(demo_settings) as conn:
         claims.sync_flags(conn, demo_settings)

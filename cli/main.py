@@ -17,10 +17,12 @@ from certflow.errors import CertflowError
 from cli import (
     achievements,
     audit,
+    certificate_repairs,
     certificates,
     chain,
     dead_letters,
     demo,
+    errors,
     outbox,
     processes,
     repairs,
@@ -35,11 +37,12 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except CertflowError as exc:
-            click.echo(f"error: {exc.user_message}", err=True)
+            click.echo(errors.explain(exc), err=True)
             sys.exit(1)
 
 
 @click.group(cls=_Group)
+@click.version_option(package_name="certflow", prog_name="certflow", message="%(prog)s %(version)s")
 def main() -> None:
     """certflow: bootcamp progress in, verifiable credentials out."""
     load_dotenv(override=False)
@@ -47,6 +50,7 @@ def main() -> None:
 
 for _module in (
     processes, repairs, dead_letters, outbox, certificates, chain, demo, web, achievements, audit,
+    certificate_repairs,
 ):  # fmt: skip
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from cli import common
@@ -13,19 +15,40 @@ def outbox_group() -> None:
 
 
 @outbox_group.command("status")
-def outbox_status() -> None:
+@common.json_option
+def outbox_status(as_json: bool) -> None:
     """Counts of pending, dispatched and failed events, and the failed ones."""
     from db import outbox
 
     with common.transaction(common.settings()) as conn:
-        common.print_json(outbox.counts(conn))
-        for row in outbox.failed(conn):
-            click.echo(f"failed #{row.id} {row.kind} key={row.idempotency_key}: {row.last_error}")
+        counts = outbox.counts(conn)
+        failed = [
+            {
+                "id": r.id,
+                "kind": r.kind,
+                "idempotency_key": r.idempotency_key,
+                "error": r.last_error,
+            }
+            for r in outbox.failed(conn)
+        ]
+    common.output({**counts, "failed_events": failed}, as_json, _print_status)
+
+
+def _print_status(status: dict[str, Any]) -> None:
+    click.echo(
+        f"pending {status['pending']}, dispatched {status['dispatched']}, failed {status['failed']}"
+    )
+    for event in status["failed_events"]:
+        click.echo(
+            f"failed #{event['id']} {event['kind']} key={event['idempotency_key']}: "
+            f"{event['error']}"
+        )
 
 
 @outbox_group.command("retry")
 @click.argument("event_id", type=int, required=False)
-def outbox_retry(event_id: int | None) -> None:
+@common.json_option
+def outbox_retry(event_id: int | None, as_json: bool) -> None:
     """Put a failed (or every failed) event back in line for the relay."""
     from db import outbox
 
@@ -35,7 +58,9 @@ def outbox_retry(event_id: int | None) -> None:
         common.transaction(settings) as conn,
     ):
         ids = action.done(outbox.retry_failed(conn, event_id))
-    click.echo(f"requeued {len(ids)} event(s)")
+    common.output(
+        {"requeued": ids}, as_json, lambda r: click.echo(f"requeued {len(r['requeued'])} event(s)")
+    )
 
 
 COMMANDS: list[click.Command] = [outbox_group]

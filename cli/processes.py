@@ -6,23 +6,33 @@ import os
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from certflow.settings import needs_signer, without_signer
+from certflow.settings import Settings, needs_signer, without_signer
 from cli import common
+
+if TYPE_CHECKING:
+    from db.audit import Action
 
 
 @click.command()
 def migrate() -> None:
-    """Apply the SQL migrations in sql/ (safe to run again)."""
+    """Apply the SQL migrations in sql/ (safe to run again); create the database if missing."""
+    from cli.errors import where
+    from db.migrate import ensure_database
     from db.migrate import migrate as apply
 
     settings = common.settings()
+    if ensure_database(settings):
+        click.echo(f"created database {where(settings.database_url)[2]}")
     applied = apply(settings)
-    click.echo(
-        f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else "")
-    )
+    for name in applied:
+        click.echo(f"applied {name}")
+    click.echo(f"{len(applied)} migration(s) applied" if applied else "schema up to date")
 
 
 @click.command()
@@ -83,12 +93,14 @@ def _drop_signer() -> None:
 @click.command()
 @click.option("--every", type=float, default=None, help="Run a pass every SECONDS (default: once).")
 @click.option("--dry-run", is_flag=True, help="Print what a pass would heal; change nothing.")
-def reconcile(every: float | None, dry_run: bool) -> None:
+@common.json_option
+def reconcile(every: float | None, dry_run: bool, as_json: bool) -> None:
     """Heal every stuck state from Postgres (completions, claims, renders, lost messages),
     prune old events and keys, and heal the chain side when a chain is configured.
 
     A single pass exits 1 when a part could not be done (the chain unreachable):
-    the rest is healed and the report names the part.
+    the rest is healed and the report names the part. A single pass run by an
+    admin is audited; the scheduler's passes (--every, the worker role) are not.
     """
     from events.routes import redeliverable
     from issuance.reconcile import run
@@ -96,10 +108,50 @@ def reconcile(every: float | None, dry_run: bool) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    report = run(common.settings(), every, stop, routes=redeliverable(), dry_run=dry_run)
-    common.print_json(report)
+    settings = common.settings()
+    with _audited_pass(settings, every is None and not dry_run) as action:
+        report = run(settings, every, stop, routes=redeliverable(), dry_run=dry_run)
+        if action is not None:
+            action.done(report)
+    common.output(report, as_json, _print_report)
     if every is None and report["not_done"]:
         sys.exit(1)
+
+
+@contextmanager
+def _audited_pass(settings: Settings, wanted: bool) -> Iterator[Action | None]:
+    """The audit of an admin's single pass; None for the scheduler or a dry run."""
+    from db.repairs import is_admin
+
+    if wanted:
+        with common.transaction(settings) as conn:
+            wanted = is_admin(conn)
+    if not wanted:
+        yield None
+        return
+    with common.audited(settings, "reconcile") as action:
+        yield action
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    counts = ", ".join(
+        f"{report.get(name)} {label}"
+        for name, label in [
+            ("completions", "completions"),
+            ("auto_claims", "automatic claims"),
+            ("renders", "renders"),
+            ("lost_messages", "lost messages"),
+            ("pruned_outbox", "old events pruned"),
+            ("pruned_ledger", "old ledger keys pruned"),
+        ]
+    )
+    click.echo(("would heal: " if report.get("dry_run") else "healed: ") + counts)
+    chain = report.get("chain")
+    if isinstance(chain, dict):
+        chain = ", ".join(f"{value} {name.replace('_', ' ')}" for name, value in chain.items())
+    click.echo(f"chain: {chain}")
+    for part, error in report.get("not_done", {}).items():
+        click.echo(f"not done: {part}: {error}", err=True)
 
 
 COMMANDS: list[click.Command] = [migrate, relay, worker, reconcile]

@@ -93,3 +93,19 @@ def stuck_attestations(conn: sa.Connection, older_than: int, limit: int = 1000) 
         query("reconcile_stuck_attestations"), {"older_than": older_than, "limit": limit}
     )
     return [row.id for row in rows]
+
+
+def cohort_retry_candidates(conn: sa.Connection, cohort_id: str, limit: int) -> list[UUID] | None:
+    """Keys of the cohort waiting for an attestation; None when there is no such cohort."""
+    if not conn.execute(query("cohort_exists"), {"cohort_id": cohort_id}).scalar_one():
+        return None
+    params = {"cohort_id": cohort_id, "limit": limit}
+    return [row.id for row in conn.execute(query("attest_retry_cohort_candidates"), params)]
+
+
+def take_many_for_retry(
+    conn: sa.Connection, ids: list[UUID], batch: str, stale_seconds: int
+) -> list[UUID]:
+    """Take these enrollments into ``batch`` for a bulk retry; those a live batch holds stay."""
+    params = {"ids": ids, "batch": batch, "stale_seconds": stale_seconds}
+    return [row.id for row in conn.execute(query("attest_retry_take_many"), params)]

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import sqlalchemy as sa
 
 from certflow.errors import CertflowError, PermanentError
+from db.engine import transaction
 from db.queries import query
 
 Via = Literal["cli", "web"]
@@ -79,7 +80,7 @@ def audited(engine: sa.Engine, action: Action) -> Iterator[Action]:
 
 def _finish(engine: sa.Engine, action: Action, outcome: Outcome, result: Any) -> None:
     action.outcome, action.result = outcome, result
-    with engine.begin() as conn:
+    with transaction(engine) as conn:  # a refusal (no admin rights) is our error, not a traceback
         action.audit_id = record(conn, action)
 
 

@@ -8,7 +8,13 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from sqlalchemy import exc as sa_exc
 
-from certflow.errors import DatabaseConflict, DatabaseFailed, DatabaseUnavailable
+from certflow.errors import (
+    DatabaseConflict,
+    DatabaseFailed,
+    DatabaseMissing,
+    DatabaseUnavailable,
+    SchemaOutOfDate,
+)
 from certflow.settings import Settings
 
 
@@ -45,6 +51,10 @@ def wrap_db_errors() -> Iterator[None]:
 
 #: SQLSTATEs of a transaction that lost a race: deadlock, serialization failure.
 _CONFLICTS = frozenset({"40P01", "40001"})
+#: Undefined table, function, column, schema: statements written for migrations not applied.
+_SCHEMA_MISSING = frozenset({"42P01", "42883", "42703", "3F000"})
+#: SQLSTATE of a connection to a database that does not exist (libpq often leaves it unset).
+_NO_DATABASE = "3D000"
 
 
 def translate(exc: sa_exc.DBAPIError) -> DatabaseConflict | DatabaseFailed | DatabaseUnavailable:
@@ -52,9 +62,28 @@ def translate(exc: sa_exc.DBAPIError) -> DatabaseConflict | DatabaseFailed | Dat
     sqlstate = getattr(exc.orig, "sqlstate", None)
     if sqlstate in _CONFLICTS:
         return DatabaseConflict(f"database conflict ({sqlstate}): {exc.orig}")
+    if sqlstate in _SCHEMA_MISSING:
+        first_line = str(exc.orig).splitlines()[0] if str(exc.orig) else ""
+        return SchemaOutOfDate(f"{SchemaOutOfDate.__doc__} ({first_line})")
     if isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError):
-        return DatabaseUnavailable(f"database unavailable: {type(exc.orig).__name__}")
+        return unavailable(exc.orig)
     return DatabaseFailed(f"database error: {exc.orig}")
+
+
+def unavailable(orig: BaseException | None) -> DatabaseUnavailable:
+    """A connection failure with the server's (or libpq's) own words, which never hold the
+    password; a database that does not exist is told apart, since migrate can create it."""
+    message = server_message(orig)
+    missing = getattr(orig, "sqlstate", None) == _NO_DATABASE or (
+        "database" in message and "does not exist" in message
+    )
+    kind = DatabaseMissing if missing else DatabaseUnavailable
+    return kind(f"database unavailable: {message}")
+
+
+def server_message(orig: BaseException | None) -> str:
+    """The driver's message on one line (libpq spreads one failure over several)."""
+    return " ".join(str(orig).split()) or type(orig).__name__
 
 
 @contextmanager

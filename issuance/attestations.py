@@ -8,7 +8,7 @@ instead of attesting twice.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from uuid import UUID
 
 import structlog
@@ -110,10 +110,11 @@ def finish_attest_batch(issuer: Issuer, batch: str) -> int:
         tx = issuer.sender.find(batch)
         if tx is None:
             members = _record_existing_attestations(issuer, schema, eas, members)
-            members = _screen(issuer, batch, schema, eas, members)
+            estimate = _estimator(issuer, schema, eas)
+            members = _screen(issuer, batch, estimate, members)
             if not members:
                 return 0
-            members, follow_up = _fit_block(issuer, batch, schema, eas, members)
+            members, follow_up = _fit_block(issuer, batch, estimate, members)
             sent = issuer.sender.send("multi_attest", batch, eas, attest_data(schema, members))
         else:
             sent = issuer.sender.complete(tx)
@@ -134,8 +135,26 @@ def finish_attest_batch(issuer: Issuer, batch: str) -> int:
     return recorded + (finish_attest_batch(issuer, follow_up) if follow_up else 0)
 
 
+Estimate = Callable[[Sequence[CertificateRecord]], int]
+
+
+def _estimator(issuer: Issuer, schema: str, eas: str) -> Estimate:
+    """eth_estimateGas of a multiAttest, once per member list: screening and fitting
+    ask about the same batch, and each estimate runs the whole call on the node."""
+    known: dict[tuple[UUID, ...], int] = {}
+
+    def estimate(part: Sequence[CertificateRecord]) -> int:
+        key = tuple(m.enrollment_id for m in part)
+        if key not in known:
+            data = attest_data(schema, part)
+            known[key] = gas_needed(issuer.w3, issuer.sender.signer.address, eas, data)
+        return known[key]
+
+    return estimate
+
+
 def _screen(
-    issuer: Issuer, batch: str, schema: str, eas: str, members: list[CertificateRecord]
+    issuer: Issuer, batch: str, estimate: Estimate, members: list[CertificateRecord]
 ) -> list[CertificateRecord]:
     """Members that cannot be attested, or that make multiAttest revert, fail alone."""
     bad: list[tuple[CertificateRecord, str]] = []
@@ -146,11 +165,6 @@ def _screen(
             good.append(member)
         except CertificateInputError as exc:
             bad.append((member, str(exc)))
-
-    def estimate(part: Sequence[CertificateRecord]) -> int:
-        data = attest_data(schema, part)
-        return gas_needed(issuer.w3, issuer.sender.signer.address, eas, data)
-
     reverting = culprits(good, estimate)
     if reverting and len(reverting) == len(good):
         raise ChainReverted(reverting[0][1])  # not a member's fault: the batch fails as one
@@ -161,14 +175,9 @@ def _screen(
 
 
 def _fit_block(
-    issuer: Issuer, batch: str, schema: str, eas: str, members: list[CertificateRecord]
+    issuer: Issuer, batch: str, estimate: Estimate, members: list[CertificateRecord]
 ) -> tuple[list[CertificateRecord], str | None]:
     """The members that fit one block's gas; the rest move to a follow-up batch (its id)."""
-
-    def estimate(part: Sequence[CertificateRecord]) -> int:
-        data = attest_data(schema, part)
-        return gas_needed(issuer.w3, issuer.sender.signer.address, eas, data)
-
     count = fitting_count(members, estimate, block_gas_limit(issuer.w3))
     if count == len(members):
         return members, None

@@ -71,13 +71,17 @@ class Report:
 class Verifier:
     """Checks certificates against one deployment (database, bucket, chain)."""
 
-    def __init__(self, settings: Settings, engine: sa.Engine, store: ObjectStore, w3: Web3) -> None:
+    def __init__(
+        self, settings: Settings, engine: sa.Engine, store: Callable[[], ObjectStore], w3: Web3
+    ) -> None:
+        """``store`` opens the object store: only a certificate id needs it (a file in hand
+        is hashed and looked up without storage), so its credentials are asked for then."""
         settings.require("eas_contract_address", "bootcamp_completion_schema_uid")
         self.settings = settings
         self.engine = engine
-        self.store = store
+        self.open_store = store
         self.w3 = w3
-        self.attester = _attester(settings)
+        self.attester = expected_attester(settings)
 
     def verify_id(self, cert_id: str) -> Report:
         """The stored object of certificate ``cert_id``, checked end to end."""
@@ -86,7 +90,7 @@ class Verifier:
         if row is None:
             return report
         try:
-            pdf = self.store.get(row.object_key)
+            pdf = self.open_store().get(row.object_key)
         except CertflowError as exc:
             report.add(SHA256, False, f"cannot read the stored object: {exc}")
             return report
@@ -235,7 +239,8 @@ def _on_chain(call: Callable[[], T]) -> tuple[T | None, str | None]:
         return None, f"cannot check: {exc}"
 
 
-def _attester(settings: Settings) -> str:
+def expected_attester(settings: Settings) -> str:
+    """The attester our attestations carry: LOCK_MANAGER_ADDRESS, else the signer's address."""
     if settings.lock_manager_address:
         return settings.lock_manager_address
     if settings.signer_private_key is not None:

@@ -95,3 +95,27 @@ SELECT public.emit_event(
                        'attestation_uid', moved.certificate_attestation_uid),
     'certificate.attested:' || moved.id::text || ':' || moved.certificate_attestation_uid)
 FROM moved;
+
+-- name: attest_retry_cohort_candidates
+-- Keys of a cohort still waiting for an attestation (failed, or lost), for the bulk retry.
+SELECT e.id
+FROM public.bootcamp_enrollments e
+WHERE e.cohort_id = :cohort_id AND e.certificate_issued AND e.certificate_attestation_uid IS NULL
+ORDER BY e.id
+LIMIT :limit;
+
+-- name: attest_retry_take_many
+-- The bulk retry takes a chunk into one batch, with attest_retry_take's rule (never
+-- from a live batch), and counts the attempt; a failed member is pending again.
+UPDATE public.bootcamp_enrollments
+SET certificate_attest_batch = :batch, certificate_attest_batch_at = now(),
+    certificate_attestation_failed_at = NULL,
+    certificate_retry_count = coalesce(certificate_retry_count, 0) + 1
+WHERE id = ANY(:ids) AND certificate_issued AND certificate_attestation_uid IS NULL
+  AND (certificate_attest_batch IS NULL
+       OR certificate_attestation_failed_at IS NOT NULL
+       OR certificate_attest_batch_at < now() - make_interval(secs => :stale_seconds))
+RETURNING id;
+
+-- name: cohort_exists
+SELECT EXISTS (SELECT 1 FROM public.cohorts WHERE id = :cohort_id);

@@ -103,7 +103,7 @@ def test_claim_status_and_reconcile_commands(engine: sa.Engine, cli_env: dict[st
     first = run(["claim", str(enrollment_id)], env)
     second = run(["claim", str(enrollment_id)], env)
     status = run(["status", str(enrollment_id)], env)
-    reconciled = run(["reconcile"], env)
+    reconciled = run(["reconcile", "--json"], env)
 
     assert off.returncode == 1
     assert json.loads(off.stdout)["error"] == "Certificate feature not enabled."
@@ -139,6 +139,7 @@ def test_retry_attestation_command_attests_once_then_finds_it(
         "EAS_CONTRACT_ADDRESS": dev_deployment.eas_contract_address,
         "BOOTCAMP_COMPLETION_SCHEMA_UID": dev_deployment.bootcamp_completion_schema_uid,
     }
+    admin_env = {**env, "DATABASE_URL": admin_database_url}  # repairs are admin commands
     settings = settings_for(database_url, **env)
     with engine.begin() as conn:
         cohort = seed.create_cohort(
@@ -158,10 +159,8 @@ def test_retry_attestation_command_attests_once_then_finds_it(
     with pytest.raises(AttestationFailed):
         attest_for(Issuer.build(unset, engine), enrollment_id)
 
-    # An admin command: it runs as the admin login, which may write the audit trail.
-    admin = {**env, "DATABASE_URL": admin_database_url}
-    first = run(["retry-attestation", str(enrollment_id), "--json"], admin)
-    second = run(["retry-attestation", str(enrollment_id), "--json"], admin)
+    first = run(["retry-attestation", str(enrollment_id), "--json"], admin_env)
+    second = run(["retry-attestation", str(enrollment_id), "--json"], admin_env)
     status = run(["status", str(enrollment_id)], env)
 
     assert first.returncode == 0, first.stderr

@@ -204,7 +204,10 @@ def test_a_learner_who_moves_time_zone_keeps_the_days_already_recorded(engine: s
 
 
 def test_the_admin_command_rebuilds_streaks_from_the_activity_log(
-    engine: sa.Engine, owner_engine: sa.Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+    engine: sa.Engine,
+    owner_engine: sa.Engine,
+    admin_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from cli.main import main
 
@@ -216,8 +219,11 @@ def test_the_admin_command_rebuilds_streaks_from_the_activity_log(
         conn.execute(sa.text("UPDATE user_streaks SET current_streak = 0, longest_streak = 0"))
         conn.execute(sa.text("DELETE FROM user_streaks WHERE streak_kind = 'lesson'"))
 
-    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("DATABASE_URL", admin_database_url)  # an admin command
     result = CliRunner().invoke(main, ["achievements", "rebuild-streaks"])
     assert result.exit_code == 0, result.output
     assert result.output.strip() == "rebuilt 4 streak(s)"
     assert [_state(engine, user) for user in users] == before
+    [audit] = rows(engine, "SELECT command, arguments, outcome, result FROM admin_audit")
+    assert (audit.command, audit.outcome) == ("achievements rebuild-streaks", "ok")
+    assert (audit.arguments, audit.result) == ({"user": None}, {"rebuilt": 4})

@@ -4,6 +4,7 @@ the key and the attestation are made on anvil with the real Unlock and EAS contr
 from __future__ import annotations
 
 import hashlib
+import json
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from tests.integration.certificates_pdf.conftest import (
     pdf_settings,
     settled_learner,
 )
+from tests.integration.helpers import rows
 
 
 @pytest.fixture
@@ -236,6 +238,55 @@ def test_verify_passes_on_a_genuine_certificate_by_id_and_by_file(
             "attestation matches the certificate": "✓",
         }
         assert "verified: every check passed" in result.stdout
+
+
+def test_rerender_command_makes_a_new_version_and_is_audited(
+    engine: sa.Engine,
+    settings: Settings,
+    cli: CliRunner,
+    store: ObjectStore,
+    admin_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    learner = settled_learner(engine)
+    monkeypatch.setenv("DATABASE_URL", admin_database_url)  # an admin command
+    nothing = cli.invoke(main, ["certificate", "rerender", str(learner.enrollment_id)])
+    key = LedgerKey("render_certificate", "k1", None)
+    render_certificate(engine, store, settings, learner.enrollment_id, key)
+
+    second = cli.invoke(main, ["certificate", "rerender", str(learner.enrollment_id), "--json"])
+    third = cli.invoke(main, ["certificate", "rerender", str(learner.enrollment_id)])
+
+    assert nothing.exit_code == 1
+    assert second.exit_code == 0, second.output
+    made = json.loads(second.stdout)
+    assert made["version"] == 2
+    assert third.stdout.strip().endswith(" v3")
+    audit = rows(engine, "SELECT command, arguments, outcome, result FROM admin_audit ORDER BY id")
+    assert [(a.command, a.outcome) for a in audit] == [
+        ("certificate rerender", "refused"),
+        ("certificate rerender", "ok"),
+        ("certificate rerender", "ok"),
+    ]
+    assert audit[1].arguments == {"enrollment_id": str(learner.enrollment_id)}
+    assert audit[1].result == made
+
+
+def test_verify_of_a_file_needs_no_storage_credentials(
+    issue: Issue, cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file in hand is hashed and found in the database: storage is never asked."""
+    issued = issue()
+    pdf_path = tmp_path / "certificate.pdf"
+    pdf_path.write_bytes(issued.pdf)
+    monkeypatch.delenv("S3_ACCESS_KEY")
+    monkeypatch.delenv("S3_SECRET_KEY")
+
+    result = _verify(cli, str(pdf_path))
+
+    assert result.exit_code == 0, result.output
+    assert "verified: every check passed" in result.stdout
+    assert "S3_ACCESS_KEY" not in result.output
 
 
 def test_verify_fails_on_a_pdf_with_one_changed_byte(

@@ -130,6 +130,7 @@ def test_a_revoked_certificate_says_so_with_date_and_reason(
     page: Page,
     settings: Settings,
     admin_database_url: str,
+    engine: sa.Engine,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     issued = issue()
@@ -141,6 +142,10 @@ def test_a_revoked_certificate_says_so_with_date_and_reason(
         main, ["revoke", str(issued.enrollment_id), "--reason", reason], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
+    with engine.connect() as conn:
+        audit = conn.execute(sa.text("SELECT command, arguments, outcome FROM admin_audit")).one()
+    assert (audit.command, audit.outcome) == ("revoke", "ok")
+    assert audit.arguments == {"enrollment_id": str(issued.enrollment_id), "reason": reason}
 
     page.goto(f"{site.url}/verify/{issued.certificate.id}")
 
