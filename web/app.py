@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from certflow.errors import CertflowError
-from web import api, pages
+from web import api, attestations, pages
 from web.site import HERE, Site, site_of
 
 log = structlog.get_logger(__name__)
@@ -67,6 +67,7 @@ def create_app(site: Site) -> FastAPI:
     app.state.site = site
     app.include_router(pages.router)
     app.include_router(api.router)
+    app.include_router(attestations.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(CertflowError, _unavailable)  # type: ignore[arg-type]

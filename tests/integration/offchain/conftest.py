@@ -7,13 +7,16 @@ manages, plus an S3 bucket of its own so the render actor runs too.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from eth_account import Account
+from psycopg import sql
 from web3 import Web3
 
 from certflow.settings import Settings
@@ -23,9 +26,10 @@ from chain.transactions import Signer
 from db import claims, seed
 from issuance.issuer import Issuer
 from render.storage import ObjectStore
-from tests.fixtures.database import TEST_ENV, settings_for
+from tests.fixtures.database import TEST_ENV, settings_for, wait_until
 from tests.fixtures.s3 import ACCESS_KEY, SECRET_KEY, S3Server
 from tests.integration.certificates.conftest import fund, new_key
+from tests.integration.helpers import rows
 
 
 @pytest.fixture
@@ -74,6 +78,7 @@ def settings(
         S3_SECRET_KEY=SECRET_KEY,
         S3_BUCKET=s3_bucket,
         VERIFY_BASE_URL="https://certs.example.org/verify",
+        EAS_EXPLORER_URL="https://easscan.example/attestation/view/{uid}",
     )
 
 
@@ -139,6 +144,34 @@ def cohort(engine: sa.Engine, lock: str) -> Cohort:
         return list(added.values())
 
     return make
+
+
+@pytest.fixture
+def web_database_url(database_url: str, pg_admin_url: str) -> Iterator[str]:
+    """A LOGIN user granted certflow_web, as the README tells a deployment to create."""
+    name = f"certflow_web_t_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
+        conn.execute(sql.SQL("GRANT certflow_web TO {}").format(sql.Identifier(name)))
+    url = sa.engine.make_url(database_url).set(username=name, password=None)
+    yield url.render_as_string(hide_password=False)
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+def issue_offchain(engine: sa.Engine, cohort: Cohort) -> tuple[UUID, sa.Row[Any]]:
+    """One certificate of an off-chain bootcamp, through the relay and the actors."""
+    [enrollment_id] = cohort("offchain", 1)
+    assert claim(engine, enrollment_id)["success"] is True
+    found = wait_until(
+        lambda: rows(
+            engine,
+            "SELECT * FROM certificates WHERE enrollment_id = :id AND attestation_uid IS NOT NULL",
+            id=enrollment_id,
+        ),
+        timeout=90,
+    )
+    return enrollment_id, found[0]
 
 
 def claim(engine: sa.Engine, enrollment_id: UUID) -> dict[str, Any]:

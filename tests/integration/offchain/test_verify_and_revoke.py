@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from uuid import UUID
 
 import sqlalchemy as sa
 from web3 import Web3
@@ -20,24 +19,8 @@ from issuance.issuer import Issuer
 from issuance.revocation import revoke
 from issuance.verification import VALID_KEY, Verifier
 from render.storage import ObjectStore
-from tests.fixtures.database import wait_until
 from tests.integration.helpers import rows
-from tests.integration.offchain.conftest import Cohort, claim, stored
-
-
-def issue_offchain(engine: sa.Engine, cohort: Cohort) -> tuple[UUID, sa.Row[Any]]:
-    """One certificate of an off-chain bootcamp, through the relay and the actors."""
-    [enrollment_id] = cohort("offchain", 1)
-    assert claim(engine, enrollment_id)["success"] is True
-    found = wait_until(
-        lambda: rows(
-            engine,
-            "SELECT * FROM certificates WHERE enrollment_id = :id AND attestation_uid IS NOT NULL",
-            id=enrollment_id,
-        ),
-        timeout=90,
-    )
-    return enrollment_id, found[0]
+from tests.integration.offchain.conftest import Cohort, issue_offchain, stored
 
 
 def test_verify_passes_then_revoke_offchain_makes_it_fail(
