@@ -1,0 +1,71 @@
+"""Off-chain attestations under redelivery and faults: one attestation per enrollment,
+the same UID on every retry, and the reconciler anchors what was signed but not anchored."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from web3 import Web3
+
+from certflow.errors import CertflowError
+from chain.anchoring import get_timestamp
+from chain.deploy import DevDeployment
+from chain.transactions import Signer
+from issuance.attestations import attest_for
+from issuance.grants import grant_for
+from issuance.issuer import Issuer
+from issuance.reconcile import reconcile_chain
+from tests.integration.certificates.conftest import fund
+from tests.integration.helpers import rows
+from tests.integration.offchain.conftest import Cohort, claim, stored
+
+
+def test_signed_but_not_anchored_keeps_its_uids_and_the_reconciler_anchors_them(
+    engine: sa.Engine,
+    w3: Web3,
+    signer: Signer,
+    dev_deployment: DevDeployment,
+    issuer: Issuer,
+    flags_on: None,
+    cohort: Cohort,
+) -> None:
+    ids = cohort("offchain", 3)
+    for enrollment_id in ids:
+        assert claim(engine, enrollment_id)["success"] is True
+    assert grant_for(issuer, ids[0]).recorded == 3
+    fund(w3, signer.address, 0)  # the anchoring transaction cannot be paid for
+    # Wait briefly for a receipt that cannot come: the test is about what was stored.
+    broke = Issuer.build(
+        issuer.settings.model_copy(update={"receipt_timeout_seconds": 1.0}), issuer.engine
+    )
+
+    with pytest.raises(CertflowError) as first:
+        attest_for(broke, ids[0])
+    assert first.value.transient
+    signed = {e: stored(engine, e) for e in ids}
+    uids = {e: row.uid for e, row in signed.items() if row is not None}
+    assert len(uids) == 3  # stored before anything was sent
+    with pytest.raises(CertflowError):
+        attest_for(broke, ids[1], take_over=True)  # a redelivery: nothing is signed anew
+    assert {e: getattr(stored(engine, e), "uid", None) for e in ids} == uids
+
+    fund(w3, signer.address)
+    later = issuer.settings.model_copy(update={"reconcile_after_seconds": 0})
+    healed = reconcile_chain(Issuer.build(later, issuer.engine))
+
+    assert healed["attestations_healed"] >= 1
+    eas = dev_deployment.eas_contract_address
+    for enrollment_id, uid in uids.items():
+        row = stored(engine, enrollment_id)
+        assert row is not None
+        assert row.uid == uid
+        assert get_timestamp(w3, eas, uid) == int(row.anchored_at.timestamp())
+        [enrollment] = rows(
+            engine,
+            "SELECT certificate_attestation_uid FROM bootcamp_enrollments WHERE id = :id",
+            id=enrollment_id,
+        )
+        assert enrollment.certificate_attestation_uid == uid
+    anchors = rows(engine, "SELECT status FROM chain_transactions WHERE intent = 'multi_timestamp'")
+    assert [a.status for a in anchors] == ["mined"]  # one transaction, rebroadcast, never re-signed
+    assert attest_for(issuer, ids[2]).outcome == "already_attested"
