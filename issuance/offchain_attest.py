@@ -72,12 +72,17 @@ def finish_anchor_batch(issuer: Issuer, batch: str) -> int:
     """Sign what is unsigned, anchor what is unanchored, record the UIDs; safe to run again."""
     with transaction(issuer.engine) as conn:
         members = records.records(conn, attestations.attest_batch_ids(conn, batch))
-    if not members:
-        return 0
+    return len(finish_members(issuer, batch, members)) if members else 0
+
+
+def finish_members(
+    issuer: Issuer, batch: str, members: Sequence[CertificateRecord]
+) -> dict[UUID, str]:
+    """Sign, store and anchor ``members`` under intent ``batch``; {enrollment: uid} recorded."""
     try:
         eas = _eas(issuer)
-        signed = _sign_and_store(issuer, batch, eas, members)
-        anchors = _anchor(issuer, batch, eas, list(signed.values()))
+        signed, fresh = _sign_and_store(issuer, batch, eas, members)
+        anchors = _anchor(issuer, batch, eas, list(signed.values()), fresh)
     except ChainError as exc:
         if exc.transient:
             raise  # an outage waits: retried, the batch keeps its members and their UIDs
@@ -92,7 +97,7 @@ def finish_anchor_batch(issuer: Issuer, batch: str) -> int:
         uids = {m: s.uid for m, s in anchored.items() if s.anchor_tx_hash is not None}
         recorded = attestations.record_attestations(conn, uids)
     log.info("anchored", batch=batch, attestations=len(uids), recorded=recorded)
-    return recorded
+    return uids
 
 
 def _eas(issuer: Issuer) -> str:
@@ -103,8 +108,9 @@ def _eas(issuer: Issuer) -> str:
 
 def _sign_and_store(
     issuer: Issuer, batch: str, eas: str, members: Sequence[CertificateRecord]
-) -> dict[UUID, str]:
-    """{enrollment: uid} of every member with a stored attestation, signing the missing ones.
+) -> tuple[dict[UUID, str], set[str]]:
+    """{enrollment: uid} of every member with a stored attestation, signing the missing ones,
+    and the UIDs this call signed and stored.
 
     A member whose record cannot be attested (no wallet, no key) fails alone.
     """
@@ -125,7 +131,8 @@ def _sign_and_store(
     with transaction(issuer.engine) as conn:
         offchain.store(conn, fresh)
         stored = offchain.by_enrollments(conn, ids)
-    return {enrollment: s.uid for enrollment, s in stored.items()}
+    uids = {enrollment: s.uid for enrollment, s in stored.items()}
+    return uids, {uid for uid in uids.values()} & {f[1] for f in fresh}
 
 
 def _sign(issuer: Issuer, eas: str, version: str, member: CertificateRecord) -> OffchainAttestation:
@@ -142,11 +149,13 @@ def _sign(issuer: Issuer, eas: str, version: str, member: CertificateRecord) -> 
     )
 
 
-def _anchor(issuer: Issuer, batch: str, eas: str, uids: list[str]) -> list[Anchor]:
+def _anchor(issuer: Issuer, batch: str, eas: str, uids: list[str], fresh: set[str]) -> list[Anchor]:
     """Anchor the batch's UIDs with one multiTimestamp (found again by its intent key).
 
     UIDs some earlier transaction anchored are left out of a new one (EAS
     reverts a whole call that stamps a value twice) and found by their logs.
+    A UID signed just now has a new random salt, so no chain read is needed
+    to know it was never anchored.
     """
     if not uids:
         return []
@@ -155,7 +164,8 @@ def _anchor(issuer: Issuer, batch: str, eas: str, uids: list[str]) -> list[Ancho
         anchors = _anchors(eas, issuer.sender.complete(tx).receipt)
     else:
         anchors = []
-        todo = unanchored(issuer.w3, eas, uids)
+        older = [uid for uid in uids if uid not in fresh]
+        todo = [u for u in uids if u in fresh] + unanchored(issuer.w3, eas, older)
         if todo:
             data = timestamp_calldata(todo[0]) if len(todo) == 1 else multi_timestamp_calldata(todo)
             sent = issuer.sender.send(INTENT, batch, eas, data)
@@ -188,3 +198,21 @@ def _fail(issuer: Issuer, batch: str, members: Sequence[CertificateRecord], exc:
             batch,
         )
     log.error("attestation_failed", batch=batch, size=len(members), error=str(exc))
+
+
+def retry_offchain(issuer: Issuer, member: CertificateRecord, intent_key: str) -> dict[str, Any]:
+    """The admin's retry of an off-chain attestation, under the retry's own intent key.
+
+    A crashed retry finds its stored attestation and its transaction again; the
+    attempt is counted either way, so the next retry after a failure starts afresh.
+    """
+    try:
+        uids = finish_members(issuer, intent_key, [member])
+    finally:
+        with transaction(issuer.engine) as conn:
+            attestations.count_retry(conn, member.enrollment_id)
+    uid = uids.get(member.enrollment_id)
+    if uid is None:
+        raise AttestationFailed()  # the member failed alone; its reason is recorded
+    log.info("attestation_retried", enrollment_id=str(member.enrollment_id), attestation_uid=uid)
+    return {"success": True, "found": False, "uid": uid}

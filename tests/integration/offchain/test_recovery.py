@@ -11,6 +11,8 @@ from certflow.errors import CertflowError
 from chain.anchoring import get_timestamp
 from chain.deploy import DevDeployment
 from chain.transactions import Signer
+from db import attestations
+from issuance.attest_retry import retry_attestation
 from issuance.attestations import attest_for
 from issuance.grants import grant_for
 from issuance.issuer import Issuer
@@ -69,3 +71,38 @@ def test_signed_but_not_anchored_keeps_its_uids_and_the_reconciler_anchors_them(
     anchors = rows(engine, "SELECT status FROM chain_transactions WHERE intent = 'multi_timestamp'")
     assert [a.status for a in anchors] == ["mined"]  # one transaction, rebroadcast, never re-signed
     assert attest_for(issuer, ids[2]).outcome == "already_attested"
+
+
+def test_the_admin_retry_of_a_failed_offchain_attestation_signs_and_anchors_it(
+    engine: sa.Engine,
+    w3: Web3,
+    dev_deployment: DevDeployment,
+    issuer: Issuer,
+    flags_on: None,
+    cohort: Cohort,
+) -> None:
+    [enrollment_id] = cohort("offchain", 1)
+    assert claim(engine, enrollment_id)["success"] is True
+    grant_for(issuer, enrollment_id)
+    with issuer.engine.begin() as conn:  # as a failed batch leaves it
+        attestations.record_attestation_failed(conn, [enrollment_id], "pending", "test", "b")
+    assert attest_for(issuer, enrollment_id).outcome == "failed"
+
+    result = retry_attestation(issuer, enrollment_id)
+
+    row = stored(engine, enrollment_id)
+    assert row is not None
+    assert result == {"success": True, "found": False, "uid": row.uid}
+    assert get_timestamp(w3, dev_deployment.eas_contract_address, row.uid) > 0
+    [enrollment] = rows(
+        engine,
+        "SELECT certificate_attestation_uid, certificate_attestation_failed_at,"
+        " certificate_retry_count FROM bootcamp_enrollments WHERE id = :id",
+        id=enrollment_id,
+    )
+    assert tuple(enrollment) == (row.uid, None, 1)
+    assert retry_attestation(issuer, enrollment_id) == {
+        "success": True,
+        "found": True,
+        "uid": row.uid,
+    }
