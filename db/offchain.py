@@ -84,12 +84,17 @@ def by_uid(conn: sa.Connection, uid: str) -> StoredOffchain | None:
     return None if row is None else StoredOffchain(**row._mapping)
 
 
-def record_anchors(conn: sa.Connection, anchors: Sequence[Anchor]) -> dict[UUID, str]:
-    """Record where each UID was anchored; {enrollment: uid} of the rows this changed."""
+def record_anchors(
+    conn: sa.Connection, anchors: Sequence[Anchor], *, reorged: bool = False
+) -> dict[UUID, str]:
+    """Record where each UID was anchored; {enrollment: uid} of the rows this changed.
+
+    ``reorged``: the anchoring transaction was mined again, so the block and time move.
+    """
     if not anchors:
         return {}
     rows = conn.execute(
-        query("offchain_record_anchors"),
+        query("offchain_record_reanchored" if reorged else "offchain_record_anchors"),
         {
             "uids": [a.uid for a in anchors],
             "tx_hashes": [a.tx_hash for a in anchors],

@@ -175,6 +175,13 @@ def _anchor(issuer: Issuer, batch: str, eas: str, uids: list[str], fresh: set[st
     return anchors + _found_anchors(issuer, eas, [u for u in uids if u not in done])
 
 
+def record_reanchored(issuer: Issuer, receipt: Any) -> int:
+    """After a reorg re-mined an anchoring transaction: the UIDs' new block and time."""
+    anchors = _anchors(str(issuer.settings.eas_contract_address), receipt)
+    with transaction(issuer.engine) as conn:
+        return len(offchain.record_anchors(conn, anchors, reorged=True))
+
+
 def _anchors(eas: str, receipt: Any) -> list[Anchor]:
     events = parse_timestamped(receipt, eas)
     return [Anchor(e.uid, e.tx_hash, e.block_number, e.timestamp) for e in events]

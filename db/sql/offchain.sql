@@ -46,3 +46,12 @@ RETURNING o.enrollment_id, o.uid;
 UPDATE public.offchain_attestations
 SET revoke_tx_hash = :tx_hash, revoked_at = to_timestamp(:at)
 WHERE enrollment_id = :enrollment_id;
+
+-- name: offchain_record_reanchored
+-- A reorg re-mined the anchoring transaction: the UIDs are the same, their block and time moved.
+UPDATE public.offchain_attestations o
+SET anchor_tx_hash = a.tx_hash, anchor_block = a.block, anchored_at = to_timestamp(a.at)
+FROM unnest(CAST(:uids AS text[]), CAST(:tx_hashes AS text[]), CAST(:blocks AS bigint[]),
+            CAST(:times AS bigint[])) AS a(uid, tx_hash, block, at)
+WHERE o.uid = a.uid AND o.anchor_block IS DISTINCT FROM a.block
+RETURNING o.enrollment_id, o.uid;

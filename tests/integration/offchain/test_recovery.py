@@ -106,3 +106,35 @@ def test_the_admin_retry_of_a_failed_offchain_attestation_signs_and_anchors_it(
         "found": True,
         "uid": row.uid,
     }
+
+
+def test_a_reorg_of_the_anchor_is_healed_with_the_same_uids(
+    engine: sa.Engine,
+    w3: Web3,
+    dev_deployment: DevDeployment,
+    issuer: Issuer,
+    flags_on: None,
+    cohort: Cohort,
+) -> None:
+    ids = cohort("offchain", 2)
+    for enrollment_id in ids:
+        assert claim(engine, enrollment_id)["success"] is True
+    grant_for(issuer, ids[0])
+    attest_for(issuer, ids[0])
+    before = {e: stored(engine, e) for e in ids}
+    eas = dev_deployment.eas_contract_address
+    w3.provider.make_request("anvil_reorg", [2, []])  # type: ignore[arg-type]
+    assert [get_timestamp(w3, eas, row.uid) for row in before.values() if row] == [0, 0]
+    w3.provider.make_request("evm_increaseTime", [60])  # type: ignore[arg-type]
+    later = issuer.settings.model_copy(update={"reconcile_after_seconds": 0})
+
+    counts = reconcile_chain(Issuer.build(later, issuer.engine))
+
+    assert counts["reorged"] >= 1
+    for enrollment_id, old in before.items():
+        row = stored(engine, enrollment_id)
+        assert old is not None
+        assert row is not None
+        assert row.uid == old.uid  # an off-chain UID does not depend on its block
+        assert get_timestamp(w3, eas, row.uid) == int(row.anchored_at.timestamp())
+        assert row.anchored_at > old.anchored_at
