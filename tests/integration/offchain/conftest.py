@@ -19,9 +19,9 @@ from eth_account import Account
 from psycopg import sql
 from web3 import Web3
 
-from certflow.settings import Settings
+from certflow.settings import Settings, load_settings
 from chain.deploy import DevDeployment, deploy_lock
-from chain.devnode import DevNode
+from chain.devnode import DevNode, free_port
 from chain.transactions import Signer
 from db import claims, seed
 from issuance.issuer import Issuer
@@ -30,6 +30,7 @@ from tests.fixtures.database import TEST_ENV, settings_for, wait_until
 from tests.fixtures.s3 import ACCESS_KEY, SECRET_KEY, S3Server
 from tests.integration.certificates.conftest import fund, new_key
 from tests.integration.helpers import rows
+from tests.integration.web.conftest import Server, env_of
 
 
 @pytest.fixture
@@ -157,6 +158,20 @@ def web_database_url(database_url: str, pg_admin_url: str) -> Iterator[str]:
     yield url.render_as_string(hide_password=False)
     with psycopg.connect(pg_admin_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def site(settings: Settings, web_database_url: str) -> Iterator[Server]:
+    env = env_of(settings)
+    env.pop("SIGNER_PRIVATE_KEY")
+    port = free_port()
+    env |= {
+        "DATABASE_URL": web_database_url,
+        "VERIFY_BASE_URL": f"http://127.0.0.1:{port}/verify",
+        "VERIFY_CACHE_SECONDS": "0",  # the revocation must show at once
+    }
+    with Server(load_settings(env), port) as server:
+        yield server
 
 
 def issue_offchain(engine: sa.Engine, cohort: Cohort) -> tuple[UUID, sa.Row[Any]]:

@@ -6,39 +6,21 @@ without the signer's key, as a deployment runs it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import requests
 import sqlalchemy as sa
 from web3 import Web3
 
-from certflow.settings import Settings, load_settings
 from chain.anchoring import eas_version
 from chain.deploy import DevDeployment
-from chain.devnode import free_port
 from chain.offchain_json import attestation_from_url
 from chain.transactions import Signer
 from issuance.issuer import Issuer
 from issuance.revocation import revoke
 from tests.integration.chain.test_offchain_sdk import run_sdk
 from tests.integration.offchain.conftest import Cohort, issue_offchain, stored
-from tests.integration.web.conftest import Server, env_of
-
-
-@pytest.fixture
-def site(settings: Settings, web_database_url: str) -> Iterator[Server]:
-    env = env_of(settings)
-    env.pop("SIGNER_PRIVATE_KEY")
-    port = free_port()
-    env |= {
-        "DATABASE_URL": web_database_url,
-        "VERIFY_BASE_URL": f"http://127.0.0.1:{port}/verify",
-        "VERIFY_CACHE_SECONDS": "0",  # the revocation must show at once
-    }
-    with Server(load_settings(env), port) as server:
-        yield server
+from tests.integration.web.conftest import Server
 
 
 def _attestation_step(view: dict[str, Any]) -> dict[str, Any]:
