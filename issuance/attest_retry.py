@@ -32,6 +32,9 @@ from issuance.offchain_attest import retry_offchain
 
 log = structlog.get_logger("certflow.issuance")
 
+#: A retry's intent, by mode (off chain: the batch prefix the attest pass dispatches on).
+RETRY_INTENT = {False: "attest_retry", True: f"{OFFCHAIN_INTENT}:retry"}
+
 
 def retry_attestation(issuer: Issuer, enrollment_id: UUID) -> dict[str, Any]:
     """The source's retryAttestation: 1. find an existing one, 2. key still valid, 3. attest."""
@@ -49,8 +52,7 @@ def retry_attestation(issuer: Issuer, enrollment_id: UUID) -> dict[str, Any]:
 
     # 0. Never alongside a live batch: two transactions would attest twice.
     offchain_mode = row.attestation_mode == "offchain"
-    prefix = f"{OFFCHAIN_INTENT}:retry" if offchain_mode else "attest_retry"
-    intent_key = f"{prefix}:{enrollment_id}:{row.certificate_retry_count or 0}"
+    intent_key = f"{RETRY_INTENT[offchain_mode]}:{enrollment_id}:{row.certificate_retry_count or 0}"
     with transaction(issuer.engine) as conn:
         taken = attestations.take_for_retry(
             conn, enrollment_id, intent_key, issuer.settings.batch_stale_seconds
@@ -58,9 +60,7 @@ def retry_attestation(issuer: Issuer, enrollment_id: UUID) -> dict[str, Any]:
     if not taken:
         raise AttestationBusy()
     if offchain_mode:
-        if not has_valid_key(issuer.check_w3, row.lock_address, member.wallet_address or ""):
-            raise KeyNoLongerValid()
-        return retry_offchain(issuer, member, intent_key)
+        return retry_offchain(issuer, row.lock_address, member, intent_key)
 
     # 1. An attestation made by an earlier run whose result was lost.
     uid = _existing_uid(issuer, schema, eas, member, row.certificate_attest_batch)

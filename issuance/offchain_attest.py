@@ -19,7 +19,13 @@ from uuid import UUID
 
 import structlog
 
-from certflow.errors import AttestationFailed, CertificateInputError, ChainError, ConfigError
+from certflow.errors import (
+    AttestationFailed,
+    CertificateInputError,
+    ChainError,
+    ConfigError,
+    KeyNoLongerValid,
+)
 from chain.anchoring import (
     eas_version,
     find_timestamps,
@@ -28,6 +34,7 @@ from chain.anchoring import (
     timestamp_calldata,
     unanchored,
 )
+from chain.lock import has_valid_key
 from chain.offchain import OffchainAttestation, sign_offchain
 from chain.offchain_json import to_package
 from db import attestations, offchain, records
@@ -207,12 +214,17 @@ def _fail(issuer: Issuer, batch: str, members: Sequence[CertificateRecord], exc:
     log.error("attestation_failed", batch=batch, size=len(members), error=str(exc))
 
 
-def retry_offchain(issuer: Issuer, member: CertificateRecord, intent_key: str) -> dict[str, Any]:
+def retry_offchain(
+    issuer: Issuer, lock: str, member: CertificateRecord, intent_key: str
+) -> dict[str, Any]:
     """The admin's retry of an off-chain attestation, under the retry's own intent key.
 
-    A crashed retry finds its stored attestation and its transaction again; the
-    attempt is counted either way, so the next retry after a failure starts afresh.
+    As on chain, only while the learner still holds the key. A crashed retry
+    finds its stored attestation and its transaction again; the attempt is
+    counted either way, so the next retry after a failure starts afresh.
     """
+    if not has_valid_key(issuer.check_w3, lock, member.wallet_address or ""):
+        raise KeyNoLongerValid()
     try:
         uids = finish_members(issuer, intent_key, [member])
     finally:

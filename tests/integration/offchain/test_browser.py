@@ -9,24 +9,19 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.integration.offchain.conftest import Cohort, issue_offchain, stored
 from tests.integration.web.conftest import Server
 
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
-def page() -> Iterator[Page]:
-    with sync_playwright() as playwright:
-        # --no-sandbox: the tests may run as root in a container, where Chromium's sandbox cannot.
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield browser.new_context(viewport={"width": 1100, "height": 900}).new_page()
-        finally:
-            browser.close()
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1100, "height": 900})
+    yield context.new_page()
+    context.close()
 
 
 def test_the_page_of_an_offchain_certificate_passes_and_links_its_attestation(
