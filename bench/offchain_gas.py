@@ -8,9 +8,10 @@ issuance passes the actors call (``grant_for`` then ``attest_for`` for every
 claimed enrollment, in claim order, as a chain worker meets the burst): one
 bootcamp in the default on-chain mode (grantKeys + multiAttest), one with
 ``attestation_mode = 'offchain'`` (grantKeys + EIP-712 attestations whose
-UIDs are anchored with multiTimestamp). Gas is summed from the receipts
-recorded in ``chain_transactions``; it is deterministic, so one run is enough.
-One figure per line.
+UIDs are anchored with multiTimestamp), and the off-chain mode again with
+ANCHOR_MERKLE (each batch's UIDs anchored as one Merkle root with timestamp).
+Gas is summed from the receipts recorded in ``chain_transactions``; it is
+deterministic, so one run is enough. One figure per line.
 """
 
 from __future__ import annotations
@@ -45,16 +46,18 @@ from issuance.issuer import Issuer
 DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 #: Issue 13's target for the off-chain mode.
 OFFCHAIN_TARGET = 175_000
+#: One bootcamp (and lock) per phase: on chain, off chain per UID, off chain per Merkle root.
+PHASES = ("onchain", "offchain", "merkle")
 
 
-def seed_claimed(engine: sa.Engine, mode: str, count: int, lock: str) -> list[UUID]:
+def seed_claimed(engine: sa.Engine, name: str, mode: str, count: int, lock: str) -> list[UUID]:
     """A completed cohort of ``count`` learners in a bootcamp of ``mode``, every one claimed."""
     wallets: list[str | None] = [str(Account.create().address) for _ in range(count)]
     with engine.begin() as conn:
         cohort = seed.create_cohort(
             conn,
-            bootcamp_id=f"bootcamp-{mode}",
-            cohort_id=f"cohort-{mode}",
+            bootcamp_id=f"bootcamp-{name}",
+            cohort_id=f"cohort-{name}",
             milestones=4,
             bootcamp_title="Web3 Foundations",
             cohort_name=f"Web3 Foundations, January 2025 ({mode})",
@@ -62,9 +65,9 @@ def seed_claimed(engine: sa.Engine, mode: str, count: int, lock: str) -> list[UU
         )
         conn.execute(
             sa.text("UPDATE bootcamp_programs SET attestation_mode = :m WHERE id = :b"),
-            {"m": mode, "b": f"bootcamp-{mode}"},
+            {"m": mode, "b": f"bootcamp-{name}"},
         )
-        added = seed.enroll_learners(conn, cohort, [f"{mode} {i}" for i in range(count)], wallets)
+        added = seed.enroll_learners(conn, cohort, [f"{name} {i}" for i in range(count)], wallets)
         ids = list(added.values())
         conn.execute(
             sa.text(
@@ -80,8 +83,8 @@ def seed_claimed(engine: sa.Engine, mode: str, count: int, lock: str) -> list[UU
     return ids
 
 
-def run_phase(issuer: Issuer, mode: str, count: int, lock: str) -> dict[str, Any]:
-    ids = seed_claimed(issuer.engine, mode, count, lock)
+def run_phase(issuer: Issuer, name: str, mode: str, count: int, lock: str) -> dict[str, Any]:
+    ids = seed_claimed(issuer.engine, name, mode, count, lock)
     first_tx = _scalar(issuer.engine, "SELECT coalesce(max(id), 0) FROM chain_transactions")
     started = time.monotonic()
     for enrollment_id in ids:
@@ -96,7 +99,7 @@ def run_phase(issuer: Issuer, mode: str, count: int, lock: str) -> dict[str, Any
         ids=ids,
     )
     if done != count:
-        raise SystemExit(f"{mode}: only {done}/{count} certificates attested")
+        raise SystemExit(f"{name}: only {done}/{count} certificates attested")
     return {"seconds": elapsed, "gas": _gas_by_intent(issuer.engine, first_tx)}
 
 
@@ -136,7 +139,7 @@ def main() -> None:
     with DevNode() as node, bench_database("certflow_offchain") as base:
         w3, signer = make_web3(node.url), Signer.from_key(DEV_KEY)
         dev = deploy_dev(w3, signer)
-        locks = {mode: deploy_lock(w3, signer, f"{mode} lock") for mode in ("onchain", "offchain")}
+        locks = {name: deploy_lock(w3, signer, f"{name} lock") for name in PHASES}
         env = {
             **dev.env(),
             "DATABASE_URL": base.database_url,
@@ -153,13 +156,18 @@ def main() -> None:
         with engine.begin() as conn:
             claims.sync_flags(conn, settings)
         issuer = Issuer.build(settings, engine)
-        onchain = run_phase(issuer, "onchain", args.claims, locks["onchain"])
-        offchain = run_phase(issuer, "offchain", args.claims, locks["offchain"])
+        merkle = Issuer.build(settings.model_copy(update={"anchor_merkle": True}), engine)
+        onchain = run_phase(issuer, "onchain", "onchain", args.claims, locks["onchain"])
+        offchain = run_phase(issuer, "offchain", "offchain", args.claims, locks["offchain"])
+        root = run_phase(merkle, "merkle", "offchain", args.claims, locks["merkle"])
         engine.dispose()
     report("onchain", "on-chain attestation (baseline)", onchain, args.claims)
     per_cert = report("offchain", "off-chain attestation + multiTimestamp", offchain, args.claims)
     verdict = "under" if per_cert < OFFCHAIN_TARGET else "OVER"
     print(f"off-chain gas per certificate vs the {OFFCHAIN_TARGET:,} target: {verdict}")
+    report(
+        "merkle", "off-chain attestation + Merkle root timestamp (ANCHOR_MERKLE)", root, args.claims
+    )
 
 
 if __name__ == "__main__":

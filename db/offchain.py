@@ -30,6 +30,9 @@ class StoredOffchain:
     anchored_at: dt.datetime | None
     revoke_tx_hash: str | None
     revoked_at: dt.datetime | None
+    #: Anchored in a batch's Merkle root: the root and this UID's proof path to it.
+    merkle_root: str | None = None
+    merkle_proof: list[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class Anchor:
     tx_hash: str
     block: int
     timestamp: int
+    #: When the batch was anchored as one Merkle root: the root and this UID's proof.
+    merkle_root: str | None = None
+    merkle_proof: list[str] | None = None
 
 
 def assign_batch(
@@ -100,6 +106,10 @@ def record_anchors(
             "tx_hashes": [a.tx_hash for a in anchors],
             "blocks": [a.block for a in anchors],
             "times": [a.timestamp for a in anchors],
+            "roots": [a.merkle_root for a in anchors],
+            "proofs": [
+                None if a.merkle_proof is None else json.dumps(a.merkle_proof) for a in anchors
+            ],
         },
     )
     return {row.enrollment_id: row.uid for row in rows}

@@ -25,4 +25,6 @@ offchain_attestations = sa.Table(
     sa.Column("anchored_at", TZ),
     sa.Column("revoke_tx_hash", sa.Text),
     sa.Column("revoked_at", TZ),
+    sa.Column("merkle_root", sa.Text),
+    sa.Column("merkle_proof", JSONB),
 )

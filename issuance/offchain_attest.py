@@ -42,6 +42,7 @@ from db.engine import transaction
 from db.offchain import Anchor
 from db.records import CertificateRecord
 from issuance.issuer import Issuer, PassResult, busy_or_batched
+from issuance.merkle_anchor import ROOT_INTENT, anchor_root
 from issuance.records import completion_attestation
 
 log = structlog.get_logger("certflow.issuance")
@@ -167,6 +168,9 @@ def _anchor(issuer: Issuer, batch: str, eas: str, uids: list[str], fresh: set[st
     if not uids:
         return []
     tx = issuer.sender.find(batch)
+    # A batch's transaction decides how it is anchored; a new batch follows the setting.
+    if (tx.intent == ROOT_INTENT) if tx is not None else issuer.settings.anchor_merkle:
+        return anchor_root(issuer, batch, eas, uids, tx)
     if tx is not None:
         anchors = _anchors(eas, issuer.sender.complete(tx).receipt)
     else:

@@ -14,6 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from certflow.errors import CertificateInputError, ChainRejected
+from chain import merkle
 from chain.abi import checksum
 from chain.attestation import OnchainAttestation
 from chain.offchain import OffchainAttestation, offchain_uid, recover_signer
@@ -26,6 +27,7 @@ from issuance.records import completion_attestation
 SIGNATURE = "off-chain attestation signed by our attester (EIP-712 v2)"
 UID = "off-chain UID is the EAS SDK's UID of the signed fields"
 ANCHORED = "UID timestamped on chain (EAS getTimestamp)"
+MERKLE = "UID is in the timestamped Merkle root (its proof path)"
 SCHEMA = "attestation uses the V2 schema"
 ATTESTED_VALUES = "attestation matches the certificate"
 NOT_REVOKED = "not revoked off chain (EAS getRevokeOffchain)"
@@ -94,12 +96,26 @@ def uid_finding(att: OffchainAttestation, expected_uid: str) -> Finding:
     return Finding(UID, ok, f"{computed} computed, {att.uid} signed, {expected_uid} certified")
 
 
+def anchored_value(stored: StoredOffchain) -> str:
+    """What EAS timestamped for this attestation: its batch's Merkle root, or its UID."""
+    return stored.merkle_root or stored.uid
+
+
 def anchored_finding(stored: StoredOffchain, timestamp: int) -> Finding:
+    what = f"Merkle root {stored.merkle_root}" if stored.merkle_root else stored.uid
     if timestamp == 0:
-        return Finding(ANCHORED, False, f"EAS has no timestamp for {stored.uid}")
+        return Finding(ANCHORED, False, f"EAS has no timestamp for {what}")
     when = dt.datetime.fromtimestamp(timestamp, dt.UTC).isoformat()
     tx = f" by {stored.anchor_tx_hash}" if stored.anchor_tx_hash else ""
-    return Finding(ANCHORED, True, f"anchored at {when}{tx}")
+    return Finding(ANCHORED, True, f"{what} anchored at {when}{tx}")
+
+
+def merkle_finding(stored: StoredOffchain, uid: str) -> Finding:
+    root, proof = stored.merkle_root or "", stored.merkle_proof or []
+    ok = merkle.verify(uid, proof, root)
+    return Finding(
+        MERKLE, ok, f"{len(proof)} proof nodes {'lead' if ok else 'do not lead'} to {root}"
+    )
 
 
 def field_findings(
@@ -136,9 +152,11 @@ def findings(
         att = parse(stored)
     except ChainRejected as exc:
         return [Finding(SIGNATURE, False, f"the stored attestation cannot be read: {exc}")]
+    path = [merkle_finding(stored, att.uid)] if stored.merkle_root else []
     return [
         signature_finding(att, dep),
         uid_finding(att, expected_uid),
+        *path,
         anchored_finding(stored, timestamp),
         *field_findings(att, dep, record),
         revocation_finding(revoked_at),

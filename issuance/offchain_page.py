@@ -19,7 +19,7 @@ from chain.offchain_json import offchain_url
 from db.certificates import CertificateRow
 from db.offchain import StoredOffchain
 from db.records import CertificateRecord
-from issuance.offchain_checks import Deployment, findings, parse
+from issuance.offchain_checks import Deployment, anchored_value, findings, parse
 from issuance.page_checks import FAIL, PASS, UNKNOWN, Evidence, Reads, Step, Unreachable
 
 T = TypeVar("T")
@@ -57,6 +57,9 @@ def _evidence(settings: Settings, stored: StoredOffchain) -> list[Evidence]:
         Evidence("Attestation JSON (EAS SDK)", json_path(stored.uid), url=json_path(stored.uid)),
         Evidence("Attester", stored.attester, "address"),
     ]
+    if stored.merkle_root:
+        evidence.append(Evidence("Merkle root (timestamped)", stored.merkle_root))
+        evidence.append(Evidence("Proof path", " ".join(stored.merkle_proof or []) or "(the root)"))
     if stored.anchor_tx_hash:
         evidence.append(Evidence("UID anchored in", stored.anchor_tx_hash, "tx"))
     return evidence
@@ -70,7 +73,8 @@ def offchain_step(
     evidence = tuple(_evidence(settings, stored))
     try:
         version = _read(reads, ("eas_version", eas), lambda: eas_version(w3, eas))
-        stamp = _read(reads, ("timestamp", stored.uid), lambda: get_timestamp(w3, eas, stored.uid))
+        value = anchored_value(stored)
+        stamp = _read(reads, ("timestamp", value), lambda: get_timestamp(w3, eas, value))
         revoked = _read(
             reads,
             ("revoke_offchain", stored.uid),

@@ -11,7 +11,7 @@ from chain.anchoring import eas_version, get_revoke_offchain, get_timestamp
 from db import offchain
 from db.engine import transaction
 from db.records import CertificateRecord
-from issuance.offchain_checks import ANCHORED, Deployment, Finding, findings
+from issuance.offchain_checks import ANCHORED, Deployment, Finding, anchored_value, findings
 
 
 def deployment(settings: Settings, w3: Web3, attester: str) -> Deployment:
@@ -44,7 +44,7 @@ def offchain_findings(
         return None
     try:
         dep = deployment(settings, w3, attester)
-        timestamp = get_timestamp(w3, dep.eas, stored.uid)
+        timestamp = get_timestamp(w3, dep.eas, anchored_value(stored))
         revoked = get_revoke_offchain(w3, dep.eas, attester, stored.uid)
     except CertflowError as exc:
         return [Finding(ANCHORED, False, f"cannot check: {exc}")]

@@ -51,6 +51,8 @@ def attestation(request: Request, uid: str) -> dict[str, Any]:
             "tx_hash": stored.anchor_tx_hash,
             "block": stored.anchor_block,
             "timestamp": int(stored.anchored_at.timestamp()),
+            "merkle_root": stored.merkle_root,
+            "merkle_proof": stored.merkle_proof,
         },
         "revoked": None
         if stored.revoke_tx_hash is None or stored.revoked_at is None

@@ -46,11 +46,6 @@ def signer(signer_key: str) -> Signer:
 
 
 @pytest.fixture
-def lock(w3: Web3, signer: Signer) -> str:
-    return deploy_lock(w3, signer, "Bootcamp Certificate")
-
-
-@pytest.fixture
 def settings(
     database_url: str,
     redis_url: str,
@@ -109,12 +104,14 @@ Cohort = Callable[..., list[UUID]]
 
 
 @pytest.fixture
-def cohort(engine: sa.Engine, lock: str) -> Cohort:
-    """Completed enrollments of a new bootcamp in ``mode`` (set as an admin would)."""
+def cohort(engine: sa.Engine, w3: Web3, signer: Signer) -> Cohort:
+    """Completed enrollments of a new bootcamp in ``mode`` (set as an admin would), each
+    bootcamp with a lock of its own, as deployments have them."""
     counter = iter(range(1000))
 
     def make(mode: str, count: int = 1, wallets: list[str | None] | None = None) -> list[UUID]:
         n = next(counter)
+        lock = deploy_lock(w3, signer, f"Bootcamp Certificate {n}")
         wallets = wallets or [str(Account.create().address) for _ in range(count)]
         with engine.begin() as conn:
             made = seed.create_cohort(
