@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 import pytest
+import requests
 import sqlalchemy as sa
 from web3 import Web3
 
@@ -20,6 +21,7 @@ from render.storage import ObjectStore
 from tests.fixtures.database import wait_until
 from tests.integration.helpers import rows
 from tests.integration.offchain.conftest import Cohort, claim, stored
+from tests.integration.web.conftest import Server
 
 
 @pytest.fixture
@@ -39,6 +41,7 @@ def test_a_batch_is_anchored_as_one_root_and_every_proof_leads_to_it(
     worker: Any,
     flags_on: None,
     cohort: Cohort,
+    site: Server,
 ) -> None:
     ids = cohort("offchain", 5)
     for enrollment_id in ids:
@@ -75,8 +78,18 @@ def test_a_batch_is_anchored_as_one_root_and_every_proof_leads_to_it(
     report = verifier.verify_id(str(certs[0].id))
     assert report.passed, report.checks
     assert oc.MERKLE in [check.name for check in report.checks]
-
+    page = requests.get(f"{site.url}/api/certificates/{certs[0].id}", timeout=10).json()
+    assert page["verdict"] == "verified"
+    [step] = [step for step in page["checks"] if step["key"] == "attestation"]
+    shown = {item["label"]: item["value"] for item in step["evidence"]}
     victim = next(row for row in signed if row.enrollment_id == certs[0].enrollment_id)
+    assert shown["Merkle root (timestamped)"] == victim.merkle_root
+    info = requests.get(f"{site.url}/api/attestations/{victim.uid}", timeout=10).json()
+    assert (info["anchor"]["merkle_root"], info["anchor"]["merkle_proof"]) == (
+        victim.merkle_root,
+        victim.merkle_proof,
+    )
+
     forged = ["0x" + "00" * 32, *victim.merkle_proof]  # one node too many: never the root
     with owner_engine.begin() as conn:
         conn.execute(
@@ -86,3 +99,5 @@ def test_a_batch_is_anchored_as_one_root_and_every_proof_leads_to_it(
             {"p": json.dumps(forged), "u": victim.uid},
         )
     assert verifier.verify_id(str(certs[0].id)).failed == [oc.MERKLE]
+    after = requests.get(f"{site.url}/api/certificates/{certs[0].id}", timeout=10).json()
+    assert after["verdict"] == "failed"
