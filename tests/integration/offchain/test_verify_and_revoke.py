@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
+from click.testing import CliRunner
 from web3 import Web3
 
 from certflow.settings import Settings
@@ -14,6 +16,7 @@ from chain.attestation import CompletionAttestation
 from chain.deploy import DevDeployment
 from chain.offchain_json import from_sdk_json
 from chain.transactions import Signer
+from cli.main import main
 from issuance import offchain_checks as oc
 from issuance.issuer import Issuer
 from issuance.revocation import revoke
@@ -21,6 +24,7 @@ from issuance.verification import VALID_KEY, Verifier
 from render.storage import ObjectStore
 from tests.integration.helpers import rows
 from tests.integration.offchain.conftest import Cohort, issue_offchain, stored
+from tests.integration.web.conftest import env_of
 
 
 def test_verify_passes_then_revoke_offchain_makes_it_fail(
@@ -31,6 +35,8 @@ def test_verify_passes_then_revoke_offchain_makes_it_fail(
     dev_deployment: DevDeployment,
     store: ObjectStore,
     admin_issuer: Issuer,
+    admin_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
     relay: Any,
     worker: Any,
     flags_on: None,
@@ -46,7 +52,15 @@ def test_verify_passes_then_revoke_offchain_makes_it_fail(
     for name in (oc.SIGNATURE, oc.UID, oc.ANCHORED, oc.SCHEMA, oc.ATTESTED_VALUES, oc.NOT_REVOKED):
         assert name in names
 
-    revoke(admin_issuer, enrollment_id, "plagiarism")
+    for name, value in {**env_of(settings), "DATABASE_URL": admin_database_url}.items():
+        monkeypatch.setenv(name, value)  # the commands, as an admin runs them
+    checked = CliRunner().invoke(main, ["verify", str(cert.id)], catch_exceptions=False)
+    assert checked.exit_code == 0, checked.output
+    assert oc.SIGNATURE in checked.output
+    revoked = CliRunner().invoke(
+        main, ["revoke", str(enrollment_id), "--reason", "plagiarism"], catch_exceptions=False
+    )
+    assert revoked.exit_code == 0, revoked.output
     row = stored(engine, enrollment_id)
     assert row is not None
     assert row.revoke_tx_hash is not None
@@ -59,6 +73,7 @@ def test_verify_passes_then_revoke_offchain_makes_it_fail(
     revokes = rows(engine, "SELECT 1 FROM chain_transactions WHERE intent = 'revoke_offchain'")
     assert len(revokes) == 1
     assert sorted(verifier.verify_id(str(cert.id)).failed) == sorted([VALID_KEY, oc.NOT_REVOKED])
+    assert CliRunner().invoke(main, ["verify", str(cert.id)]).exit_code == 1
 
 
 def test_verify_fails_a_tampered_stored_attestation(
