@@ -50,8 +50,7 @@ def _root_event(
 ) -> TimestampedEvent:
     if tx is None and get_timestamp(issuer.w3, eas, root):
         # Sent under another intent whose record was lost: find it by its log.
-        start = issuer.settings.log_scan_start_block or 0
-        events = find_timestamps(issuer.w3, eas, [root], from_block=start)
+        events = find_timestamps(issuer.w3, eas, [root], scan=issuer.scan)
     else:
         if tx is None:
             sent = issuer.sender.send(ROOT_INTENT, batch, eas, timestamp_calldata(root))

@@ -201,8 +201,7 @@ def _anchors(eas: str, receipt: Any) -> list[Anchor]:
 def _found_anchors(issuer: Issuer, eas: str, uids: list[str]) -> list[Anchor]:
     if not uids:
         return []
-    start = issuer.settings.log_scan_start_block or 0
-    events = find_timestamps(issuer.w3, eas, uids, from_block=start)
+    events = find_timestamps(issuer.w3, eas, uids, scan=issuer.scan)
     return [Anchor(e.uid, e.tx_hash, e.block_number, e.timestamp) for e in events]
 
 

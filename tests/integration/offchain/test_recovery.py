@@ -138,3 +138,35 @@ def test_a_reorg_of_the_anchor_is_healed_with_the_same_uids(
         assert row.uid == old.uid  # an off-chain UID does not depend on its block
         assert get_timestamp(w3, eas, row.uid) == int(row.anchored_at.timestamp())
         assert row.anchored_at > old.anchored_at
+
+
+def test_a_uid_anchored_before_its_record_was_lost_is_found_by_its_log_not_stamped_again(
+    engine: sa.Engine,
+    owner_engine: sa.Engine,
+    issuer: Issuer,
+    flags_on: None,
+    cohort: Cohort,
+) -> None:
+    [enrollment_id] = cohort("offchain", 1)
+    assert claim(engine, enrollment_id)["success"] is True
+    grant_for(issuer, enrollment_id)
+    attest_for(issuer, enrollment_id)
+    first = stored(engine, enrollment_id)
+    assert first is not None
+    with owner_engine.begin() as conn:  # the anchoring happened, its record did not survive
+        for statement in (
+            "UPDATE offchain_attestations SET anchor_tx_hash = NULL, anchor_block = NULL,"
+            " anchored_at = NULL WHERE enrollment_id = :id",
+            "UPDATE bootcamp_enrollments SET certificate_attestation_uid = NULL WHERE id = :id",
+        ):
+            conn.execute(sa.text(statement), {"id": enrollment_id})
+        attestations.record_attestation_failed(conn, [enrollment_id], "pending", "lost", "b")
+
+    result = retry_attestation(issuer, enrollment_id)
+
+    again = stored(engine, enrollment_id)
+    assert again is not None
+    assert result["uid"] == again.uid == first.uid
+    assert (again.anchor_tx_hash, again.anchored_at) == (first.anchor_tx_hash, first.anchored_at)
+    stamps = rows(engine, "SELECT 1 FROM chain_transactions WHERE intent = 'multi_timestamp'")
+    assert len(stamps) == 1  # found by its Timestamped log, not sent again (it would revert)
