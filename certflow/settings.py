@@ -44,6 +44,11 @@ class Settings(BaseModel):
     #: Attestations per multiAttest at most; a batch is cut further to fit the block's gas
     #: (~594k gas each with short names: 50 use 29.7M of 30M).
     attest_batch_max: int = Field(45, alias="ATTEST_BATCH_MAX", gt=0, le=150)
+    #: Off-chain attestation UIDs per multiTimestamp at most (~24.8k gas each at 100).
+    anchor_batch_max: int = Field(200, alias="ANCHOR_BATCH_MAX", gt=0, le=1000)
+    #: Anchor an off-chain batch as one Merkle root with EAS.timestamp (each UID keeps its
+    #: proof) instead of every UID with multiTimestamp.
+    anchor_merkle: bool = Field(False, alias="ANCHOR_MERKLE")
     #: Blocks on top of a transaction's block before it counts as final (0: its first receipt).
     chain_confirmations: int = Field(0, alias="CHAIN_CONFIRMATIONS", ge=0)
     #: A transaction not mined after this long is replaced at the same nonce with higher fees.

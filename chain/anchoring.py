@@ -24,6 +24,7 @@ from chain.abi import (
     topic_address,
 )
 from chain.attestation import eas_contract
+from chain.logs import LogScan, get_logs
 from chain.rpc import chain_errors
 
 TIMESTAMP = "timestamp(bytes32)"
@@ -150,13 +151,22 @@ def get_revoke_offchain(w3: Web3, eas_address: str, revoker: str, uid: str | byt
 
 
 def find_timestamps(
-    w3: Web3, eas_address: str, uids: Sequence[str], from_block: int = 0
+    w3: Web3,
+    eas_address: str,
+    uids: Sequence[str],
+    from_block: int = 0,
+    *,
+    scan: LogScan | None = None,
 ) -> list[TimestampedEvent]:
     """The ``Timestamped`` events of these UIDs: which transaction anchored each.
 
-    One log query for the whole list (topics OR-match a list).
+    Topics OR-match the whole list. With ``scan``, the query goes from the
+    scan's start (else the contract's deployment) in bounded chunks, as a
+    public node requires; without, one query from ``from_block``.
     """
     topics: list[Any] = [TIMESTAMPED, [to_bytes32(uid, "attestation uid") for uid in uids]]
+    if scan is not None:
+        return [_timestamped(log) for log in get_logs(w3, eas_address, topics, scan)]
     with chain_errors("reading timestamp logs"):
         logs = list(
             w3.eth.get_logs(

@@ -33,6 +33,10 @@ class CertificateRecord:
     certificate_tx_hash: str | None
     certificate_attestation_uid: str | None
     username: str | None = None
+    #: 'onchain' (an EAS attestation) or 'offchain' (signed, its UID anchored by multiTimestamp).
+    attestation_mode: str = "onchain"
+    #: Off-chain mode: the multiTimestamp transaction that anchored the UID.
+    anchor_tx_hash: str | None = None
 
     @property
     def learner_name(self) -> str:

@@ -27,8 +27,13 @@ from db.engine import transaction
 from db.records import CertificateRecord
 from issuance.attestations import attest_data, attestation_config, fail_attest, match_attested
 from issuance.issuer import Issuer
+from issuance.offchain_attest import INTENT as OFFCHAIN_INTENT
+from issuance.offchain_attest import retry_offchain
 
 log = structlog.get_logger("certflow.issuance")
+
+#: A retry's intent, by mode (off chain: the batch prefix the attest pass dispatches on).
+RETRY_INTENT = {False: "attest_retry", True: f"{OFFCHAIN_INTENT}:retry"}
 
 
 def retry_attestation(issuer: Issuer, enrollment_id: UUID) -> dict[str, Any]:
@@ -46,13 +51,16 @@ def retry_attestation(issuer: Issuer, enrollment_id: UUID) -> dict[str, Any]:
         return {"success": True, "found": True, "uid": row.certificate_attestation_uid}
 
     # 0. Never alongside a live batch: two transactions would attest twice.
-    intent_key = f"attest_retry:{enrollment_id}:{row.certificate_retry_count or 0}"
+    offchain_mode = row.attestation_mode == "offchain"
+    intent_key = f"{RETRY_INTENT[offchain_mode]}:{enrollment_id}:{row.certificate_retry_count or 0}"
     with transaction(issuer.engine) as conn:
         taken = attestations.take_for_retry(
             conn, enrollment_id, intent_key, issuer.settings.batch_stale_seconds
         )
     if not taken:
         raise AttestationBusy()
+    if offchain_mode:
+        return retry_offchain(issuer, row.lock_address, member, intent_key)
 
     # 1. An attestation made by an earlier run whose result was lost.
     uid = _existing_uid(issuer, schema, eas, member, row.certificate_attest_batch)

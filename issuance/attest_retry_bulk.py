@@ -30,6 +30,8 @@ from db.records import CertificateRecord
 from issuance.attestations import attest_data, attestation_config, finish_attest_batch
 from issuance.batching import fitting_count
 from issuance.issuer import Issuer
+from issuance.offchain_attest import INTENT as OFFCHAIN_INTENT
+from issuance.offchain_attest import finish_anchor_batch
 
 log = structlog.get_logger("certflow.issuance")
 
@@ -60,8 +62,8 @@ def retry_attestations(
     }
     if progress and no_key:
         progress(len(no_key))
-    size = _batch_size(issuer, valid)
-    chunks = [valid[start : start + size] for start in range(0, len(valid), size)]
+    chunks = _chunks(issuer, [m for m in valid if m.attestation_mode != "offchain"])
+    chunks += _offchain_chunks(issuer, [m for m in valid if m.attestation_mode == "offchain"])
     # Nonces come from Postgres, so batches may be signed and sent side by side: one
     # batch's estimates and encoding overlap another's wait for its receipt.
     with ThreadPoolExecutor(max_workers=PARALLEL_BATCHES) as pool:
@@ -73,6 +75,19 @@ def retry_attestations(
                 progress(value_count(future.result()))
     log.info("attestations_retried", cohort_id=cohort_id, **_counts(report))
     return report
+
+
+def _chunks(issuer: Issuer, onchain: list[CertificateRecord]) -> list[list[CertificateRecord]]:
+    size = _batch_size(issuer, onchain)
+    return [onchain[start : start + size] for start in range(0, len(onchain), size)]
+
+
+def _offchain_chunks(
+    issuer: Issuer, offchain: list[CertificateRecord]
+) -> list[list[CertificateRecord]]:
+    """Off-chain members are signed and anchored in ``multiTimestamp`` batches instead."""
+    size = issuer.settings.anchor_batch_max
+    return [offchain[start : start + size] for start in range(0, len(offchain), size)]
 
 
 def _batch_size(issuer: Issuer, valid: list[CertificateRecord]) -> int:
@@ -95,7 +110,11 @@ def _batch_size(issuer: Issuer, valid: list[CertificateRecord]) -> int:
 
 def _retry_batch(issuer: Issuer, cohort_id: str, part: list[CertificateRecord]) -> dict[str, Any]:
     """Take one chunk into a batch and finish it; what came of it, to add to the report."""
-    batch = f"attest_retry:{cohort_id}:{uuid.uuid4()}"
+    # An off-chain batch id starts with the anchoring intent: the attest pass and the
+    # reconciler finish it in that mode.
+    offchain = part[0].attestation_mode == "offchain"
+    prefix = OFFCHAIN_INTENT if offchain else "attest_retry"
+    batch = f"{prefix}:{cohort_id}:{uuid.uuid4()}"
     wanted = [m.enrollment_id for m in part]
     with transaction(issuer.engine) as conn:
         taken = attestations.take_many_for_retry(
@@ -106,7 +125,8 @@ def _retry_batch(issuer: Issuer, cohort_id: str, part: list[CertificateRecord]) 
         return outcome
     # Members that failed are recorded with their reason, and read below.
     with contextlib.suppress(AttestationFailed):
-        outcome["attested"] = finish_attest_batch(issuer, batch)
+        finish = finish_anchor_batch if offchain else finish_attest_batch
+        outcome["attested"] = finish(issuer, batch)
     with transaction(issuer.engine) as conn:
         left = set(attestations.attest_batch_ids(conn, batch))
         rows = records.records(conn, taken)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
+from typing import Any
 from uuid import UUID
 
 import structlog
@@ -36,6 +37,7 @@ from db.engine import transaction
 from db.records import CertificateRecord
 from issuance.batching import culprits, fitting_count
 from issuance.issuer import Issuer, PassResult, busy_or_batched
+from issuance.offchain_attest import attest_offchain_for, is_offchain_batch
 from issuance.records import completion_attestation
 
 log = structlog.get_logger("certflow.issuance")
@@ -52,13 +54,12 @@ def attest_for(issuer: Issuer, enrollment_id: UUID, *, take_over: bool = False) 
         row = claims.target(conn, enrollment_id, stale)
     if row is None:
         raise BadEvent(f"enrollment {enrollment_id} not found")
-    if not row.certificate_issued:
-        return PassResult("not_issued")
-    if row.certificate_attestation_uid is not None:
-        return PassResult("already_attested")
-    if row.certificate_attestation_failed_at is not None:
-        return PassResult("failed")  # waits for a retry from the dashboard
+    settled = _settled(row)
+    if settled is not None:
+        return settled
     batch = row.certificate_attest_batch
+    if is_offchain_batch(batch) or (batch is None and row.attestation_mode == "offchain"):
+        return attest_offchain_for(issuer, row, take_over=take_over)
     if batch is not None:
         if not (take_over or row.attest_batch_stale):
             return PassResult("in_batch", batch)
@@ -73,6 +74,17 @@ def attest_for(issuer: Issuer, enrollment_id: UUID, *, take_over: bool = False) 
         log.info("attest_batch_assigned", batch=batch, size=len(ids))
     recorded = finish_attest_batch(issuer, batch)
     return PassResult("attested", batch, recorded)
+
+
+def _settled(row: Any) -> PassResult | None:
+    """Why there is nothing to attest, in either mode; None when there is."""
+    if not row.certificate_issued:
+        return PassResult("not_issued")
+    if row.certificate_attestation_uid is not None:
+        return PassResult("already_attested")
+    if row.certificate_attestation_failed_at is not None:
+        return PassResult("failed")  # waits for a retry from the dashboard
+    return None
 
 
 def attestation_config(settings: Settings) -> tuple[str, str]:

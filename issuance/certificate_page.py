@@ -18,12 +18,13 @@ import sqlalchemy as sa
 from web3 import Web3
 
 from certflow.settings import Settings
-from db import certificates, records, revocations
+from db import certificates, offchain, records, revocations
 from db.certificates import CertificateRow
 from db.engine import transaction
+from db.offchain import StoredOffchain
 from db.records import CertificateRecord
 from db.revocations import Revocation
-from issuance import page_checks
+from issuance import offchain_page, page_checks
 from issuance.page_checks import FAIL, PASS, PENDING, UNKNOWN, WARN, Evidence, Step
 from issuance.read_cache import ReadCache
 from render.storage import ObjectStore
@@ -87,18 +88,26 @@ class CertificatePages:
             record = records.record(conn, row.enrollment_id)
             current = certificates.current(conn, row.enrollment_id)
             revocation = revocations.by_enrollment(conn, row.enrollment_id)
+            signed = offchain.by_uid(conn, row.attestation_uid) if row.attestation_uid else None
         assert record is not None  # the certificate's foreign key keeps its enrollment
         steps = [
             page_checks.record_step(row, current),
             self.reads.pdf_step(row),
             self.reads.key_step(record, revocation),
-            self.reads.attestation_step(row, record),
-            page_checks.revocation_step(revocation),
+            self.reads.attestation_step(row, record)
+            if signed is None
+            else offchain_page.offchain_step(self.reads, row, record, signed),
+            page_checks.revocation_step(revocation, signed.revoke_tx_hash if signed else None),
         ]
         verdict = _verdict(steps, row, revocation)
         status, summary = VERDICTS[verdict]
         steps.append(Step("verdict", "Verdict", status, summary))
         return CertificatePage(row, record, current, revocation, tuple(steps), verdict)
+
+    def offchain(self, uid: str) -> StoredOffchain | None:
+        """The stored off-chain attestation with this UID (what the site serves as JSON)."""
+        with transaction(self.engine) as conn:
+            return offchain.by_uid(conn, uid)
 
     def match(self, sha256: str) -> CertificateRow | None:
         """The certificate whose recorded bytes have this digest (an uploaded file)."""

@@ -36,6 +36,8 @@ class Evidence:
     value: str
     #: "tx", "address", "attestation" or "certificate": what the site links the value to.
     kind: str | None = None
+    #: A link made with the value (an off-chain attestation's share link), used as is.
+    url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -68,7 +70,7 @@ def record_step(row: CertificateRow, current: CertificateRow | None) -> Step:
     return Step("record", title, WARN, summary, tuple(evidence))
 
 
-def revocation_step(revocation: Revocation | None) -> Step:
+def revocation_step(revocation: Revocation | None, offchain_revoke_tx: str | None = None) -> Step:
     title = "Not revoked"
     if revocation is None:
         return Step("revocation", title, PASS, "The issuer has not revoked this certificate.")
@@ -76,6 +78,8 @@ def revocation_step(revocation: Revocation | None) -> Step:
     evidence = [Evidence("Revoked on", when), Evidence("Reason", revocation.reason)]
     if revocation.tx_hash:
         evidence.append(Evidence("Key expired in", revocation.tx_hash, "tx"))
+    if offchain_revoke_tx:
+        evidence.append(Evidence("Attestation revoked off chain in", offchain_revoke_tx, "tx"))
     summary = f"Revoked on {when}: {revocation.reason}"
     return Step("revocation", title, FAIL, summary, tuple(evidence))
 

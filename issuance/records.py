@@ -46,6 +46,7 @@ def certificate_data(
         key_tx_hash=record.certificate_tx_hash,
         attestation_uid=record.certificate_attestation_uid,
         verify_url=verify_url(settings, cert_id),
+        anchor_tx_hash=record.anchor_tx_hash,
     )
 
 

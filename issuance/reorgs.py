@@ -18,6 +18,9 @@ from db import attestations, grants, records
 from db.engine import transaction
 from issuance.attestations import attestation_config, match_attested
 from issuance.issuer import Issuer
+from issuance.merkle_anchor import ROOT_INTENT
+from issuance.offchain_attest import INTENT as ANCHOR_INTENT
+from issuance.offchain_attest import record_reanchored
 
 log = structlog.get_logger("certflow.reconcile")
 
@@ -44,6 +47,8 @@ def heal_reorgs(issuer: Issuer) -> dict[str, int]:
                 grants.record_key_moved(conn, tx.tx_hash, sent.tx_hash)
         if tx.intent in ATTEST_INTENTS:
             counts["uids_moved"] += _rerecord(issuer, tx.intent_key, sent)
+        if tx.intent in (ANCHOR_INTENT, ROOT_INTENT):
+            record_reanchored(issuer, sent.receipt)
     log.warning("reorg_healed", **counts)
     return counts
 

@@ -1,5 +1,8 @@
 """Revoke a certificate: expire the learner's key on the lock, then record why.
 
+In the off-chain attestation mode the attestation is revoked too, with
+``revokeOffchain`` (``issuance.offchain_revocation``), before the key.
+
 The V2 attestation schema is not revocable, so the key is what the chain says
 about a revocation: the lock manager expires it (``expireAndRefundFor``, no
 refund: certificate keys are granted free). The transaction goes through the
@@ -18,6 +21,7 @@ from db import records, revocations
 from db.engine import transaction
 from db.revocations import Revocation
 from issuance.issuer import Issuer
+from issuance.offchain_revocation import revoke_offchain
 
 INTENT = "expire_key"
 
@@ -38,6 +42,7 @@ def revoke(issuer: Issuer, enrollment_id: UUID, reason: str) -> Revocation:
         raise CertificateInputError(
             f"enrollment {enrollment_id}: no lock or wallet, so no key to expire"
         )
+    revoke_offchain(issuer, enrollment_id)  # off-chain mode: the attestation too
     intent_key = f"{INTENT}:{enrollment_id}"
     # A crash after broadcasting left the transaction committed: finish that one.
     pending = issuer.sender.find(intent_key)

@@ -26,6 +26,7 @@ from db.certificates import CertificateRow
 from db.engine import transaction
 from db.records import CertificateRecord
 from issuance import verification_checks as checks
+from issuance.offchain_verification import offchain_findings
 from issuance.records import certificate_data, completion_attestation
 from render.extract import PrintedFields, read_printed_fields
 from render.storage import ObjectStore
@@ -143,6 +144,10 @@ class Verifier:
             return
         self._check_printed(report, row, record, printed)
         self._check_key(report, record)
+        if printed.attestation_uid is not None and self._check_offchain(
+            report, record, printed.attestation_uid
+        ):
+            return
         attestation = self._check_attestation(report, printed)
         if attestation is None:
             for name in (ATTESTER, SCHEMA, ATTESTED_VALUES):
@@ -177,6 +182,13 @@ class Verifier:
             ok is True,
             detail or f"{wallet} holds {'a' if ok else 'no'} valid key on lock {lock}",
         )
+
+    def _check_offchain(self, report: Report, record: CertificateRecord, uid: str) -> bool:
+        """Report the off-chain attestation's checks; False when ``uid`` is not off chain."""
+        found = offchain_findings(self.settings, self.engine, self.w3, self.attester, record, uid)
+        for finding in found or []:
+            report.add(finding.name, finding.ok, finding.detail)
+        return found is not None
 
     def _check_attestation(
         self, report: Report, printed: PrintedFields

@@ -41,6 +41,8 @@ class CertificateData:
     key_tx_hash: str
     attestation_uid: str | None  # None: the attestation is still pending
     verify_url: str
+    #: Off-chain attestations: the multiTimestamp transaction that anchored the UID.
+    anchor_tx_hash: str | None = None
 
 
 def render_pdf(data: CertificateData) -> bytes:
@@ -76,6 +78,7 @@ def _printable(data: CertificateData) -> layout.Page:
         key_tx_hash=clean(data.key_tx_hash, "key transaction hash"),
         attestation_uid=attestation or None,
         verify_url=url,
+        anchor_tx_hash=data.anchor_tx_hash and clean(data.anchor_tx_hash, "anchor transaction"),
     )
 
 

@@ -23,6 +23,7 @@ _FIELDS = {
     "key_tx_hash": re.compile(r"Key transaction: (0x[0-9a-fA-F]+)"),
 }
 _ATTESTATION = re.compile(r"Attestation UID: (0x[0-9a-fA-F]+)")
+_ANCHOR = re.compile(r"anchored in transaction: (0x[0-9a-fA-F]+)")
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class PrintedFields:
     attestation_uid: str | None  # None when the page says "Attestation pending"
     learner_name: str
     bootcamp_title: str
+    anchor_tx_hash: str | None = None  # off-chain attestations only
 
 
 def read_printed_fields(pdf: bytes) -> PrintedFields:
@@ -58,6 +60,7 @@ def read_printed_fields(pdf: bytes) -> PrintedFields:
         attestation_uid=uid.group(1) if uid else None,
         learner_name=_line_after(lines, "This certifies that"),
         bootcamp_title=_line_after(lines, "has successfully completed"),
+        anchor_tx_hash=anchor.group(1) if (anchor := _ANCHOR.search(text)) else None,
     )
 
 

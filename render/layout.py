@@ -48,6 +48,7 @@ class Page:
     key_tx_hash: str
     attestation_uid: str | None
     verify_url: str
+    anchor_tx_hash: str | None = None
 
 
 def draw_page(canvas: Canvas, page: Page) -> None:
@@ -197,14 +198,20 @@ def _qr(canvas: Canvas, url: str, x: float, y: float) -> None:
     draw_centred(canvas, x + QR_SIZE / 2, y - 10, "Scan to verify", Style(Face.SERIF_ITALIC, 8))
 
 
+#: The line of an off-chain attestation's anchoring transaction (``render.extract`` reads it).
+ANCHOR_LABEL = "EAS off-chain attestation, UID anchored in transaction:"
+
+
 def _footer(canvas: Canvas, page: Page) -> None:
     """The on-chain references, small and monospaced, so they can be typed back."""
     uid = f"Attestation UID: {page.attestation_uid}" if page.attestation_uid else None
-    lines = (
+    lines = [
         f"Certificate ID: {page.certificate_id}   Chain ID: {page.chain_id}"
         f"   Lock: {page.lock_address}",
         f"Key transaction: {page.key_tx_hash}   {uid or 'Attestation pending'}",
-    )
+    ]
+    if page.anchor_tx_hash:
+        lines.append(f"{ANCHOR_LABEL} {page.anchor_tx_hash}")
     canvas.setFillColor(MUTED)
     for index, line in enumerate(lines):
         shown = fit(line, Face.MONO, PAGE_WIDTH - 2 * 60, 6.5, 4)

@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.fixtures.database",
     "tests.fixtures.anvil",
     "tests.fixtures.s3",
+    "tests.fixtures.browser",
 ]

@@ -30,6 +30,8 @@ def certificate_urls(settings: Settings, cert_id: UUID) -> dict[str, str]:
 
 def evidence_url(settings: Settings, evidence: Evidence) -> str | None:
     """Where a piece of evidence can be seen, from the configured explorer templates."""
+    if evidence.url:
+        return evidence.url
     if evidence.kind == "certificate":
         return f"/verify/{evidence.value}"
     template = {

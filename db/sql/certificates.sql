@@ -40,10 +40,12 @@ SELECT e.id AS enrollment_id, e.user_profile_id, e.cohort_id, c.name AS cohort_n
        e.completion_date AS completed_at,
        (SELECT coalesce(sum(m.total_reward), 0) FROM public.cohort_milestones m
         WHERE m.cohort_id = e.cohort_id) AS total_xp,
-       e.certificate_tx_hash, e.certificate_attestation_uid
+       e.certificate_tx_hash, e.certificate_attestation_uid,
+       b.attestation_mode, o.anchor_tx_hash
 FROM public.bootcamp_enrollments e
 JOIN public.user_profiles u ON u.id = e.user_profile_id
 JOIN public.cohorts c ON c.id = e.cohort_id
 JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
+LEFT JOIN public.offchain_attestations o ON o.enrollment_id = e.id
 WHERE e.id = ANY(:ids)
 ORDER BY e.id;

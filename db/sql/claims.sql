@@ -33,7 +33,7 @@ SELECT e.id, e.enrollment_status, e.certificate_issued, e.certificate_claim_in_p
            AS grant_batch_stale,
        e.certificate_attest_batch_at < now() - make_interval(secs => :stale_seconds)
            AS attest_batch_stale,
-       u.wallet_address, b.lock_address
+       u.wallet_address, b.lock_address, b.attestation_mode
 FROM public.bootcamp_enrollments e
 JOIN public.user_profiles u ON u.id = e.user_profile_id
 JOIN public.cohorts c ON c.id = e.cohort_id

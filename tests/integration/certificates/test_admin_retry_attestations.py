@@ -98,3 +98,43 @@ def test_an_unknown_cohort_is_refused(cli: CliRunner, engine: sa.Engine) -> None
     assert "refused: Cohort not found" in result.output
     (audit,) = rows(engine, "SELECT outcome, result FROM admin_audit")
     assert (audit.outcome, audit.result["error"]) == ("refused", "Cohort not found")
+
+
+def test_an_offchain_cohort_is_retried_with_offchain_attestations_anchored_once(
+    cli: CliRunner,
+    engine: sa.Engine,
+    w3: Web3,
+    signer: Signer,
+    dev_deployment: DevDeployment,
+    issuer: Issuer,
+    flags_on: None,
+    completed_learners: Learners,
+) -> None:
+    ids = completed_learners(3)
+    for enrollment_id in ids:
+        claim(engine, enrollment_id)
+    grant_for(issuer, ids[0])
+    with engine.begin() as conn:  # the bootcamp moved to off-chain mode; its attestations lost
+        conn.execute(sa.text("UPDATE bootcamp_programs SET attestation_mode = 'offchain'"))
+
+    result = cli.invoke(main, ["retry-attestations", "--cohort", "cohort-0", "--json"])
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["attested"] == 3
+    stored = rows(engine, "SELECT enrollment_id, uid, anchor_tx_hash FROM offchain_attestations")
+    assert sorted(r.enrollment_id for r in stored) == sorted(ids)
+    assert all(r.anchor_tx_hash for r in stored)
+    for row in stored:
+        assert enrollment(engine, row.enrollment_id).certificate_attestation_uid == row.uid
+    for enrollment_id in ids:  # no on-chain attestation for an off-chain bootcamp
+        wallet = enrollment(engine, enrollment_id).wallet_address
+        made = attested_events(
+            w3,
+            dev_deployment.eas_contract_address,
+            schema=dev_deployment.bootcamp_completion_schema_uid,
+            attester=signer.address,
+            recipient=wallet,
+        )
+        assert made == []
+    anchors = "SELECT count(*) FROM chain_transactions WHERE intent_key LIKE 'multi_timestamp:%'"
+    assert scalar(engine, anchors) == 1

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from web3 import Web3
 
 from certflow.settings import Settings
@@ -26,18 +26,8 @@ from tests.integration.web.conftest import Issue, Server, complete_attestation, 
 
 REPO = Path(__file__).resolve().parents[3]
 SCREENSHOTS = REPO / "var" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        # --no-sandbox: the tests may run as root in a container, where Chromium's sandbox cannot.
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

@@ -44,3 +44,12 @@ def test_a_pdf_that_is_not_a_certificate_is_refused() -> None:
 
     with pytest.raises(RenderError, match="not a certflow certificate"):
         read_printed_fields(buffer.getvalue())
+
+
+def test_an_offchain_certificate_prints_its_anchoring_transaction() -> None:
+    anchor = "0x" + "cd" * 32
+
+    fields = read_printed_fields(render_pdf(sample(anchor_tx_hash=anchor)))
+
+    assert (fields.attestation_uid, fields.anchor_tx_hash) == (ATTESTATION_UID, anchor)
+    assert read_printed_fields(render_pdf(sample())).anchor_tx_hash is None
