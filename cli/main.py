@@ -24,6 +24,7 @@ from cli import (
     outbox,
     processes,
     repairs,
+    scheduler,
     web,
 )
 
@@ -47,6 +48,7 @@ def main() -> None:
 
 for _module in (
     processes, repairs, dead_letters, outbox, certificates, chain, demo, web, achievements, audit,
+    scheduler,
 ):  # fmt: skip
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import threading
 
 import click
 
 from certflow.settings import needs_signer, without_signer
-from cli import common
+from cli import common, lifecycle
 
 
 @click.command()
@@ -34,8 +33,8 @@ def relay() -> None:
     _restart_without_signer()  # the relay only moves events: it never signs
     settings = common.settings()
     running = Relay(settings, build_broker(settings))
-    signal.signal(signal.SIGTERM, lambda *_: running.stop())
-    signal.signal(signal.SIGINT, lambda *_: running.stop())
+    lifecycle.on_terminate(running.stop, settings.shutdown_grace_seconds, "relay")
+    lifecycle.serve_operations_metrics(settings, settings.relay_metrics_port, "relay")
     running.run()
 
 
@@ -43,14 +42,28 @@ def relay() -> None:
 @click.option("--queues", "-Q", multiple=True, help="Queues to consume (default: all).")
 @click.option("--processes", "-p", default=1, show_default=True, help="Worker processes.")
 @click.option("--threads", "-t", default=8, show_default=True, help="Threads per process.")
-def worker(queues: tuple[str, ...], processes: int, threads: int) -> None:
+@click.option(
+    "--metrics-port",
+    type=int,
+    default=None,
+    help="dramatiq's Prometheus port (default: $WORKER_METRICS_PORT, 9191; 0: off).",
+)
+def worker(queues: tuple[str, ...], processes: int, threads: int, metrics_port: int | None) -> None:
     """Run actors (dramatiq worker processes) for some or all queues."""
+    from workers.metrics import fresh_multiprocess_dir, prometheus_environ
+
     if not needs_signer(queues):
         _drop_signer()  # completion and render workers never see the signer's key
-    common.settings()  # fail here, naming the variable, before forking workers
+    if metrics_port is not None:
+        os.environ["WORKER_METRICS_PORT"] = str(metrics_port)
+    settings = common.settings()  # fail here, naming the variable, before forking workers
+    os.environ.update(prometheus_environ(settings))
+    fresh_multiprocess_dir(settings)
     # workers.main:setup builds each worker process's runtime from the environment.
     argv = ["dramatiq", "workers.main:setup", "--processes", str(processes)]
     argv += ["--threads", str(threads), "--skip-logging"]
+    # On SIGTERM in-flight messages get this long to finish; the rest go back to the queue.
+    argv += ["--worker-shutdown-timeout", str(int(settings.shutdown_grace_seconds * 1000))]
     for queue in queues:
         argv += ["--queues", queue]
     os.execvp(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606 - become the worker
@@ -94,9 +107,9 @@ def reconcile(every: float | None, dry_run: bool) -> None:
     from issuance.reconcile import run
 
     stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    report = run(common.settings(), every, stop, routes=redeliverable(), dry_run=dry_run)
+    settings = common.settings()
+    lifecycle.on_terminate(stop.set, settings.shutdown_grace_seconds, "reconcile")
+    report = run(settings, every, stop, routes=redeliverable(), dry_run=dry_run)
     common.print_json(report)
     if every is None and report["not_done"]:
         sys.exit(1)

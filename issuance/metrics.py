@@ -1,0 +1,126 @@
+"""What the relay, the scheduler and the web process export about the whole system.
+
+Computed when Prometheus scrapes, not per event: one cheap snapshot from
+Postgres (``certflow_metrics()``) and one balance read from the node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+import sqlalchemy as sa
+import structlog
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+
+from certflow.errors import CertflowError
+from certflow.settings import Settings
+from chain.rpc import chain_errors, make_web3
+from db.operations import metrics_snapshot
+
+log = structlog.get_logger("certflow.metrics")
+
+#: The node's answer bounds a scrape: Prometheus times out at 10 s by default.
+BALANCE_TIMEOUT_SECONDS = 2.0
+_WEI_PER_ETH = 10**18
+
+#: snapshot metric -> (exported name, help, label name or None, counter?)
+_FAMILIES: dict[str, tuple[str, str, str | None, bool]] = {
+    "outbox_pending": ("certflow_outbox_pending", "Outbox events not yet sent.", None, False),
+    "outbox_oldest_pending_age_seconds": (
+        "certflow_outbox_lag_seconds",
+        "Age of the oldest outbox event not yet sent (0 when none waits).",
+        None,
+        False,
+    ),
+    "dead_letters": ("certflow_dead_letters", "Open dead letters per queue.", "queue", False),
+    "chain_transactions": (
+        "certflow_chain_transactions",
+        "Chain transactions by status.",
+        "status",
+        False,
+    ),
+    "chain_gas_used": ("certflow_chain_gas_used", "Gas used by mined transactions.", None, True),
+    "chain_pending_nonces": (
+        "certflow_chain_pending_nonces",
+        "Nonces signed or broadcast and not yet mined.",
+        None,
+        False,
+    ),
+    "chain_oldest_pending_age_seconds": (
+        "certflow_chain_oldest_pending_seconds",
+        "Age of the oldest transaction not yet mined (0 when none).",
+        None,
+        False,
+    ),
+    "certificates_rendered": (
+        "certflow_certificates_rendered",
+        "Certificate PDFs rendered (every version).",
+        None,
+        True,
+    ),
+}
+
+
+def balance_reader(settings: Settings) -> Callable[[], float] | None:
+    """Reads the signer's balance in ether; None without LOCK_MANAGER_ADDRESS (the
+    signer's public address: no process needs the key to report its balance)."""
+    address = settings.lock_manager_address
+    if address is None:
+        return None
+    w3 = make_web3(settings.rpc_url, BALANCE_TIMEOUT_SECONDS)
+
+    def read() -> float:
+        with chain_errors("reading the signer's balance"):
+            return int(w3.eth.get_balance(w3.to_checksum_address(address))) / _WEI_PER_ETH
+
+    return read
+
+
+class OperationsCollector(Collector):
+    """The Postgres snapshot and the signer's balance, read on each scrape."""
+
+    def __init__(self, engine: sa.Engine, balance: Callable[[], float] | None) -> None:
+        self.engine = engine
+        self.balance = balance
+
+    def describe(self) -> Iterable[Metric]:
+        return []  # computed on collect: nothing to describe ahead (no read at register)
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily("certflow_database_up", "1 when the snapshot query answered.")
+        try:
+            samples = metrics_snapshot(self.engine)
+        except CertflowError as exc:
+            log.warning("metrics_snapshot_failed", error=exc.user_message)
+            samples = None
+        up.add_metric([], 0 if samples is None else 1)
+        yield up
+        if samples is not None:
+            yield from _families(samples)
+        if self.balance is not None:
+            yield from _balance(self.balance)
+
+
+def _balance(read: Callable[[], float]) -> Iterator[Metric]:
+    try:
+        value = read()
+    except CertflowError as exc:
+        log.warning("metrics_balance_failed", error=exc.user_message)
+        return
+    gauge = GaugeMetricFamily("certflow_signer_balance_eth", "The signer's balance, ether.")
+    gauge.add_metric([], value)
+    yield gauge
+
+
+def _families(samples: list[tuple[str, str, float]]) -> Iterator[Metric]:
+    families: dict[str, GaugeMetricFamily | CounterMetricFamily] = {}
+    for key, (name, documentation, label, counter) in _FAMILIES.items():
+        labels = [label] if label else None
+        kind = CounterMetricFamily if counter else GaugeMetricFamily
+        families[key] = kind(name, documentation, labels=labels)
+    for metric, label, value in samples:
+        family = families.get(metric)
+        if family is not None:
+            family.add_metric([label] if _FAMILIES[metric][2] else [], value)
+    yield from families.values()
