@@ -46,8 +46,10 @@ def serve_operations_metrics(settings: Settings, port: int, process: str) -> Non
 
     from certflow.metrics import serve
     from db.engine import make_engine
+    from events.routes import QUEUES
     from issuance.metrics import OperationsCollector, balance_reader
 
     engine = make_engine(settings, pool_size=1, read_only=True)
-    REGISTRY.register(OperationsCollector(engine, balance_reader(settings)))
+    queues = sorted(set(QUEUES.values()))
+    REGISTRY.register(OperationsCollector(engine, balance_reader(settings), queues))
     serve(settings.metrics_host, port, process)

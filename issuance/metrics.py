@@ -77,12 +77,27 @@ def balance_reader(settings: Settings) -> Callable[[], float] | None:
     return read
 
 
-class OperationsCollector(Collector):
-    """The Postgres snapshot and the signer's balance, read on each scrape."""
+#: Every status a chain transaction can have (sql/0005, 0013): each is exported, 0 included.
+TX_STATUSES = ("signed", "broadcast", "mined", "failed", "superseded")
 
-    def __init__(self, engine: sa.Engine, balance: Callable[[], float] | None) -> None:
+
+class OperationsCollector(Collector):
+    """The Postgres snapshot and the signer's balance, read on each scrape.
+
+    ``queues`` are exported with 0 dead letters when they have none, so a panel or
+    an alert on a queue has a series before its first failure.
+    """
+
+    def __init__(
+        self,
+        engine: sa.Engine,
+        balance: Callable[[], float] | None,
+        queues: Iterable[str] = (),
+    ) -> None:
         self.engine = engine
         self.balance = balance
+        self.zeros = [("dead_letters", queue, 0.0) for queue in queues]
+        self.zeros += [("chain_transactions", status, 0.0) for status in TX_STATUSES]
 
     def describe(self) -> Iterable[Metric]:
         return []  # computed on collect: nothing to describe ahead (no read at register)
@@ -97,7 +112,9 @@ class OperationsCollector(Collector):
         up.add_metric([], 0 if samples is None else 1)
         yield up
         if samples is not None:
-            yield from _families(samples)
+            present = {(metric, label) for metric, label, _ in samples}
+            missing = [zero for zero in self.zeros if zero[:2] not in present]
+            yield from _families(samples + missing)
         if self.balance is not None:
             yield from _balance(self.balance)
 

@@ -23,7 +23,7 @@ from tests.integration.certificates.conftest import fund
 
 def _scrape(engine: sa.Engine, balance: object = None) -> dict[tuple[str, str], float]:
     registry = CollectorRegistry()
-    registry.register(OperationsCollector(engine, balance))  # type: ignore[arg-type]
+    registry.register(OperationsCollector(engine, balance, ["render"]))  # type: ignore[arg-type]
     samples = {}
     for family in registry.collect():
         for sample in family.samples:
@@ -71,7 +71,8 @@ def test_the_figures_follow_the_rows_for_the_worker_and_the_web_roles(
     before = _scrape(worker_engine)
     assert before[("certflow_outbox_lag_seconds", "")] == 0
     assert before[("certflow_chain_pending_nonces", "")] == 0
-    assert ("certflow_dead_letters", "render") not in before
+    assert before[("certflow_dead_letters", "render")] == 0  # a series before the first failure
+    assert before[("certflow_chain_transactions", "mined")] == 0
 
     _work(owner_engine)
 
