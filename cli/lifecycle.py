@@ -37,9 +37,12 @@ def _overdue(process: str, grace: float) -> None:
     os._exit(1)
 
 
-def serve_operations_metrics(settings: Settings, port: int, process: str) -> None:
-    """The system-wide figures (outbox lag, dead letters, chain, balance, certificates)
-    read from Postgres and the node at each scrape, on ``METRICS_HOST:port``."""
+def serve_operations_metrics(
+    settings: Settings, port: int, process: str, *, balance: bool = True
+) -> None:
+    """The system-wide figures (outbox lag, dead letters, chain, certificates) read
+    from Postgres at each scrape, on ``METRICS_HOST:port``; with ``balance``, the
+    signer's balance from the node too (the relay leaves it out: no web3 there)."""
     if port == 0:
         return
     from prometheus_client import REGISTRY
@@ -47,9 +50,14 @@ def serve_operations_metrics(settings: Settings, port: int, process: str) -> Non
     from certflow.metrics import serve
     from db.engine import make_engine
     from events.routes import QUEUES
-    from issuance.metrics import OperationsCollector, balance_reader
+    from issuance.metrics import OperationsCollector
 
+    read_balance = None
+    if balance and settings.lock_manager_address:
+        from chain.balance import balance_reader
+
+        read_balance = balance_reader(settings.rpc_url, settings.lock_manager_address)
     engine = make_engine(settings, pool_size=1, read_only=True)
     queues = sorted(set(QUEUES.values()))
-    REGISTRY.register(OperationsCollector(engine, balance_reader(settings), queues))
+    REGISTRY.register(OperationsCollector(engine, read_balance, queues))
     serve(settings.metrics_host, port, process)

@@ -34,7 +34,9 @@ def relay() -> None:
     settings = common.settings()
     running = Relay(settings, build_broker(settings))
     lifecycle.on_terminate(running.stop, settings.shutdown_grace_seconds, "relay")
-    lifecycle.serve_operations_metrics(settings, settings.relay_metrics_port, "relay")
+    lifecycle.serve_operations_metrics(
+        settings, settings.relay_metrics_port, "relay", balance=False
+    )
     running.run()
 
 

@@ -1,7 +1,8 @@
 """What the relay, the scheduler and the web process export about the whole system.
 
 Computed when Prometheus scrapes, not per event: one cheap snapshot from
-Postgres (``certflow_metrics()``) and one balance read from the node.
+Postgres (``certflow_metrics()``) and, where the caller passes a reader, the
+signer's balance (the relay passes none: it never loads the chain stack).
 """
 
 from __future__ import annotations
@@ -14,15 +15,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metri
 from prometheus_client.registry import Collector
 
 from certflow.errors import CertflowError
-from certflow.settings import Settings
-from chain.rpc import chain_errors, make_web3
 from db.operations import metrics_snapshot
 
 log = structlog.get_logger("certflow.metrics")
-
-#: The node's answer bounds a scrape: Prometheus times out at 10 s by default.
-BALANCE_TIMEOUT_SECONDS = 2.0
-_WEI_PER_ETH = 10**18
 
 #: snapshot metric -> (exported name, help, label name or None, counter?)
 _FAMILIES: dict[str, tuple[str, str, str | None, bool]] = {
@@ -60,21 +55,6 @@ _FAMILIES: dict[str, tuple[str, str, str | None, bool]] = {
         True,
     ),
 }
-
-
-def balance_reader(settings: Settings) -> Callable[[], float] | None:
-    """Reads the signer's balance in ether; None without LOCK_MANAGER_ADDRESS (the
-    signer's public address: no process needs the key to report its balance)."""
-    address = settings.lock_manager_address
-    if address is None:
-        return None
-    w3 = make_web3(settings.rpc_url, BALANCE_TIMEOUT_SECONDS)
-
-    def read() -> float:
-        with chain_errors("reading the signer's balance"):
-            return int(w3.eth.get_balance(w3.to_checksum_address(address))) / _WEI_PER_ETH
-
-    return read
 
 
 #: Every status a chain transaction can have (sql/0005, 0013): each is exported, 0 included.

@@ -108,9 +108,11 @@ def test_each_process_type_exports_its_metrics_and_they_move(
 ) -> None:
     before = {name: scrape(port) for name, port in processes.items()}
     for name in ("relay", "scheduler", "web"):
-        assert set(metrics.OPERATIONS) <= _names(before[name]), name
+        assert set(metrics.OPERATIONS) - {"certflow_signer_balance_eth"} <= _names(before[name])
     assert set(metrics.RELAY) <= _names(before["relay"])
     assert before["web"][("certflow_signer_balance_eth", "")] == 3.0
+    assert before["scheduler"][("certflow_signer_balance_eth", "")] == 3.0
+    assert ("certflow_signer_balance_eth", "") not in before["relay"]  # no web3 in the relay
 
     _complete_a_cohort_and_a_ghost(owner_engine, database_urls["app"])
     wait_until(

@@ -14,9 +14,10 @@ from prometheus_client import CollectorRegistry
 from psycopg import sql
 from web3 import Web3
 
+from chain.balance import balance_reader
 from chain.devnode import DevNode
 from db.engine import make_engine
-from issuance.metrics import OperationsCollector, balance_reader
+from issuance.metrics import OperationsCollector
 from tests.fixtures.database import settings_for
 from tests.integration.certificates.conftest import fund
 
@@ -100,17 +101,13 @@ def test_a_database_outage_is_a_zero_not_a_failed_scrape() -> None:
 
 
 def test_the_signer_balance_is_read_from_the_node(
-    anvil_node: DevNode, w3: Web3, worker_engine: sa.Engine, database_url: str
+    anvil_node: DevNode, w3: Web3, worker_engine: sa.Engine
 ) -> None:
     address = Account.create().address
-    settings = settings_for(database_url, RPC_URL=anvil_node.url, LOCK_MANAGER_ADDRESS=address)
-    read = balance_reader(settings)
+    read = balance_reader(anvil_node.url, address)
     assert _scrape(worker_engine, read)[("certflow_signer_balance_eth", "")] == 0
     fund(w3, address, 25 * 10**17)
     assert _scrape(worker_engine, read)[("certflow_signer_balance_eth", "")] == 2.5
-    unreachable = settings_for(
-        database_url, RPC_URL="http://127.0.0.1:1", LOCK_MANAGER_ADDRESS=address
-    )
     assert ("certflow_signer_balance_eth", "") not in _scrape(
-        worker_engine, balance_reader(unreachable)
+        worker_engine, balance_reader("http://127.0.0.1:1", address)
     )
