@@ -34,6 +34,8 @@ def prometheus_environ(settings: Settings) -> dict[str, str]:
 def fresh_multiprocess_dir(settings: Settings) -> None:
     """Empty the directory before the workers start: a restart's counters start at 0,
     as Prometheus expects of a new process, instead of adding a dead run's files."""
+    if settings.worker_metrics_port == 0:
+        return
     path = multiprocess_dir(settings)
     shutil.rmtree(path, ignore_errors=True)
     path.mkdir(parents=True, exist_ok=True)
