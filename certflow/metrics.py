@@ -22,7 +22,6 @@ OPERATIONS = (
     "certflow_chain_gas_used_total",
     "certflow_chain_pending_nonces",
     "certflow_chain_oldest_pending_seconds",
-    "certflow_certificates_rendered_total",
     "certflow_signer_balance_eth",
 )
 #: Counted in the relay process itself.
@@ -32,6 +31,8 @@ SCHEDULER = (
     "certflow_scheduler_job_runs_total",
     "certflow_scheduler_job_last_success_timestamp_seconds",
 )
+#: Counted in the worker processes (the render queue's), next to dramatiq's own.
+WORKERS = ("certflow_certificates_rendered_total",)
 #: dramatiq's Prometheus middleware, under its own names (the worker processes).
 DRAMATIQ = (
     "dramatiq_messages_total",
@@ -42,7 +43,7 @@ DRAMATIQ = (
     "dramatiq_delayed_messages_inprogress",
     "dramatiq_message_duration_milliseconds",
 )
-ALL = frozenset(OPERATIONS + RELAY + SCHEDULER + DRAMATIQ)
+ALL = frozenset(OPERATIONS + RELAY + SCHEDULER + WORKERS + DRAMATIQ)
 
 
 def serve(host: str, port: int, process: str, registry: CollectorRegistry = REGISTRY) -> bool:

@@ -59,8 +59,9 @@ def worker(queues: tuple[str, ...], processes: int, threads: int, metrics_port: 
     if metrics_port is not None:
         os.environ["WORKER_METRICS_PORT"] = str(metrics_port)
     settings = common.settings()  # fail here, naming the variable, before forking workers
-    os.environ.update(prometheus_environ(settings))
-    fresh_multiprocess_dir(settings)
+    if settings.worker_metrics_port:
+        os.environ.update(prometheus_environ(settings))
+        fresh_multiprocess_dir(settings)
     # workers.main:setup builds each worker process's runtime from the environment.
     argv = ["dramatiq", "workers.main:setup", "--processes", str(processes)]
     argv += ["--threads", str(threads), "--skip-logging"]

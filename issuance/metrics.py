@@ -48,12 +48,6 @@ _FAMILIES: dict[str, tuple[str, str, str | None, bool]] = {
         None,
         False,
     ),
-    "certificates_rendered": (
-        "certflow_certificates_rendered",
-        "Certificate PDFs rendered (every version).",
-        None,
-        True,
-    ),
 }
 
 

@@ -132,6 +132,7 @@ def test_each_process_type_exports_its_metrics_and_they_move(
     assert after["relay"][relayed] - before["relay"][relayed] >= 5  # 3 milestones, 2 completions
     handled = ("dramatiq_messages_total", "actor_name=check_completion,queue_name=completion")
     assert after["worker"].get(handled, 0) >= 1 + before["worker"].get(handled, 0)
+    assert set(metrics.WORKERS) <= _names(after["worker"])
     assert {"dramatiq_messages_total", "dramatiq_messages_inprogress",
             "dramatiq_message_duration_milliseconds"} <= _names(after["worker"])  # fmt: skip
     runs = ("certflow_scheduler_job_runs_total", "job=reconcile,outcome=ok")
