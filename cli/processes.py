@@ -27,13 +27,15 @@ def migrate() -> None:
 @click.command()
 def relay() -> None:
     """Send outbox events to the queues (LISTEN/NOTIFY with a polling fallback)."""
+    _restart_without_signer()  # the relay only moves events: it never signs
+    settings = common.settings()
+    stopping = threading.Event()
+    # Before the heavy imports: a SIGTERM while the relay starts is a clean stop too.
+    lifecycle.on_terminate(stopping.set, settings.shutdown_grace_seconds, "relay")
     from events.relay import Relay
     from workers.broker import build_broker
 
-    _restart_without_signer()  # the relay only moves events: it never signs
-    settings = common.settings()
-    running = Relay(settings, build_broker(settings))
-    lifecycle.on_terminate(running.stop, settings.shutdown_grace_seconds, "relay")
+    running = Relay(settings, build_broker(settings), stopping)
     lifecycle.serve_operations_metrics(
         settings, settings.relay_metrics_port, "relay", balance=False
     )
@@ -106,12 +108,12 @@ def reconcile(every: float | None, dry_run: bool) -> None:
     A single pass exits 1 when a part could not be done (the chain unreachable):
     the rest is healed and the report names the part.
     """
-    from events.routes import redeliverable
-    from issuance.reconcile import run
-
     stop = threading.Event()
     settings = common.settings()
     lifecycle.on_terminate(stop.set, settings.shutdown_grace_seconds, "reconcile")
+    from events.routes import redeliverable
+    from issuance.reconcile import run
+
     report = run(settings, every, stop, routes=redeliverable(), dry_run=dry_run)
     common.print_json(report)
     if every is None and report["not_done"]:

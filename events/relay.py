@@ -70,11 +70,17 @@ def build_messages(event: outbox.OutboxEvent) -> list[dramatiq.Message[Any]]:
 
 
 class Relay:
-    def __init__(self, settings: Settings, broker: dramatiq.Broker) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        broker: dramatiq.Broker,
+        stopping: threading.Event | None = None,
+    ) -> None:
         self.settings = settings
         self.broker = broker
         self.engine = make_engine(settings, pool_size=1)
-        self.stopping = threading.Event()
+        #: Set (``stop``, or by whoever passed it in) to end ``run`` after the batch in hand.
+        self.stopping = stopping or threading.Event()
         self.sent = 0
 
     def stop(self) -> None:
