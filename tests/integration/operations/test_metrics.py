@@ -94,6 +94,14 @@ def test_the_figures_follow_the_rows_for_the_worker_and_the_web_roles(
         c.execute(sa.text("SELECT count(*) FROM dead_letters"))
 
 
+def test_the_app_role_may_not_read_the_figures(app_engine: sa.Engine) -> None:
+    with (
+        pytest.raises(sa.exc.ProgrammingError, match="permission denied"),
+        app_engine.connect() as c,
+    ):
+        c.execute(sa.text("SELECT * FROM certflow_metrics()"))
+
+
 def test_a_database_outage_is_a_zero_not_a_failed_scrape() -> None:
     gone = make_engine(settings_for("postgresql://nobody@127.0.0.1:1/none"), pre_ping=False)
     assert _scrape(gone) == {("certflow_database_up", ""): 0}
