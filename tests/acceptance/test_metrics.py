@@ -139,5 +139,6 @@ def test_each_process_type_exports_its_metrics_and_they_move(
     assert after["scheduler"][runs] > before["scheduler"][runs]
     assert set(metrics.SCHEDULER) <= _names(after["scheduler"])
     for name in ("relay", "scheduler", "web"):
+        assert before[name][("certflow_dead_letters", "queue=completion")] == 0
         assert after[name][("certflow_dead_letters", "queue=completion")] == 1
         assert after[name][("certflow_outbox_pending", "")] == 0
