@@ -133,6 +133,20 @@ class Settings(BaseModel):
     min_backoff_ms: int = Field(500, alias="MIN_BACKOFF_MS", gt=0)
     max_backoff_ms: int = Field(60_000, alias="MAX_BACKOFF_MS", gt=0)
 
+    # Operations: metrics bind to localhost, one port per process type so several
+    # processes on one host never collide; 0 turns a process's endpoint off.
+    metrics_host: str = Field("127.0.0.1", alias="METRICS_HOST")
+    #: dramatiq's own default port, for its Prometheus middleware's metric names.
+    worker_metrics_port: int = Field(9191, alias="WORKER_METRICS_PORT", ge=0, lt=65536)
+    relay_metrics_port: int = Field(9192, alias="RELAY_METRICS_PORT", ge=0, lt=65536)
+    scheduler_metrics_port: int = Field(9193, alias="SCHEDULER_METRICS_PORT", ge=0, lt=65536)
+    web_metrics_port: int = Field(9194, alias="WEB_METRICS_PORT", ge=0, lt=65536)
+    #: The scheduler's periods: the reconciler's healing pass, and retention (pruning).
+    schedule_reconcile_seconds: float = Field(60.0, alias="SCHEDULE_RECONCILE_SECONDS", gt=0)
+    schedule_retention_seconds: float = Field(3600.0, alias="SCHEDULE_RETENTION_SECONDS", gt=0)
+    #: After SIGTERM, how long a process may take to finish what it holds before it exits.
+    shutdown_grace_seconds: float = Field(30.0, alias="SHUTDOWN_GRACE_SECONDS", gt=0)
+
     @model_validator(mode="after")
     def _read_key_file(self) -> Settings:
         if self.signer_private_key is None and self.signer_private_key_file is not None:

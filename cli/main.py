@@ -26,6 +26,7 @@ from cli import (
     outbox,
     processes,
     repairs,
+    scheduler,
     web,
 )
 
@@ -51,6 +52,7 @@ def main() -> None:
 for _module in (
     processes, repairs, dead_letters, outbox, certificates, chain, demo, web, achievements, audit,
     certificate_repairs,
+    scheduler,
 ):  # fmt: skip
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import sys
 import threading
 from collections.abc import Iterator
@@ -13,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from certflow.settings import Settings, needs_signer, without_signer
-from cli import common
+from cli import common, lifecycle
 
 if TYPE_CHECKING:
     from db.audit import Action
@@ -38,14 +37,18 @@ def migrate() -> None:
 @click.command()
 def relay() -> None:
     """Send outbox events to the queues (LISTEN/NOTIFY with a polling fallback)."""
+    _restart_without_signer()  # the relay only moves events: it never signs
+    settings = common.settings()
+    stopping = threading.Event()
+    # Before the heavy imports: a SIGTERM while the relay starts is a clean stop too.
+    lifecycle.on_terminate(stopping.set, settings.shutdown_grace_seconds, "relay")
     from events.relay import Relay
     from workers.broker import build_broker
 
-    _restart_without_signer()  # the relay only moves events: it never signs
-    settings = common.settings()
-    running = Relay(settings, build_broker(settings))
-    signal.signal(signal.SIGTERM, lambda *_: running.stop())
-    signal.signal(signal.SIGINT, lambda *_: running.stop())
+    running = Relay(settings, build_broker(settings), stopping)
+    lifecycle.serve_operations_metrics(
+        settings, settings.relay_metrics_port, "relay", balance=False
+    )
     running.run()
 
 
@@ -53,14 +56,29 @@ def relay() -> None:
 @click.option("--queues", "-Q", multiple=True, help="Queues to consume (default: all).")
 @click.option("--processes", "-p", default=1, show_default=True, help="Worker processes.")
 @click.option("--threads", "-t", default=8, show_default=True, help="Threads per process.")
-def worker(queues: tuple[str, ...], processes: int, threads: int) -> None:
+@click.option(
+    "--metrics-port",
+    type=int,
+    default=None,
+    help="dramatiq's Prometheus port (default: $WORKER_METRICS_PORT, 9191; 0: off).",
+)
+def worker(queues: tuple[str, ...], processes: int, threads: int, metrics_port: int | None) -> None:
     """Run actors (dramatiq worker processes) for some or all queues."""
+    from workers.metrics import fresh_multiprocess_dir, prometheus_environ
+
     if not needs_signer(queues):
         _drop_signer()  # completion and render workers never see the signer's key
-    common.settings()  # fail here, naming the variable, before forking workers
+    if metrics_port is not None:
+        os.environ["WORKER_METRICS_PORT"] = str(metrics_port)
+    settings = common.settings()  # fail here, naming the variable, before forking workers
+    if settings.worker_metrics_port:
+        os.environ.update(prometheus_environ(settings))
+        fresh_multiprocess_dir(settings)
     # workers.main:setup builds each worker process's runtime from the environment.
     argv = ["dramatiq", "workers.main:setup", "--processes", str(processes)]
     argv += ["--threads", str(threads), "--skip-logging"]
+    # On SIGTERM in-flight messages get this long to finish; the rest go back to the queue.
+    argv += ["--worker-shutdown-timeout", str(int(settings.shutdown_grace_seconds * 1000))]
     for queue in queues:
         argv += ["--queues", queue]
     os.execvp(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606 - become the worker
@@ -102,13 +120,12 @@ def reconcile(every: float | None, dry_run: bool, as_json: bool) -> None:
     the rest is healed and the report names the part. A single pass run by an
     admin is audited; the scheduler's passes (--every, the worker role) are not.
     """
+    stop = threading.Event()
+    settings = common.settings()
+    lifecycle.on_terminate(stop.set, settings.shutdown_grace_seconds, "reconcile")
     from events.routes import redeliverable
     from issuance.reconcile import run
 
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    signal.signal(signal.SIGINT, lambda *_: stop.set())
-    settings = common.settings()
     with _audited_pass(settings, every is None and not dry_run) as action:
         report = run(settings, every, stop, routes=redeliverable(), dry_run=dry_run)
         if action is not None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from cli import common
+from cli import common, lifecycle
 
 
 @click.command()
@@ -15,6 +15,7 @@ def web(host: str, port: int | None) -> None:
     from web.server import serve
 
     settings = common.settings()
+    lifecycle.serve_operations_metrics(settings, settings.web_metrics_port, "web")
     serve(settings, host, port or settings.port)
 
 

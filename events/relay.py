@@ -18,6 +18,7 @@ import redis
 import sqlalchemy as sa
 import structlog
 from dramatiq.common import compute_backoff
+from prometheus_client import Counter
 
 from certflow.errors import BadEvent, BrokerUnavailable, RelayConnectionLost, TransientError
 from certflow.settings import Settings
@@ -34,6 +35,12 @@ CHANNEL = "certflow"
 #: The first wait after marking itself waiting (see ``_serve``).
 GRACE_SECONDS = 0.02
 _MESSAGE_IDS = uuid.UUID("6f1d3c1e-2b7a-4c55-9a53-5c1e0b7d2a10")
+
+#: Throughput: counted after the batch commits, so an event is counted once per send.
+RELAYED = Counter("certflow_relay_events_relayed", "Outbox events sent to the queues.")
+REJECTED = Counter(
+    "certflow_relay_events_rejected", "Outbox events parked because they cannot be sent."
+)
 
 
 def build_messages(event: outbox.OutboxEvent) -> list[dramatiq.Message[Any]]:
@@ -63,11 +70,17 @@ def build_messages(event: outbox.OutboxEvent) -> list[dramatiq.Message[Any]]:
 
 
 class Relay:
-    def __init__(self, settings: Settings, broker: dramatiq.Broker) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        broker: dramatiq.Broker,
+        stopping: threading.Event | None = None,
+    ) -> None:
         self.settings = settings
         self.broker = broker
         self.engine = make_engine(settings, pool_size=1)
-        self.stopping = threading.Event()
+        #: Set (``stop``, or by whoever passed it in) to end ``run`` after the batch in hand.
+        self.stopping = stopping or threading.Event()
         self.sent = 0
 
     def stop(self) -> None:
@@ -134,6 +147,8 @@ class Relay:
             outbox.mark_dispatched(conn, sent_ids)
             conn.commit()
         self.sent += len(sent_ids)
+        RELAYED.inc(len(sent_ids))
+        REJECTED.inc(len(events) - len(sent_ids))
         log.debug("relay_batch_sent", count=len(sent_ids))
         return len(events)
 

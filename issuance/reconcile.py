@@ -57,25 +57,45 @@ def run(
 
 
 def reconcile_once(
-    settings: Settings, engine: sa.Engine, routes: Mapping[str, str], *, dry_run: bool = False
+    settings: Settings,
+    engine: sa.Engine,
+    routes: Mapping[str, str],
+    *,
+    dry_run: bool = False,
+    retention: bool = True,
 ) -> Report:
-    """Every state, each on its own; ``not_done`` names the parts that failed."""
+    """Every state, each on its own; ``not_done`` names the parts that failed.
+
+    ``retention=False`` heals without pruning (the scheduler prunes as a job of its own).
+    """
     report: Report = {"dry_run": dry_run, "not_done": {}}
-    report.update(_postgres_part(settings, engine, routes, dry_run, report["not_done"]))
+    steps = _steps(settings, routes)
+    if not retention:
+        steps = {name: step for name, step in steps.items() if name not in RETENTION_STATES}
+    report.update(_postgres_part(engine, steps, dry_run, report["not_done"]))
     report["chain"] = _chain_part(settings, engine, dry_run, report["not_done"])
     log.info("reconciled", **{k: v for k, v in report.items() if k != "chain"})
     return report
 
 
-def _postgres_part(
-    settings: Settings,
-    engine: sa.Engine,
-    routes: Mapping[str, str],
-    dry_run: bool,
-    not_done: dict[str, str],
-) -> Report:
+#: The states that prune rather than heal: retention.
+RETENTION_STATES = ("pruned_outbox", "pruned_ledger")
+
+
+def prune_once(settings: Settings, engine: sa.Engine) -> Report:
+    """Retention alone: dispatched events and ledger keys past ``RETENTION_SECONDS``."""
+    steps = {name: step for name, step in _steps(settings, {}).items() if name in RETENTION_STATES}
+    report: Report = {"not_done": {}}
+    report.update(_postgres_part(engine, steps, False, report["not_done"]))
+    log.info("pruned", **report)
+    return report
+
+
+def _steps(
+    settings: Settings, routes: Mapping[str, str]
+) -> dict[str, Callable[[sa.Connection], int]]:
     older, batch = settings.reconcile_after_seconds, settings.reconcile_batch
-    steps: dict[str, Callable[[sa.Connection], int]] = {
+    return {
         "completions": functools.partial(states.complete_enrollments, limit=batch),
         "auto_claims": functools.partial(states.resend_auto_claims, older_than=older, limit=batch),
         "renders": functools.partial(states.resend_renders, older_than=older, limit=batch),
@@ -89,6 +109,14 @@ def _postgres_part(
         "pruned_outbox": functools.partial(_prune, states.prune_outbox, settings),
         "pruned_ledger": functools.partial(_prune, states.prune_ledger, settings),
     }
+
+
+def _postgres_part(
+    engine: sa.Engine,
+    steps: Mapping[str, Callable[[sa.Connection], int]],
+    dry_run: bool,
+    not_done: dict[str, str],
+) -> Report:
     report: Report = {}
     for name, step in steps.items():
         try:

@@ -56,7 +56,15 @@ def serve(settings: Settings, host: str, port: int) -> None:
     signal.signal(signal.SIGTERM, _exit_cleanly)
     app = create_app(Site.build(settings))
     log.info("web.listening", host=host, port=port, verify_base_url=settings.verify_base_url)
-    uvicorn.run(app, host=host, port=port, access_log=False, server_header=False)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        access_log=False,
+        server_header=False,
+        # Requests in flight get this long after SIGTERM; then connections are closed.
+        timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds)),
+    )
 
 
 def _exit_cleanly(signum: int, frame: FrameType | None) -> None:

@@ -13,6 +13,7 @@ import dramatiq
 from certflow.logging import configure_logging
 from certflow.settings import load_settings
 from workers.actors import declare_actors
+from workers.metrics import add_prometheus
 from workers.runtime import Runtime
 
 
@@ -21,5 +22,6 @@ def setup() -> None:
     configure_logging(settings)
     runtime = Runtime.build(settings)
     declare_actors(runtime)
+    add_prometheus(runtime.broker, settings)
     # The dramatiq CLI asks dramatiq for the broker after this returns.
     dramatiq.set_broker(runtime.broker)

@@ -8,6 +8,7 @@ from uuid import UUID
 from db.ledger import LedgerKey
 from events.messages import Delivery
 from events.schemas import EnrollmentEvent, parse
+from workers.metrics import RENDERED
 from workers.runtime import Runtime
 
 
@@ -19,10 +20,12 @@ def render_certificate(rt: Runtime, payload: dict[str, Any], delivery: Delivery)
 
     # certificate.attested and certificate.attestation_failed carry the same payload.
     event = parse(EnrollmentEvent, "certificate.attested", payload)
-    certificate_pdf.render_certificate(
+    result = certificate_pdf.render_certificate(
         rt.engine,
         rt.store,
         rt.settings,
         UUID(str(event.enrollment_id)),
         LedgerKey(delivery.actor, delivery.idempotency_key, delivery.message_id),
     )
+    if result.outcome is certificate_pdf.Outcome.RENDERED:
+        RENDERED.inc()

@@ -21,6 +21,11 @@ def env_for(database_url: str, redis_url: str, **extra: str) -> dict[str, str]:
         "REDIS_URL": redis_url,
         "LOG_FORMAT": "json",
         "PYTHONUNBUFFERED": "1",
+        # Metrics off unless a test asks: other runs on this host may hold the default ports.
+        "WORKER_METRICS_PORT": "0",
+        "RELAY_METRICS_PORT": "0",
+        "SCHEDULER_METRICS_PORT": "0",
+        "WEB_METRICS_PORT": "0",
         **extra,
     }
 

@@ -92,6 +92,7 @@ def chaos_env(
         S3_BUCKET=f"chaos-{uuid.uuid4().hex[:12]}",
         RELAY_POLL_SECONDS="0.2",
         RECONCILE_AFTER_SECONDS="5",
+        SCHEDULE_RECONCILE_SECONDS="2",
         REDELIVER_AFTER_SECONDS="10",
         BATCH_STALE_SECONDS="10",
         WORKER_HEARTBEAT_TIMEOUT_MS="5000",

@@ -19,13 +19,14 @@ import redis
 from tests.acceptance.processes import start
 from tests.fixtures.s3 import free_port
 
-#: The Procfile's process types, with the reconciler's period shortened for a test.
+#: The Procfile's process types (the scheduler's reconcile period is shortened by
+#: ``chaos_env``).
 PROCFILE = {
     "relay": ["relay"],
     "completion": ["worker", "--queues", "completion", "--processes", "1", "--threads", "8"],
     "chain": ["worker", "--queues", "chain", "--processes", "1", "--threads", "4"],
     "render": ["worker", "--queues", "render", "--processes", "1", "--threads", "2"],
-    "reconcile": ["reconcile", "--every", "2"],
+    "scheduler": ["scheduler"],
 }
 
 
