@@ -43,7 +43,7 @@ def test_verify_passes_then_revoke_offchain_makes_it_fail(
     cohort: Cohort,
 ) -> None:
     enrollment_id, cert = issue_offchain(engine, cohort)
-    verifier = Verifier(settings, engine, store, w3)
+    verifier = Verifier(settings, engine, lambda: store, w3)
 
     report = verifier.verify_id(str(cert.id))
 
@@ -100,6 +100,6 @@ def test_verify_fails_a_tampered_stored_attestation(
             {"p": json.dumps(package), "u": row.uid},
         )
 
-    report = Verifier(settings, engine, store, w3).verify_id(str(cert.id))
+    report = Verifier(settings, engine, lambda: store, w3).verify_id(str(cert.id))
 
     assert sorted(report.failed) == sorted([oc.SIGNATURE, oc.UID, oc.ATTESTED_VALUES])

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from tests.integration.admin.letters import dead_letter
 from tests.integration.helpers import rows
@@ -18,17 +18,7 @@ from tests.integration.web.test_admin_pages import PASSWORD, admin_site, admin_w
 
 __all__ = ["admin_site", "admin_web_settings"]  # fixtures, shared with the HTTP tests
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[3] / "var" / "screenshots"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        # --no-sandbox: the tests may run as root in a container, where Chromium's sandbox cannot.
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
