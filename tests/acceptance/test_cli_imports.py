@@ -65,7 +65,7 @@ def test_migrate_loads_neither_web3_nor_reportlab(
     done, heavy = run_cli(["migrate"], env)
 
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "applied 0 migration(s)" in done.stdout  # the test database is already migrated
+    assert "schema up to date" in done.stdout  # the test database is already migrated
     assert heavy == []
     with transaction(engine) as conn:
         flags = claims.read_flags(conn)
