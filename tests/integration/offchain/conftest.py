@@ -7,42 +7,30 @@ manages, plus an S3 bucket of its own so the render actor runs too.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 from uuid import UUID
 
-import psycopg
 import pytest
 import sqlalchemy as sa
 from eth_account import Account
-from psycopg import sql
 from web3 import Web3
 
 from certflow.settings import Settings, load_settings
 from chain.deploy import DevDeployment, deploy_lock
 from chain.devnode import DevNode, free_port
 from chain.transactions import Signer
-from db import claims, seed
+from db import seed
 from issuance.issuer import Issuer
 from render.storage import ObjectStore
 from tests.fixtures.database import TEST_ENV, settings_for, wait_until
 from tests.fixtures.s3 import ACCESS_KEY, SECRET_KEY, S3Server
-from tests.integration.certificates.conftest import fund, new_key
+from tests.integration.certificates.conftest import flags_on, signer, signer_key
 from tests.integration.helpers import rows
-from tests.integration.web.conftest import Server, env_of
+from tests.integration.web.conftest import Server, env_of, web_database_url
 
-
-@pytest.fixture
-def signer_key(w3: Web3) -> str:
-    key = new_key()
-    fund(w3, Signer.from_key(key).address)
-    return key
-
-
-@pytest.fixture
-def signer(signer_key: str) -> Signer:
-    return Signer.from_key(signer_key)
+# Fixtures shared with the on-chain certificate and web suites.
+__all__ = ["flags_on", "signer", "signer_key", "web_database_url"]
 
 
 @pytest.fixture
@@ -94,12 +82,6 @@ def store(settings: Settings) -> ObjectStore:
     return ObjectStore.from_settings(settings, region=settings.s3_region)
 
 
-@pytest.fixture
-def flags_on(engine: sa.Engine, settings: Settings) -> None:
-    with engine.begin() as conn:
-        claims.sync_flags(conn, settings)
-
-
 Cohort = Callable[..., list[UUID]]
 
 
@@ -142,19 +124,6 @@ def cohort(engine: sa.Engine, w3: Web3, signer: Signer) -> Cohort:
         return list(added.values())
 
     return make
-
-
-@pytest.fixture
-def web_database_url(database_url: str, pg_admin_url: str) -> Iterator[str]:
-    """A LOGIN user granted certflow_web, as the README tells a deployment to create."""
-    name = f"certflow_web_t_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(name)))
-        conn.execute(sql.SQL("GRANT certflow_web TO {}").format(sql.Identifier(name)))
-    url = sa.engine.make_url(database_url).set(username=name, password=None)
-    yield url.render_as_string(hide_password=False)
-    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(name)))
 
 
 @pytest.fixture
