@@ -36,7 +36,7 @@ from db import attestations, claims, records
 from db.engine import transaction
 from db.records import CertificateRecord
 from issuance.batching import culprits, fitting_count
-from issuance.issuer import Issuer, PassResult, busy_or_batched
+from issuance.issuer import Issuer, PassResult, busy_or_batched, fail_attest
 from issuance.offchain_attest import attest_offchain_for, is_offchain_batch
 from issuance.records import completion_attestation
 
@@ -242,17 +242,3 @@ def match_attested(
                 uids[member.enrollment_id] = uid
                 break
     return uids
-
-
-def fail_attest(
-    issuer: Issuer, batch: str, members: Sequence[CertificateRecord], exc: Exception | str
-) -> None:
-    with transaction(issuer.engine) as conn:
-        attestations.record_attestation_failed(
-            conn,
-            [m.enrollment_id for m in members],
-            AttestationFailed().user_message,
-            str(exc),
-            batch,
-        )
-    log.error("attestation_failed", batch=batch, size=len(members), error=str(exc))

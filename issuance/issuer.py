@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
 import sqlalchemy as sa
+import structlog
 from web3 import Web3
 
-from certflow.errors import BatchBusy
+from certflow.errors import AttestationFailed, BatchBusy
 from certflow.settings import Settings
 from chain.devnode import mine_block
 from chain.logs import LogScan
 from chain.rpc import chain_errors, make_web3
-from db import claims
+from db import attestations, claims
 from db.engine import transaction
+from db.records import CertificateRecord
 from issuance.sender import TransactionSender
+
+log = structlog.get_logger("certflow.issuance")
 
 
 @dataclass
@@ -76,3 +81,18 @@ def busy_or_batched(issuer: Issuer, enrollment_id: UUID, batch_column: str) -> P
     if row is not None and getattr(row, batch_column) is not None:
         return PassResult("in_batch", getattr(row, batch_column))
     raise BatchBusy()
+
+
+def fail_attest(
+    issuer: Issuer, batch: str, members: Sequence[CertificateRecord], exc: Exception | str
+) -> None:
+    """Record that these members' attestation failed for good (either mode), with why."""
+    with transaction(issuer.engine) as conn:
+        attestations.record_attestation_failed(
+            conn,
+            [m.enrollment_id for m in members],
+            AttestationFailed().user_message,
+            str(exc),
+            batch,
+        )
+    log.error("attestation_failed", batch=batch, size=len(members), error=str(exc))

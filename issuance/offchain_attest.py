@@ -41,7 +41,7 @@ from db import attestations, offchain, records
 from db.engine import transaction
 from db.offchain import Anchor
 from db.records import CertificateRecord
-from issuance.issuer import Issuer, PassResult, busy_or_batched
+from issuance.issuer import Issuer, PassResult, busy_or_batched, fail_attest
 from issuance.merkle_anchor import ROOT_INTENT, anchor_root
 from issuance.records import completion_attestation
 
@@ -94,10 +94,10 @@ def finish_members(
     except ChainError as exc:
         if exc.transient:
             raise  # an outage waits: retried, the batch keeps its members and their UIDs
-        _fail(issuer, batch, members, exc)
+        fail_attest(issuer, batch, members, exc)
         raise AttestationFailed() from exc
     except ConfigError as exc:
-        _fail(issuer, batch, members, exc)
+        fail_attest(issuer, batch, members, exc)
         raise AttestationFailed() from exc
     with transaction(issuer.engine) as conn:
         offchain.record_anchors(conn, anchors)
@@ -133,7 +133,7 @@ def _sign_and_store(
         try:
             att = _sign(issuer, eas, version, member)
         except CertificateInputError as exc:
-            _fail(issuer, f"{batch}:{member.enrollment_id}", [member], exc)
+            fail_attest(issuer, f"{batch}:{member.enrollment_id}", [member], exc)
             continue
         fresh.append((member.enrollment_id, att.uid, att.signer, to_package(att)))
     with transaction(issuer.engine) as conn:
@@ -203,18 +203,6 @@ def _found_anchors(issuer: Issuer, eas: str, uids: list[str]) -> list[Anchor]:
         return []
     events = find_timestamps(issuer.w3, eas, uids, scan=issuer.scan)
     return [Anchor(e.uid, e.tx_hash, e.block_number, e.timestamp) for e in events]
-
-
-def _fail(issuer: Issuer, batch: str, members: Sequence[CertificateRecord], exc: Exception) -> None:
-    with transaction(issuer.engine) as conn:
-        attestations.record_attestation_failed(
-            conn,
-            [m.enrollment_id for m in members],
-            AttestationFailed().user_message,
-            str(exc),
-            batch,
-        )
-    log.error("attestation_failed", batch=batch, size=len(members), error=str(exc))
 
 
 def retry_offchain(
