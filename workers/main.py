@@ -13,6 +13,7 @@ import dramatiq
 from certflow.logging import configure_logging
 from certflow.settings import load_settings
 from workers.actors import declare_actors
+from workers.middleware.warm_up import WarmUp
 from workers.runtime import Runtime
 
 
@@ -20,6 +21,7 @@ def setup() -> None:
     settings = load_settings()
     configure_logging(settings)
     runtime = Runtime.build(settings)
+    runtime.broker.add_middleware(WarmUp(runtime))
     declare_actors(runtime)
     # The dramatiq CLI asks dramatiq for the broker after this returns.
     dramatiq.set_broker(runtime.broker)
