@@ -34,7 +34,7 @@ from chain.transactions import SentTransaction, block_gas_limit, gas_needed
 from db import attestations, claims, records
 from db.engine import transaction
 from db.records import CertificateRecord
-from issuance.batching import culprits, fitting_count
+from issuance.batching import Estimates, culprits, fitting_count
 from issuance.issuer import Issuer, PassResult, busy_or_batched
 from issuance.records import completion_attestation
 
@@ -110,11 +110,13 @@ def finish_attest_batch(issuer: Issuer, batch: str) -> int:
         tx = issuer.sender.find(batch)
         if tx is None:
             members = _record_existing_attestations(issuer, schema, eas, members)
-            members = _screen(issuer, batch, schema, eas, members)
+            estimate = _estimates(issuer, schema, eas)
+            members = _screen(issuer, batch, schema, eas, members, estimate)
             if not members:
                 return 0
-            members, follow_up = _fit_block(issuer, batch, schema, eas, members)
-            sent = issuer.sender.send("multi_attest", batch, eas, attest_data(schema, members))
+            members, follow_up = _fit_block(issuer, batch, members, estimate)
+            data, known = attest_data(schema, members), estimate.known(members)
+            sent = issuer.sender.send("multi_attest", batch, eas, data, estimate=known)
         else:
             sent = issuer.sender.complete(tx)
         uids = match_attested(issuer, eas, sent, members)
@@ -134,8 +136,23 @@ def finish_attest_batch(issuer: Issuer, batch: str) -> int:
     return recorded + (finish_attest_batch(issuer, follow_up) if follow_up else 0)
 
 
+def _estimates(issuer: Issuer, schema: str, eas: str) -> Estimates[CertificateRecord]:
+    """The node's gas for parts of one batch, each part asked for once."""
+
+    def estimate(part: Sequence[CertificateRecord]) -> int:
+        data = attest_data(schema, part)
+        return gas_needed(issuer.w3, issuer.sender.signer.address, eas, data)
+
+    return Estimates(estimate, lambda member: member.enrollment_id)
+
+
 def _screen(
-    issuer: Issuer, batch: str, schema: str, eas: str, members: list[CertificateRecord]
+    issuer: Issuer,
+    batch: str,
+    schema: str,
+    eas: str,
+    members: list[CertificateRecord],
+    estimate: Estimates[CertificateRecord],
 ) -> list[CertificateRecord]:
     """Members that cannot be attested, or that make multiAttest revert, fail alone."""
     bad: list[tuple[CertificateRecord, str]] = []
@@ -146,11 +163,6 @@ def _screen(
             good.append(member)
         except CertificateInputError as exc:
             bad.append((member, str(exc)))
-
-    def estimate(part: Sequence[CertificateRecord]) -> int:
-        data = attest_data(schema, part)
-        return gas_needed(issuer.w3, issuer.sender.signer.address, eas, data)
-
     reverting = culprits(good, estimate)
     if reverting and len(reverting) == len(good):
         raise ChainReverted(reverting[0][1])  # not a member's fault: the batch fails as one
@@ -161,14 +173,12 @@ def _screen(
 
 
 def _fit_block(
-    issuer: Issuer, batch: str, schema: str, eas: str, members: list[CertificateRecord]
+    issuer: Issuer,
+    batch: str,
+    members: list[CertificateRecord],
+    estimate: Estimates[CertificateRecord],
 ) -> tuple[list[CertificateRecord], str | None]:
     """The members that fit one block's gas; the rest move to a follow-up batch (its id)."""
-
-    def estimate(part: Sequence[CertificateRecord]) -> int:
-        data = attest_data(schema, part)
-        return gas_needed(issuer.w3, issuer.sender.signer.address, eas, data)
-
     count = fitting_count(members, estimate, block_gas_limit(issuer.w3))
     if count == len(members):
         return members, None
