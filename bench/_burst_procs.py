@@ -67,15 +67,40 @@ def start_phase(env: dict[str, str], name: str, layout: Layout) -> list[subproce
     return procs
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU of ``pid`` and every process below it, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / ticks
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += cpu_seconds(int(child))
+    except OSError:
+        pass  # gone meanwhile
+    return total
+
+
+def cpu_by_role(roles: dict[str, list[int]]) -> dict[str, float]:
+    return {role: sum(cpu_seconds(pid) for pid in pids) for role, pids in roles.items()}
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class S3Server:
+    endpoint: str
+    pid: int
+
+
 @contextmanager
-def s3_server() -> Iterator[str]:
-    """A moto S3 server on a free local port; its endpoint."""
+def s3_server() -> Iterator[S3Server]:
+    """A moto S3 server on a free local port."""
     port = _free_port()
     LOGS.mkdir(parents=True, exist_ok=True)
     with (LOGS / "certs-s3.log").open("ab") as log:
@@ -94,7 +119,7 @@ def s3_server() -> Iterator[str]:
                 if proc.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit("the S3 server did not start") from None
                 time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
+        yield S3Server(f"http://127.0.0.1:{port}", proc.pid)
     finally:
         proc.kill()
         proc.wait()

@@ -42,7 +42,8 @@ FROM bootcamp_enrollments e WHERE e.cohort_id = :c
 # One row per transaction of the cohort: when its batch was formed, signed, recorded.
 _BATCHES = """
 SELECT t.intent, t.nonce,
-  min(coalesce(e.certificate_grant_batch_at, e.certificate_attest_batch_at)) AS formed,
+  CASE WHEN t.intent = 'grant_keys' THEN min(e.certificate_grant_batch_at)
+       ELSE min(e.certificate_attest_batch_at) END AS formed,
   t.created_at AS signed,
   CASE WHEN t.intent = 'grant_keys' THEN min(e.certificate_issued_at)
        ELSE (SELECT min(o.created_at) FROM event_outbox o

@@ -36,7 +36,7 @@ from eth_account import Account
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._burst_procs import S3_KEYS, Layout, s3_server, start_phase, stop
+from bench._burst_procs import S3_KEYS, Layout, cpu_by_role, s3_server, start_phase, stop
 from bench._burst_stages import stage_lines
 from bench._db import bench_database
 from certflow.settings import Settings, load_settings
@@ -103,15 +103,24 @@ def claim_all(engine: sa.Engine, cohort: str) -> Any:
 
 
 def run_phase(
-    engine: sa.Engine, env: dict[str, str], name: str, count: int, lock: str, layout: Layout
+    engine: sa.Engine,
+    env: dict[str, str],
+    name: str,
+    count: int,
+    lock: str,
+    layout: Layout,
+    others: dict[str, list[int]],
 ) -> dict[str, Any]:
     seed_completed(engine, name, count, lock)
     cohort = f"cohort-{name}"
     first_tx = int(scalar(engine, "SELECT coalesce(max(id), 0) FROM chain_transactions"))
     redis.Redis.from_url(REDIS_URL).flushdb()
     procs = start_phase(env, name, layout)
+    roles = {"relay": [procs[0].pid], "chain workers": [procs[1].pid]}
+    roles |= {"render workers": [procs[2].pid], **others}
     time.sleep(5)  # processes up and idle before the burst
     try:
+        cpu_before = cpu_by_role(roles)
         t0 = claim_all(engine, cohort)
         started = time.monotonic()
         deadline = started + 600
@@ -120,12 +129,17 @@ def run_phase(
             time.sleep(0.1)
             done = int(scalar(engine, DONE, c=cohort))
         elapsed = time.monotonic() - started
+        cpu = {role: used - cpu_before[role] for role, used in cpu_by_role(roles).items()}
     finally:
         stop(*procs)
     if done < count:
         raise SystemExit(f"{name}: only {done}/{count} certificates after {elapsed:.0f}s")
     figures = _figures(engine, first_tx, count, elapsed)
     figures["stages"] = stage_lines(engine, cohort, t0, name, per_tx=PER_TX)
+    figures["stages"].append(
+        f"{name} CPU seconds during the burst: "
+        + ", ".join(f"{role} {used:.1f}" for role, used in cpu.items())
+    )
     return figures
 
 
@@ -181,21 +195,25 @@ def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
         dev = deploy_dev(w3, signer)
         # Every lock first: afterwards the signer's nonces belong to the workers.
         locks = {name: deploy_lock(w3, signer, f"{name} lock") for name in args.phases}
-        env = base_env(node.url, base.database_url, s3, signer, dev)
+        env = base_env(node.url, base.database_url, s3.endpoint, signer, dev)
+        anvil = getattr(node, "_process", None)
+        others = {"anvil": [anvil.pid] if anvil else [], "S3 server": [s3.pid]}
         settings: Settings = load_settings({**os.environ, **env})
         engine = make_engine(settings, pool_size=2)
         with engine.begin() as conn:
             claims.sync_flags(conn, settings)
         phases = {
             "unbatched": ({"GRANT_BATCH_MAX": "1", "ATTEST_BATCH_MAX": "1"}, args.unbatched),
-            "baseline": ({"SENDER_PIPELINE": "false"}, args.learners),
+            "baseline": ({"ATTEST_BATCH_MAX": "45"}, args.learners),
             "pipelined": ({}, args.learners),
         }
         results = {}
         for name in args.phases:
             extra, count = phases[name]
             layout = PIPELINED if name == "pipelined" else BASELINE
-            results[name] = run_phase(engine, {**env, **extra}, name, count, locks[name], layout)
+            results[name] = run_phase(
+                engine, {**env, **extra}, name, count, locks[name], layout, others
+            )
         engine.dispose()
     return results
 
