@@ -31,3 +31,9 @@ FROM public.dead_letters WHERE replayed_at IS NULL ORDER BY id LIMIT :limit;
 UPDATE public.dead_letters SET replayed_at = now()
 WHERE id = :id AND replayed_at IS NULL
 RETURNING id, actor, queue, message_id, idempotency_key, outbox_id, payload;
+
+-- name: ledger_commit_without_flush
+-- This transaction's commit does not wait for the WAL flush. Only for a ledger
+-- row whose loss is harmless: the pass it marks is idempotent by state, and the
+-- reconciler re-sends an event whose row is missing.
+SELECT set_config('synchronous_commit', 'off', true);
