@@ -64,8 +64,9 @@ def _seconds(value: Any, t0: Any) -> float:
 
 def stage_lines(
     engine: sa.Engine, cohort: str, t0: Any, name: str, *, per_tx: bool = False
-) -> list[str]:
-    """One line per stage and per batch kind: ``name stage: figure``."""
+) -> tuple[list[str], dict[str, float]]:
+    """One line per stage and per batch kind (``name stage: figure``), and each stage's
+    first and last moment (``key_last``: the last key recorded, and so on)."""
     with engine.connect() as conn:
         spans = conn.execute(sa.text(_SPANS), {"c": cohort}).mappings().one()
         batches = conn.execute(sa.text(_BATCHES), {"c": cohort}).mappings().all()
@@ -97,4 +98,4 @@ def stage_lines(
             f" formed->signed median {median(prepare):.2f} s (max {max(prepare):.2f}),"
             f" signed->recorded median {median(mined):.2f} s (max {max(mined):.2f})"
         )
-    return lines
+    return lines, at
