@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from types import SimpleNamespace
 
 from certflow.settings import Settings
@@ -22,12 +21,13 @@ def _runtime(**env: str) -> Runtime:
 
 def _boot(rt: Runtime, queues: set[str] | None) -> set[str]:
     """Boot the middleware for a worker on ``queues``; the names of threads it started."""
-    before = {t.name for t in threading.enumerate()}
-    WarmUp(rt).after_worker_boot(rt.broker, SimpleNamespace(consumer_whitelist=queues))
-    started = [t for t in threading.enumerate() if t.name not in before]
-    for thread in started:
-        thread.join(30)
-    return {t.name for t in started}
+    middleware = WarmUp(rt)
+    middleware.after_worker_boot(rt.broker, SimpleNamespace(consumer_whitelist=queues))
+    if middleware.thread is None:
+        return set()
+    middleware.thread.join(30)
+    assert middleware.thread.daemon  # never holds a stopping worker
+    return {middleware.thread.name}
 
 
 def test_a_chain_worker_builds_its_issuer_at_boot() -> None:

@@ -30,14 +30,16 @@ class WarmUp(Middleware):
 
     def __init__(self, runtime: Runtime) -> None:
         self.runtime = runtime
+        self.thread: threading.Thread | None = None
 
     def after_worker_boot(self, broker: Any, worker: Any) -> None:
         queues = getattr(worker, "consumer_whitelist", None) or {"chain", "render"}
         wanted = {"chain", "render"} & set(queues)
         if wanted:
-            threading.Thread(
+            self.thread = threading.Thread(
                 target=warm_up, args=(self.runtime, wanted), name="warm-up", daemon=True
-            ).start()
+            )
+            self.thread.start()
 
 
 def warm_up(rt: Runtime, queues: set[str]) -> None:
