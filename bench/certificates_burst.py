@@ -63,7 +63,7 @@ WHERE e.cohort_id = :c AND c.attestation_uid IS NOT NULL
 #: The previous configuration: the bench's old chain layout, the Procfile's render.
 BASELINE = Layout(chain=(2, 8), render=(1, 2))
 #: Rendering is CPU-bound (the GIL): a process per core, so PDFs keep pace with the chain.
-TUNED = Layout(chain=(2, 8), render=(2, 2))
+TUNED = Layout(chain=(2, 8), render=(2, 4))
 #: Print one line per transaction too (when it was formed, signed, recorded).
 PER_TX = bool(os.environ.get("CERTFLOW_BENCH_PER_TX"))
 
