@@ -228,7 +228,10 @@ def run(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
 def report(args: argparse.Namespace, results: dict[str, dict[str, Any]]) -> None:
     for name, r in results.items():
         print(f"{name} gas per certificate: {r['gas_per_certificate']:,.0f}")
-        print(f"{name} gas per key / per attestation: {r['gas_per_key']:,.0f}")
+        print(
+            f"{name} gas per key / per attestation: {r['gas_per_key']:,.0f}"
+            f" / {r['gas_per_attestation']:,.0f}"
+        )
         print(f"{name} transactions: {r['grant_txs']:.0f} grantKeys, {r['attest_txs']:.0f} attest")
         print(f"{name} certificates per second: {r['per_second']:.1f}")
         for line in r["stages"]:
