@@ -19,12 +19,14 @@ from chain.abi import (
     calldata,
     checksum,
     event_topic,
+    selector,
     topic_address,
 )
 from chain.logs import LogScan, get_logs
 from chain.rpc import chain_errors
 
 GRANT_KEYS = "grantKeys(address[],uint256[],address[])"
+_TOTAL_KEYS = selector("totalKeys(address)")
 EXPIRE_AND_REFUND = "expireAndRefundFor(uint256,uint256)"
 TRANSFER = event_topic("Transfer(address,address,uint256)")
 #: A key that never expires.
@@ -59,15 +61,21 @@ def total_keys_many(w3: Web3, lock: str, owners: Sequence[str], chunk: int = 100
 
     One HTTP request per chunk instead of one per owner: checking a batch of
     150 costs two round trips, and a rate-limited provider is asked far less.
+    Plain ``eth_call``s with calldata built here: web3's contract functions
+    validate the ABI and hash the selector again for every owner, which for
+    a burst of grants cost more CPU than the calls themselves.
     """
-    contract = lock_contract(w3, lock)
+    target = checksum(lock, "lock address")
     counts: list[int] = []
     for start in range(0, len(owners), chunk):
         part = [checksum(owner, "wallet address") for owner in owners[start : start + chunk]]
         with chain_errors("counting keys"), w3.batch_requests() as batch:
             for owner in part:
-                batch.add(contract.functions.totalKeys(owner))
-            counts += [int(cast(int, value)) for value in batch.execute()]
+                call = {"to": target, "data": HexBytes(_TOTAL_KEYS + _address_word(owner))}
+                batch.add(w3.eth.call(cast(Any, call)))
+            counts += [
+                int.from_bytes(bytes(cast(bytes, value)), "big") for value in batch.execute()
+            ]
     return counts
 
 
@@ -99,6 +107,10 @@ def has_valid_key_many(w3: Web3, lock: str, owners: Sequence[str], chunk: int = 
 
 def _has_valid_key_data(owner: str) -> str:
     return "0x" + calldata("getHasValidKey(address)", [owner]).hex()
+
+
+def _address_word(address: str) -> bytes:
+    return bytes.fromhex(address[2:]).rjust(32, b"\x00")
 
 
 def is_lock_manager(w3: Web3, lock: str, account: str) -> bool:

@@ -102,12 +102,16 @@ def block_gas_limit(w3: Web3) -> int:
         return int(w3.eth.get_block("latest")["gasLimit"])
 
 
-def estimate_gas(w3: Web3, sender: str, to: str | None, data: bytes, value: int = 0) -> int:
+def estimate_gas(
+    w3: Web3, sender: str, to: str | None, data: bytes, value: int = 0, *, known: int | None = None
+) -> int:
     """The node's estimate plus headroom, never above the block gas limit.
 
     A transaction that would revert fails here, before a nonce is spent.
+    ``known``: the node's estimate for this very call, already asked for
+    (a batch's screening): a multiAttest estimate costs the node a full run.
     """
-    estimate = gas_needed(w3, sender, to, data, value)
+    estimate = gas_needed(w3, sender, to, data, value) if known is None else known
     return min(int(estimate * GAS_HEADROOM), block_gas_limit(w3))
 
 
@@ -120,15 +124,19 @@ def build_transaction(
     nonce: int,
     chain_id: int,
     value: int = 0,
+    estimate: int | None = None,
 ) -> dict[str, Any]:
-    """An unsigned EIP-1559 transaction with estimated gas and node fees."""
+    """An unsigned EIP-1559 transaction with estimated gas and node fees.
+
+    ``estimate``: the node's gas estimate for this call, if the caller has it.
+    """
     tx: dict[str, Any] = {
         "type": 2,
         "chainId": chain_id,
         "nonce": nonce,
         "value": value,
         "data": HexBytes(data),
-        "gas": estimate_gas(w3, signer.address, to, data, value),
+        "gas": estimate_gas(w3, signer.address, to, data, value, known=estimate),
         **fee_fields(w3),
     }
     if to is not None:

@@ -28,6 +28,12 @@ def assign_attest_batch(
     return ids
 
 
+def next_waiting(conn: sa.Connection) -> UUID | None:
+    """The oldest key waiting for an attestation outside any batch, if any."""
+    row = conn.execute(query("attest_next_waiting")).first()
+    return None if row is None else UUID(str(row.id))
+
+
 def move_to_batch(conn: sa.Connection, ids: list[UUID], batch: str) -> None:
     """Members that did not fit their batch's block go to a follow-up batch."""
     if ids:

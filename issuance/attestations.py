@@ -8,7 +8,7 @@ instead of attesting twice.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
@@ -35,7 +35,7 @@ from chain.transactions import SentTransaction, block_gas_limit, gas_needed
 from db import attestations, claims, records
 from db.engine import transaction
 from db.records import CertificateRecord
-from issuance.batching import culprits, fitting_count
+from issuance.batching import Estimates, culprits, fitting_count
 from issuance.issuer import Issuer, PassResult, busy_or_batched, fail_attest
 from issuance.offchain_attest import attest_offchain_for, is_offchain_batch
 from issuance.records import completion_attestation
@@ -122,12 +122,13 @@ def finish_attest_batch(issuer: Issuer, batch: str) -> int:
         tx = issuer.sender.find(batch)
         if tx is None:
             members = _record_existing_attestations(issuer, schema, eas, members)
-            estimate = _estimator(issuer, schema, eas)
-            members = _screen(issuer, batch, estimate, members)
+            estimate = _estimates(issuer, schema, eas)
+            members = _screen(issuer, batch, schema, eas, members, estimate)
             if not members:
                 return 0
-            members, follow_up = _fit_block(issuer, batch, estimate, members)
-            sent = issuer.sender.send("multi_attest", batch, eas, attest_data(schema, members))
+            members, follow_up = _fit_block(issuer, batch, members, estimate)
+            data, known = attest_data(schema, members), estimate.known(members)
+            sent = issuer.sender.send("multi_attest", batch, eas, data, estimate=known)
         else:
             sent = issuer.sender.complete(tx)
         uids = match_attested(issuer, eas, sent, members)
@@ -147,26 +148,23 @@ def finish_attest_batch(issuer: Issuer, batch: str) -> int:
     return recorded + (finish_attest_batch(issuer, follow_up) if follow_up else 0)
 
 
-Estimate = Callable[[Sequence[CertificateRecord]], int]
-
-
-def _estimator(issuer: Issuer, schema: str, eas: str) -> Estimate:
-    """eth_estimateGas of a multiAttest, once per member list: screening and fitting
-    ask about the same batch, and each estimate runs the whole call on the node."""
-    known: dict[tuple[UUID, ...], int] = {}
+def _estimates(issuer: Issuer, schema: str, eas: str) -> Estimates[CertificateRecord]:
+    """The node's gas for parts of one batch, each part asked for once."""
 
     def estimate(part: Sequence[CertificateRecord]) -> int:
-        key = tuple(m.enrollment_id for m in part)
-        if key not in known:
-            data = attest_data(schema, part)
-            known[key] = gas_needed(issuer.w3, issuer.sender.signer.address, eas, data)
-        return known[key]
+        data = attest_data(schema, part)
+        return gas_needed(issuer.w3, issuer.sender.signer.address, eas, data)
 
-    return estimate
+    return Estimates(estimate, lambda member: member.enrollment_id)
 
 
 def _screen(
-    issuer: Issuer, batch: str, estimate: Estimate, members: list[CertificateRecord]
+    issuer: Issuer,
+    batch: str,
+    schema: str,
+    eas: str,
+    members: list[CertificateRecord],
+    estimate: Estimates[CertificateRecord],
 ) -> list[CertificateRecord]:
     """Members that cannot be attested, or that make multiAttest revert, fail alone."""
     bad: list[tuple[CertificateRecord, str]] = []
@@ -187,7 +185,10 @@ def _screen(
 
 
 def _fit_block(
-    issuer: Issuer, batch: str, estimate: Estimate, members: list[CertificateRecord]
+    issuer: Issuer,
+    batch: str,
+    members: list[CertificateRecord],
+    estimate: Estimates[CertificateRecord],
 ) -> tuple[list[CertificateRecord], str | None]:
     """The members that fit one block's gas; the rest move to a follow-up batch (its id)."""
     count = fitting_count(members, estimate, block_gas_limit(issuer.w3))

@@ -8,8 +8,8 @@ whose gas would not fit the block is cut to the prefix that does.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TypeVar
+from collections.abc import Callable, Hashable, Sequence
+from typing import Generic, TypeVar
 
 from certflow.errors import BatchTooLarge, ChainReverted
 
@@ -17,6 +17,31 @@ T = TypeVar("T")
 
 #: Headroom kept under the block gas limit (the estimate may grow before mining).
 BLOCK_SHARE = 0.8
+
+
+class Estimates(Generic[T]):
+    """An ``estimate`` that asks the node once per distinct part of a batch.
+
+    Screening, fitting the block and signing all want the gas of the same
+    member list; for a multiAttest of 40 each estimate runs the whole call on
+    the node, which in a burst competes with everything else for the CPU.
+    A revert is not remembered (it raises each time, as before).
+    """
+
+    def __init__(self, estimate: Callable[[Sequence[T]], int], key: Callable[[T], Hashable]):
+        self._estimate = estimate
+        self._key = key
+        self._known: dict[tuple[Hashable, ...], int] = {}
+
+    def __call__(self, part: Sequence[T]) -> int:
+        key = tuple(self._key(member) for member in part)
+        if key not in self._known:
+            self._known[key] = self._estimate(part)
+        return self._known[key]
+
+    def known(self, part: Sequence[T]) -> int | None:
+        """The estimate for exactly ``part`` if it was asked for; None otherwise."""
+        return self._known.get(tuple(self._key(member) for member in part))
 
 
 def culprits(members: Sequence[T], estimate: Callable[[Sequence[T]], int]) -> list[tuple[T, str]]:

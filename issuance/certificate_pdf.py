@@ -18,7 +18,7 @@ from uuid import UUID, uuid4
 import sqlalchemy as sa
 import structlog
 
-from certflow.errors import BadEvent
+from certflow.errors import BadEvent, ObjectNotFound
 from certflow.settings import Settings
 from db import certificates, ledger, records
 from db.certificates import CertificateRow
@@ -131,19 +131,19 @@ def _render_and_store(
         record.bootcamp_id, record.cohort_id, record.user_profile_id, cert_id
     )
     uid = record.certificate_attestation_uid
-    # Checked on every render, not once per process: a bucket can vanish (a
-    # wiped dev server), and a HEAD request is cheap next to rendering.
-    store.ensure_bucket()
-    store.put_pdf(
-        object_key,
-        pdf,
-        PdfMetadata(
-            enrollment_id=str(record.enrollment_id),
-            certificate_id=str(cert_id),
-            attestation_uid=uid,
-            version=version,
-        ),
+    metadata = PdfMetadata(
+        enrollment_id=str(record.enrollment_id),
+        certificate_id=str(cert_id),
+        attestation_uid=uid,
+        version=version,
     )
+    try:
+        store.put_pdf(object_key, pdf, metadata)
+    except ObjectNotFound:
+        # No bucket (a first render, or a wiped dev server): create it and store again.
+        # Asking before every put cost a round trip per certificate in a burst.
+        store.ensure_bucket()
+        store.put_pdf(object_key, pdf, metadata)
     # Only now, with the object in place, does the row exist (same transaction as the ledger key).
     return certificates.record(
         conn,

@@ -34,7 +34,7 @@ from chain.transactions import SentTransaction, gas_needed
 from db import claims, grants
 from db.engine import transaction
 from db.grants import Member
-from issuance.batching import culprits
+from issuance.batching import Estimates, culprits
 from issuance.issuer import Issuer, PassResult, busy_or_batched
 from issuance.screening import BAD_WALLET, NO_WALLET, screen_grant, wallet_problem
 
@@ -124,11 +124,11 @@ def finish_grant_batch(issuer: Issuer, batch: str, lock: str) -> int:
     try:
         if tx is None:
             members = _screen(issuer, lock, members)
-            members = _isolate_reverts(issuer, lock, members)
+            members, known = _isolate_reverts(issuer, lock, members)
             if not members:
                 return 0
             data = grant_keys_calldata([m.wallet for m in members], issuer.key_manager)
-            sent = issuer.sender.send("grant_keys", batch, lock, data)
+            sent = issuer.sender.send("grant_keys", batch, lock, data, estimate=known)
         else:
             sent = issuer.sender.complete(tx)
     except ChainError as exc:
@@ -182,13 +182,17 @@ def _screen(issuer: Issuer, lock: str, members: list[Member]) -> list[Member]:
     return screened.to_grant
 
 
-def _isolate_reverts(issuer: Issuer, lock: str, members: list[Member]) -> list[Member]:
-    """Members that would make grantKeys revert fail alone, with the revert's reason."""
+def _isolate_reverts(
+    issuer: Issuer, lock: str, members: list[Member]
+) -> tuple[list[Member], int | None]:
+    """Members that would make grantKeys revert fail alone, with the revert's reason;
+    the others, and the node's gas estimate for granting them (if it was asked for)."""
 
-    def estimate(batch: Sequence[Member]) -> int:
+    def gas(batch: Sequence[Member]) -> int:
         data = grant_keys_calldata([m.wallet for m in batch], issuer.key_manager)
         return gas_needed(issuer.w3, issuer.sender.signer.address, lock, data)
 
+    estimate = Estimates(gas, lambda member: member.id)
     bad = culprits(members, estimate)
     if bad and len(bad) == len(members):
         # Not a member's fault (e.g. the signer may not grant): the batch fails as one.
@@ -200,7 +204,8 @@ def _isolate_reverts(issuer: Issuer, lock: str, members: list[Member]) -> list[M
         for member, reason in bad:
             log.warning("grant_member_isolated", enrollment_id=str(member.id), error=reason)
     culprit_ids = {member.id for member, _ in bad}
-    return [m for m in members if m.id not in culprit_ids]
+    rest = [m for m in members if m.id not in culprit_ids]
+    return rest, estimate.known(rest)
 
 
 def _fail_grant(issuer: Issuer, batch: str, members: list[Member], exc: ChainError) -> NoReturn:

@@ -48,9 +48,12 @@ def with_status(tx: ChainTransaction, status: str) -> ChainTransaction:
     return dataclasses.replace(tx, status=status)
 
 
-def mined_attempt(sender: TransactionSender, tx: ChainTransaction) -> tuple[str, TxReceipt] | None:
-    """Whichever version of ``tx`` is mined, with its receipt."""
-    for tx_hash in reversed(sender.attempt_hashes(tx)):
+def mined_attempt(
+    sender: TransactionSender, tx: ChainTransaction, hashes: list[str] | None = None
+) -> tuple[str, TxReceipt] | None:
+    """Whichever version of ``tx`` is mined, with its receipt (``hashes``: its versions,
+    current last, when the caller has them already)."""
+    for tx_hash in reversed(sender.attempt_hashes(tx) if hashes is None else hashes):
         receipt = fetch_receipt(sender.w3, tx_hash)
         if receipt is not None:
             return tx_hash, receipt

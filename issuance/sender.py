@@ -15,7 +15,6 @@ blocks deep.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -24,24 +23,19 @@ from web3 import Web3
 from web3.types import TxReceipt
 
 from certflow.errors import (
-    ChainReverted,
-    ChainUnavailable,
     LostRace,
-    NotFinal,
 )
 from certflow.settings import Settings
 from chain.transactions import (
     SentTransaction,
     Signer,
     account_nonce,
-    block_number,
     build_transaction,
-    sent_transaction,
 )
 from db import chain_transactions
 from db.chain_transactions import ChainTransaction
 from db.engine import transaction
-from issuance import replacements
+from issuance import finality, replacements
 
 #: How often a waiting sender rebroadcasts what may be stuck (and, on dev, mines).
 SLOW_AFTER_SECONDS = 3.0
@@ -104,27 +98,44 @@ class TransactionSender:
 
     # -- public API
 
-    def send(self, intent: str, intent_key: str, to: str | None, data: bytes) -> SentTransaction:
+    def send(
+        self,
+        intent: str,
+        intent_key: str,
+        to: str | None,
+        data: bytes,
+        *,
+        estimate: int | None = None,
+    ) -> SentTransaction:
         """Send once per ``intent_key`` and wait until final; safe to call again after any crash.
 
         Raises ChainRejected when the transaction reverts (or would revert), and
         a transient error when the node does not answer, refuses for now, or
         does not mine in time: the same call later picks up where this left.
         """
-        return self.complete(self.prepare(intent, intent_key, to, data))
+        return self.complete(self.prepare(intent, intent_key, to, data, estimate=estimate))
 
     def prepare(
-        self, intent: str, intent_key: str, to: str | None, data: bytes
+        self,
+        intent: str,
+        intent_key: str,
+        to: str | None,
+        data: bytes,
+        *,
+        estimate: int | None = None,
     ) -> ChainTransaction:
         """The committed, signed transaction for ``intent_key`` (signing it if new).
 
         Gas is estimated before any nonce is taken: a transaction that would
-        revert fails here and spends nothing.
+        revert fails here and spends nothing. ``estimate``: the node's estimate
+        for exactly this call, when the caller asked for it already (screening).
         """
         existing = self.find(intent_key)
         if existing is not None:
             return existing
-        tx = build_transaction(self.w3, self.signer, to, data, nonce=0, chain_id=self.chain_id)
+        tx = build_transaction(
+            self.w3, self.signer, to, data, nonce=0, chain_id=self.chain_id, estimate=estimate
+        )
         replacements.cap_fees(tx, self.fee_ceiling)
         try:
             return self.sign_and_store(intent, intent_key, tx)
@@ -135,34 +146,8 @@ class TransactionSender:
 
     def complete(self, tx: ChainTransaction) -> SentTransaction:
         """Broadcast a committed transaction (again), replace it while it is not mined,
-        and return once it is final."""
-        if tx.status == "failed":
-            raise ChainReverted(tx.error or f"{tx.intent} transaction {tx.tx_hash} failed")
-        if tx.status != "mined":
-            tx = self.try_broadcast(tx)
-        start = time.monotonic()
-        deadline, next_bump = start + self.receipt_timeout, start + self.bump_after
-        next_slow = start + self.slow_after
-        while True:
-            found = replacements.mined_attempt(self, tx)
-            if found is not None:
-                sent = self._settle(tx, *found)
-                if sent is not None:
-                    return sent
-            now = time.monotonic()
-            if now >= deadline:
-                if found is not None:
-                    raise NotFinal(
-                        f"transaction {found[0]} is not {self.confirmations} blocks deep"
-                    )
-                raise ChainUnavailable(
-                    f"transaction {tx.tx_hash} not mined after {self.receipt_timeout:g}s"
-                )
-            if found is None and now >= next_bump:
-                tx, next_bump = replacements.unstick(self, tx), now + self.bump_after
-            if now >= next_slow:
-                tx, next_slow = self._on_slow(tx), now + self.slow_after
-            time.sleep(self.poll)
+        and return once it is final (see ``issuance.finality``)."""
+        return finality.wait_final(self, tx)
 
     def find(self, intent_key: str) -> ChainTransaction | None:
         """The transaction committed for ``intent_key``, if any."""
@@ -253,29 +238,6 @@ class TransactionSender:
         return [h for h in hashes if h != tx.tx_hash] + [tx.tx_hash]
 
     # -- internals
-
-    def _settle(
-        self, tx: ChainTransaction, tx_hash: str, receipt: TxReceipt
-    ) -> SentTransaction | None:
-        """The result once ``receipt`` is final; None while it is not deep enough yet."""
-        if receipt["status"] != 1:
-            error = f"{tx.intent} transaction {tx_hash} reverted in block {receipt['blockNumber']}"
-            self.mark(tx.id, "failed", receipt, error, tx_hash)
-            raise ChainReverted(error)
-        if block_number(self.w3) - int(receipt["blockNumber"]) < self.confirmations:
-            if self.nudge is not None:
-                self.nudge()
-            return None
-        self.mark(tx.id, "mined", receipt, tx_hash=tx_hash)
-        return sent_transaction(tx_hash, tx.nonce, receipt)
-
-    def _on_slow(self, tx: ChainTransaction) -> ChainTransaction:
-        """Rebroadcast this nonce and every one below it (a drop leaves gaps), then nudge."""
-        self.rebroadcast_pending(below_nonce=tx.nonce + 1)
-        current = self.find(tx.intent_key)
-        if self.nudge is not None:
-            self.nudge()
-        return current if current is not None and current.status != "superseded" else tx
 
     def _allocate_nonce(self, conn: sa.Connection) -> int:
         """The next nonce from the counter, synced with the node's on first use."""

@@ -20,7 +20,7 @@ def attest(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:
     """Attestation on chain, recorded with certificate.attested (or attestation_failed)."""
     # Imported on the first message: a worker for other queues never loads web3 or
     # ReportLab, so it boots (and takes its first message) in well under a second.
-    from issuance import attestations
+    from issuance import attest_drain, attestations
 
     event = parse(EnrollmentEvent, "certificate.key_granted", payload)
     result = attestations.attest_for(
@@ -30,3 +30,8 @@ def attest(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:
     )
     log.info("attest_done", outcome=result.outcome, batch=result.batch, recorded=result.recorded)
     mark_processed(rt.engine, delivery)
+    if result.outcome == "attested":
+        # This message's work is done and recorded; the thread goes on with keys waiting.
+        more = attest_drain.attest_waiting(rt.issuer)
+        if more:
+            log.info("attest_drained", recorded=more)

@@ -14,6 +14,7 @@ from certflow.logging import configure_logging
 from certflow.settings import load_settings
 from workers.actors import declare_actors
 from workers.metrics import add_prometheus
+from workers.middleware.warm_up import WarmUp
 from workers.runtime import Runtime
 
 
@@ -21,6 +22,7 @@ def setup() -> None:
     settings = load_settings()
     configure_logging(settings)
     runtime = Runtime.build(settings)
+    runtime.broker.add_middleware(WarmUp(runtime))
     declare_actors(runtime)
     add_prometheus(runtime.broker, settings)
     # The dramatiq CLI asks dramatiq for the broker after this returns.

@@ -123,3 +123,13 @@ RETURNING id;
 
 -- name: cohort_exists
 SELECT EXISTS (SELECT 1 FROM public.cohorts WHERE id = :cohort_id);
+
+-- name: attest_next_waiting
+-- The oldest key waiting for an attestation that no batch holds (no lock: the
+-- attest pass takes it, or finds that another run did).
+SELECT e.id
+FROM public.bootcamp_enrollments e
+WHERE e.certificate_issued AND e.certificate_attestation_uid IS NULL
+  AND e.certificate_attest_batch IS NULL AND e.certificate_attestation_failed_at IS NULL
+ORDER BY e.certificate_issued_at, e.id
+LIMIT 1;

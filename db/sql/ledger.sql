@@ -20,3 +20,9 @@ ON CONFLICT (message_id, actor) WHERE replayed_at IS NULL DO UPDATE
 SET reason = EXCLUDED.reason, error_type = EXCLUDED.error_type, retries = EXCLUDED.retries,
     created_at = now(), purged_at = NULL, purged_by = NULL
 RETURNING id;
+
+-- name: ledger_commit_without_flush
+-- This transaction's commit does not wait for the WAL flush. Only for a ledger
+-- row whose loss is harmless: the pass it marks is idempotent by state, and the
+-- reconciler re-sends an event whose row is missing.
+SELECT set_config('synchronous_commit', 'off', true);

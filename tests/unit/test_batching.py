@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pytest
 
 from certflow.errors import BatchTooLarge, ChainReverted
-from issuance.batching import culprits, fitting_count
+from issuance.batching import Estimates, culprits, fitting_count
 
 BAD = {7, 42, 99}
 
@@ -68,3 +68,35 @@ def test_fitting_count_keeps_the_batch_under_the_block_share(
     best = min(150, (int(0.8 * 30_000_000) - 21_000) // per_member)
     assert best == expected
     assert 0.9 * best <= count <= best
+
+
+def test_screening_fitting_and_signing_ask_the_node_once_per_part() -> None:
+    asked: list[tuple[int, ...]] = []
+
+    def counted(members: Sequence[int]) -> int:
+        asked.append(tuple(members))
+        return _estimate(members)
+
+    estimate = Estimates(counted, lambda member: member)
+    members = list(range(100, 140))
+    assert culprits(members, estimate) == []
+    assert fitting_count(members, estimate, 10_000_000) == len(members)
+    assert estimate.known(members) == _estimate(members)
+    assert asked == [tuple(members)]
+    assert estimate.known(members[:3]) is None
+
+
+def test_a_revert_is_not_remembered() -> None:
+    calls = 0
+
+    def flaky(members: Sequence[int]) -> int:
+        nonlocal calls
+        calls += 1
+        raise ChainReverted("reverted")
+
+    estimate = Estimates(flaky, lambda member: member)
+    for _ in range(2):
+        with pytest.raises(ChainReverted):
+            estimate([1, 2])
+    assert calls == 2
+    assert estimate.known([1, 2]) is None

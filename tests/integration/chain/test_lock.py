@@ -18,6 +18,8 @@ from chain.lock import (
     is_lock_manager,
     lock_contract,
     parse_key_transfers,
+    total_keys,
+    total_keys_many,
 )
 from chain.transactions import Signer, send_direct
 from tests.integration.chain.conftest import fund
@@ -92,6 +94,20 @@ def test_grant_keys_batch_gives_each_recipient_one_key(
         assert has_valid_key(w3, fresh_lock, learner) is True
         assert contract.functions.balanceOf(learner).call() == 1
         assert contract.functions.keyExpirationTimestampFor(minted[learner]).call() == MAX_UINT256
+
+
+def test_keys_counted_in_batches_match_one_call_per_owner(
+    w3: Web3, fresh_lock: str, lock_manager: Signer, new_learner: Callable[[], str]
+) -> None:
+    holders = [new_learner() for _ in range(3)]
+    others = [new_learner() for _ in range(2)]
+    grant(w3, lock_manager, fresh_lock, holders)
+    owners = [others[0], *holders, others[1].lower()]  # any case of hex is an address
+
+    counts = total_keys_many(w3, fresh_lock, owners, chunk=2)
+
+    assert counts == [0, 1, 1, 1, 0]
+    assert counts == [total_keys(w3, fresh_lock, owner) for owner in owners]
 
 
 def test_find_key_returns_the_real_grant_transaction(

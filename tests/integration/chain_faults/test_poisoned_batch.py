@@ -83,7 +83,7 @@ def test_members_that_still_revert_are_found_by_splitting_and_fail_with_the_reas
         send_direct(fw3, signer, lock, grant_keys_calldata([culprit], signer.address))
     members = [Member(i, w) for i, w in zip(ids, wallets, strict=True)]
 
-    rest = _isolate_reverts(issuer, lock, members)
+    rest, _ = _isolate_reverts(issuer, lock, members)
 
     assert [m.wallet for m in rest] == [w for w in wallets if w not in (wallets[3], wallets[11])]
     errors = {s.wallet: s.error for s in states(engine, ids) if s.error}
