@@ -1,6 +1,7 @@
 """Two ``certflow scheduler`` processes side by side: every run of a job, read from both
 processes' logs, starts after the previous run of that job ended, whichever process
-ran it; the loser of a race logs a skip instead of running."""
+ran it; a job whose lock another session holds is skipped, by both, not run; and when
+one scheduler won every race, stopping it hands the jobs to the other."""
 
 from __future__ import annotations
 
@@ -52,9 +53,18 @@ def test_two_scheduler_processes_never_run_one_job_at_once(
     logs = [tmp_path / "scheduler-1.log", tmp_path / "scheduler-2.log"]
     with ExitStack() as stack:
         procs = [stack.enter_context(running(["scheduler"], env, log)) for log in logs]
-        # Until both have run jobs, at least ten runs each, and a race ended in a skip.
+        _hold_reconcile_lock_until_skipped(database_url, logs)
+        # At least ten runs of each job, and a skip seen.
         wait_until(lambda: _enough(*_collect(logs)), timeout=90, interval=0.5)
-        assert [stop(proc) for proc in procs] == [0, 0]
+        exits = []
+        if len(_where(_collect(logs)[0])) == 1:
+            # On a loaded machine one scheduler can win every race (its runs last as long
+            # as the period): stop it, and the standby must take the jobs over.
+            winner = logs.index(tmp_path / next(iter(_where(_collect(logs)[0]))))
+            exits.append(stop(procs[winner]))
+            wait_until(lambda: len(_where(_collect(logs)[0])) == 2, timeout=60, interval=0.5)
+        exits += [stop(proc) for proc in procs if proc.poll() is None]
+        assert exits == [0, 0]
 
     runs, _ = _collect(logs)
     assert set(runs) == {"reconcile", "retention"}
@@ -62,6 +72,26 @@ def test_two_scheduler_processes_never_run_one_job_at_once(
         ordered = sorted(job_runs)
         overlaps = [(a, b) for a, b in itertools.pairwise(ordered) if b[0] < a[1]]
         assert overlaps == [], job
+
+
+def _hold_reconcile_lock_until_skipped(database_url: str, logs: list[Path]) -> None:
+    """Take the reconcile job's lock as a third session: both schedulers must skip it.
+
+    (Left alone, two schedulers on a quiet machine settle into phases that never
+    collide, so a skip is not guaranteed to happen by itself.)
+    """
+    from certflow.settings import load_settings
+    from db.engine import make_engine
+    from db.operations import job_lock
+
+    engine = make_engine(load_settings({"DATABASE_URL": database_url}), pool_size=1)
+    try:
+        wait_until(lambda: len(_collect(logs)[0].get("reconcile", [])) >= 2, timeout=60)
+        with job_lock(engine, "reconcile") as taken:
+            assert taken
+            wait_until(lambda: _collect(logs)[1] >= 2, timeout=30, interval=0.2)
+    finally:
+        engine.dispose()
 
 
 def _collect(logs: list[Path]) -> tuple[dict[str, list[Run]], int]:
@@ -75,7 +105,11 @@ def _collect(logs: list[Path]) -> tuple[dict[str, list[Run]], int]:
     return runs, skipped
 
 
+def _where(runs: dict[str, list[Run]]) -> set[str]:
+    """The logs (so the processes) that ran a job to its end."""
+    return {where for job_runs in runs.values() for _, _, where in job_runs}
+
+
 def _enough(runs: dict[str, list[Run]], skipped: int) -> bool:
-    where = {where for job_runs in runs.values() for _, _, where in job_runs}
     counts = [len(runs.get(job, [])) for job in ("reconcile", "retention")]
-    return skipped > 0 and len(where) == 2 and min(counts) >= 10
+    return skipped > 0 and min(counts) >= 10
