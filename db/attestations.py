@@ -13,15 +13,12 @@ from db.queries import query
 
 
 def assign_attest_batch(
-    conn: sa.Connection, enrollment_id: UUID, batch: str, limit: int
+    conn: sa.Connection, enrollment_id: UUID, batch: str, limit: int, mode: str = "onchain"
 ) -> list[UUID] | None:
-    """Put up to ``limit`` keys waiting for an attestation, ours first, in ``batch``."""
-    ids = [
-        row.id
-        for row in conn.execute(
-            query("attest_batch_candidates"), {"enrollment_id": enrollment_id, "limit": limit}
-        )
-    ]
+    """Put up to ``limit`` keys of ``mode`` bootcamps waiting for an attestation, ours
+    first, in ``batch``."""
+    params = {"enrollment_id": enrollment_id, "limit": limit, "mode": mode}
+    ids = [row.id for row in conn.execute(query("attest_batch_candidates"), params)]
     if not ids or ids[0] != enrollment_id:
         return None
     conn.execute(query("attest_batch_assign"), {"batch": batch, "ids": ids})

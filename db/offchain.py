@@ -48,22 +48,6 @@ class Anchor:
     merkle_proof: list[str] | None = None
 
 
-def assign_batch(
-    conn: sa.Connection, enrollment_id: UUID, batch: str, limit: int
-) -> list[UUID] | None:
-    """Put up to ``limit`` off-chain keys waiting for an attestation, ours first, in ``batch``."""
-    ids = [
-        row.id
-        for row in conn.execute(
-            query("offchain_batch_candidates"), {"enrollment_id": enrollment_id, "limit": limit}
-        )
-    ]
-    if not ids or ids[0] != enrollment_id:
-        return None
-    conn.execute(query("attest_batch_assign"), {"batch": batch, "ids": ids})
-    return ids
-
-
 def store(conn: sa.Connection, signed: Sequence[tuple[UUID, str, str, dict[str, Any]]]) -> None:
     """Store (enrollment, uid, attester, package) rows; an enrollment's first one stays."""
     if signed:

@@ -37,7 +37,8 @@ from db.engine import transaction
 from db.records import CertificateRecord
 from issuance.batching import Estimates, culprits, fitting_count
 from issuance.issuer import Issuer, PassResult, busy_or_batched, fail_attest
-from issuance.offchain_attest import attest_offchain_for, is_offchain_batch
+from issuance.offchain_attest import INTENT as OFFCHAIN_INTENT
+from issuance.offchain_attest import finish_anchor_batch, is_offchain_batch
 from issuance.records import completion_attestation
 
 log = structlog.get_logger("certflow.issuance")
@@ -58,22 +59,33 @@ def attest_for(issuer: Issuer, enrollment_id: UUID, *, take_over: bool = False) 
     if settled is not None:
         return settled
     batch = row.certificate_attest_batch
-    if is_offchain_batch(batch) or (batch is None and row.attestation_mode == "offchain"):
-        return attest_offchain_for(issuer, row, take_over=take_over)
+    # A batch finishes in the mode it began in, even if its bootcamp's mode changed since.
+    offchain = is_offchain_batch(batch) or (batch is None and row.attestation_mode == "offchain")
     if batch is not None:
         if not (take_over or row.attest_batch_stale):
             return PassResult("in_batch", batch)
     else:
-        batch = f"multi_attest:{uuid.uuid4()}"
-        with transaction(issuer.engine) as conn:
-            ids = attestations.assign_attest_batch(
-                conn, enrollment_id, batch, issuer.settings.attest_batch_max
-            )
-        if ids is None:
+        batch = _assign_batch(issuer, enrollment_id, offchain)
+        if batch is None:
             return busy_or_batched(issuer, enrollment_id, "certificate_attest_batch")
-        log.info("attest_batch_assigned", batch=batch, size=len(ids))
-    recorded = finish_attest_batch(issuer, batch)
-    return PassResult("attested", batch, recorded)
+    finish = finish_anchor_batch if offchain else finish_attest_batch
+    return PassResult("attested", batch, finish(issuer, batch))
+
+
+def _assign_batch(issuer: Issuer, enrollment_id: UUID, offchain: bool) -> str | None:
+    """A new batch of keys of one mode, ours first: signed and anchored with
+    multiTimestamp (off-chain), or one multiAttest; None when our key is taken."""
+    if offchain:
+        batch, limit = f"{OFFCHAIN_INTENT}:{uuid.uuid4()}", issuer.settings.anchor_batch_max
+    else:
+        batch, limit = f"multi_attest:{uuid.uuid4()}", issuer.settings.attest_batch_max
+    mode = "offchain" if offchain else "onchain"
+    with transaction(issuer.engine) as conn:
+        ids = attestations.assign_attest_batch(conn, enrollment_id, batch, limit, mode)
+    if ids is None:
+        return None
+    log.info("attest_batch_assigned", batch=batch, size=len(ids), mode=mode)
+    return batch
 
 
 def _settled(row: Any) -> PassResult | None:

@@ -12,7 +12,6 @@ Once anchored, the UID is the enrollment's attestation UID and
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
@@ -41,7 +40,7 @@ from db import attestations, offchain, records
 from db.engine import transaction
 from db.offchain import Anchor
 from db.records import CertificateRecord
-from issuance.issuer import Issuer, PassResult, busy_or_batched, fail_attest
+from issuance.issuer import Issuer, fail_attest
 from issuance.merkle_anchor import ROOT_INTENT, anchor_root
 from issuance.records import completion_attestation
 
@@ -54,26 +53,6 @@ INTENT = "multi_timestamp"
 def is_offchain_batch(batch: str | None) -> bool:
     """A batch finishes in the mode it began in, even if its bootcamp's mode changed since."""
     return batch is not None and batch.startswith(INTENT + ":")
-
-
-def attest_offchain_for(issuer: Issuer, row: Any, *, take_over: bool = False) -> PassResult:
-    """Sign and anchor the enrollment's attestation, batched with others of off-chain bootcamps.
-
-    ``row`` is the enrollment as ``claims.target`` reads it, past the checks
-    both modes share (issued, not attested, not given up on).
-    """
-    batch = row.certificate_attest_batch
-    if batch is not None:
-        if not (take_over or row.attest_batch_stale):
-            return PassResult("in_batch", batch)
-    else:
-        batch = f"{INTENT}:{uuid.uuid4()}"
-        with transaction(issuer.engine) as conn:
-            ids = offchain.assign_batch(conn, row.id, batch, issuer.settings.anchor_batch_max)
-        if ids is None:
-            return busy_or_batched(issuer, row.id, "certificate_attest_batch")
-        log.info("anchor_batch_assigned", batch=batch, size=len(ids))
-    return PassResult("attested", batch, finish_anchor_batch(issuer, batch))
 
 
 def finish_anchor_batch(issuer: Issuer, batch: str) -> int:

@@ -1,14 +1,15 @@
 -- Named queries: attestations. Each section is one statement.
 
 -- name: attest_batch_candidates
--- On-chain bootcamps only: off-chain ones batch in offchain_batch_candidates.
+-- Keys waiting for their attestation in bootcamps of one mode (:mode, on-chain or
+-- off-chain: a batch is all of one mode), ours first.
 SELECT e.id
 FROM public.bootcamp_enrollments e
 JOIN public.cohorts c ON c.id = e.cohort_id
 JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
 WHERE e.certificate_issued AND e.certificate_attestation_uid IS NULL
   AND e.certificate_attest_batch IS NULL AND e.certificate_attestation_failed_at IS NULL
-  AND b.attestation_mode = 'onchain'
+  AND b.attestation_mode = :mode
 ORDER BY e.id = :enrollment_id DESC, e.certificate_issued_at, e.id
 LIMIT :limit
 FOR UPDATE OF e SKIP LOCKED;

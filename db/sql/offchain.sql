@@ -1,18 +1,5 @@
 -- Named queries: off-chain attestations. Each section is one statement.
 
--- name: offchain_batch_candidates
--- Keys of off-chain bootcamps waiting for their attestation, ours first.
-SELECT e.id
-FROM public.bootcamp_enrollments e
-JOIN public.cohorts c ON c.id = e.cohort_id
-JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
-WHERE e.certificate_issued AND e.certificate_attestation_uid IS NULL
-  AND e.certificate_attest_batch IS NULL AND e.certificate_attestation_failed_at IS NULL
-  AND b.attestation_mode = 'offchain'
-ORDER BY e.id = :enrollment_id DESC, e.certificate_issued_at, e.id
-LIMIT :limit
-FOR UPDATE OF e SKIP LOCKED;
-
 -- name: offchain_insert
 -- A redelivered pass signs again but keeps the first signature (and so its UID).
 INSERT INTO public.offchain_attestations (enrollment_id, uid, attester, package)
