@@ -8,9 +8,7 @@ from typing import Any, cast
 
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.types import RPCEndpoint
 
-from certflow.errors import ChainRejected
 from chain import contracts
 from chain.abi import (
     MAX_UINT256,
@@ -27,6 +25,7 @@ from chain.rpc import chain_errors
 
 GRANT_KEYS = "grantKeys(address[],uint256[],address[])"
 _TOTAL_KEYS = selector("totalKeys(address)")
+_HAS_VALID_KEY = selector("getHasValidKey(address)")
 EXPIRE_AND_REFUND = "expireAndRefundFor(uint256,uint256)"
 TRANSFER = event_topic("Transfer(address,address,uint256)")
 #: A key that never expires.
@@ -61,52 +60,35 @@ def total_keys_many(w3: Web3, lock: str, owners: Sequence[str], chunk: int = 100
 
     One HTTP request per chunk instead of one per owner: checking a batch of
     150 costs two round trips, and a rate-limited provider is asked far less.
-    Plain ``eth_call``s with calldata built here: web3's contract functions
-    validate the ABI and hash the selector again for every owner, which for
-    a burst of grants cost more CPU than the calls themselves.
     """
-    target = checksum(lock, "lock address")
-    counts: list[int] = []
-    for start in range(0, len(owners), chunk):
-        part = [checksum(owner, "wallet address") for owner in owners[start : start + chunk]]
-        with chain_errors("counting keys"), w3.batch_requests() as batch:
-            for owner in part:
-                call = {"to": target, "data": HexBytes(_TOTAL_KEYS + _address_word(owner))}
-                batch.add(w3.eth.call(cast(Any, call)))
-            counts += [
-                int.from_bytes(bytes(cast(bytes, value)), "big") for value in batch.execute()
-            ]
-    return counts
+    return _call_many(w3, lock, _TOTAL_KEYS, owners, chunk, "counting keys")
 
 
 def has_valid_key_many(w3: Web3, lock: str, owners: Sequence[str], chunk: int = 250) -> list[bool]:
-    """``has_valid_key`` for many owners, ``chunk`` ``eth_call``s per HTTP request.
+    """``has_valid_key`` for many owners, ``chunk`` ``eth_call``s per HTTP request."""
+    words = _call_many(w3, lock, _HAS_VALID_KEY, owners, chunk, "checking keys")
+    return [word != 0 for word in words]
 
-    The calls are encoded by hand and sent as one raw JSON-RPC batch: web3's
-    contract-call batching spends milliseconds per call resolving the ABI,
-    which for 500 learners costs more than the node's answers.
+
+def _call_many(
+    w3: Web3, lock: str, function: bytes, owners: Sequence[str], chunk: int, doing: str
+) -> list[int]:
+    """A one-address view ``function`` of the lock for every owner, as integers.
+
+    Plain ``eth_call``s with calldata built here: web3's contract functions
+    validate the ABI and hash the selector again for every owner, which for a
+    burst of grants (or a cohort's retry) cost more CPU than the calls themselves.
     """
-    to = checksum(lock, "lock address")
-    valid: list[bool] = []
+    target = checksum(lock, "lock address")
+    words: list[int] = []
     for start in range(0, len(owners), chunk):
         part = [checksum(owner, "wallet address") for owner in owners[start : start + chunk]]
-        requests = [
-            (RPCEndpoint("eth_call"), [{"to": to, "data": _has_valid_key_data(o)}, "latest"])
-            for o in part
-        ]
-        with chain_errors("checking keys"):
-            answers = w3.provider.make_batch_request(requests)  # type: ignore[attr-defined]
-        if not isinstance(answers, list) or len(answers) != len(part):
-            raise ChainRejected(f"checking keys: the node answered the batch with {answers!r:.200}")
-        for answer in answers:
-            if "error" in answer:
-                raise ChainRejected(f"checking keys: {answer['error']!r:.200}")
-            valid.append(int(answer["result"], 16) != 0)
-    return valid
-
-
-def _has_valid_key_data(owner: str) -> str:
-    return "0x" + calldata("getHasValidKey(address)", [owner]).hex()
+        with chain_errors(doing), w3.batch_requests() as batch:
+            for owner in part:
+                call = {"to": target, "data": HexBytes(function + _address_word(owner))}
+                batch.add(w3.eth.call(cast(Any, call)))
+            words += [int.from_bytes(bytes(cast(bytes, value)), "big") for value in batch.execute()]
+    return words
 
 
 def _address_word(address: str) -> bytes:

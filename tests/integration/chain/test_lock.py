@@ -15,6 +15,7 @@ from chain.lock import (
     find_key,
     grant_keys_calldata,
     has_valid_key,
+    has_valid_key_many,
     is_lock_manager,
     lock_contract,
     parse_key_transfers,
@@ -108,6 +109,9 @@ def test_keys_counted_in_batches_match_one_call_per_owner(
 
     assert counts == [0, 1, 1, 1, 0]
     assert counts == [total_keys(w3, fresh_lock, owner) for owner in owners]
+    valid = has_valid_key_many(w3, fresh_lock, owners, chunk=2)
+    assert valid == [False, True, True, True, False]
+    assert valid == [has_valid_key(w3, fresh_lock, owner) for owner in owners]
 
 
 def test_find_key_returns_the_real_grant_transaction(
