@@ -14,11 +14,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from certflow.errors import AdminRefused
-from certflow.settings import Settings
 from db import dead_letters
 from db.audit import Action
 from db.dead_letters import Filters
-from db.engine import make_engine, transaction
+from db.engine import transaction
 
 #: Most letters one command takes: a filter matching more takes the oldest this many
 #: (the result lists them), and the command is run again for the rest.
@@ -113,13 +112,7 @@ def replay(
     The replay keeps the original idempotency key, so a letter whose effect did
     happen after all (or that is replayed twice) still has one effect.
     """
-    replayed: list[int] = []
-    for batch in _batches(ids, batch_size):
-        with transaction(engine) as conn:
-            replayed.extend(dead_letters.replay_many(conn, batch))
-        if progress is not None:
-            progress(len(batch))
-    return sorted(replayed)
+    return _in_batches(engine, ids, batch_size, progress, dead_letters.replay_many)
 
 
 def purge(
@@ -130,13 +123,28 @@ def purge(
     progress: Progress | None = None,
 ) -> list[int]:
     """Mark the open letters among ``ids`` purged: hidden, never replayed, never re-sent."""
-    purged: list[int] = []
+
+    def purge_batch(conn: sa.Connection, batch: list[int]) -> list[int]:
+        return dead_letters.purge_many(conn, batch, by)
+
+    return _in_batches(engine, ids, batch_size, progress, purge_batch)
+
+
+def _in_batches(
+    engine: sa.Engine,
+    ids: list[int],
+    batch_size: int,
+    progress: Progress | None,
+    act: Callable[[sa.Connection, list[int]], list[int]],
+) -> list[int]:
+    """``act`` on ``ids`` in bounded batches, one transaction each; the ids it acted on."""
+    done: list[int] = []
     for batch in _batches(ids, batch_size):
         with transaction(engine) as conn:
-            purged.extend(dead_letters.purge_many(conn, batch, by))
+            done.extend(act(conn, batch))
         if progress is not None:
             progress(len(batch))
-    return sorted(purged)
+    return sorted(done)
 
 
 def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
@@ -144,12 +152,3 @@ def _batches(ids: list[int], size: int) -> Iterator[list[int]]:
         raise AdminRefused("batch size must be positive")
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
-
-
-def replay_dead_letters(settings: Settings, ids: list[int] | None) -> list[int]:
-    """Replay the named letters, or every open one (``None``), on a one-command engine."""
-    engine = make_engine(settings, pool_size=1)
-    try:
-        return replay(engine, ids if ids is not None else select(engine, Filters()))
-    finally:
-        engine.dispose()

@@ -50,3 +50,17 @@ def drained(engine: sa.Engine) -> bool:
         )
         == 0
     )
+
+
+def replay_dead_letters(settings: Any, ids: list[int] | None) -> list[int]:
+    """What `certflow dead-letters replay IDS|--all` does, on a one-test engine as the
+    admin login ``settings`` names: the named letters, or every open one (``None``)."""
+    from db.dead_letters import Filters
+    from db.engine import make_engine
+    from workers.admin import replay, select
+
+    engine = make_engine(settings, pool_size=1)
+    try:
+        return replay(engine, ids if ids is not None else select(engine, Filters()))
+    finally:
+        engine.dispose()

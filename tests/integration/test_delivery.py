@@ -185,7 +185,7 @@ def test_replayed_dead_letter_succeeds_once_after_the_data_is_fixed(
     worker: Any,
     broker: Any,
 ) -> None:
-    from workers.admin import replay_dead_letters
+    from tests.integration.helpers import replay_dead_letters
 
     admin = settings.model_copy(update={"database_url": admin_database_url})
 

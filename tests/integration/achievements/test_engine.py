@@ -154,7 +154,7 @@ def test_an_event_kind_the_engine_does_not_take_is_refused(
 def test_a_batch_with_an_unknown_learner_awards_the_rest_and_replays_after_the_fix(
     engine: sa.Engine, admin_settings: Any, runtime: Any, worker: Any, relay: Any
 ) -> None:
-    from workers.admin import replay_dead_letters
+    from tests.integration.helpers import replay_dead_letters
 
     known, ghost = s.learner(engine), UUID(int=99)
     events = [

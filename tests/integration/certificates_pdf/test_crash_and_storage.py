@@ -25,8 +25,7 @@ from tests.integration.certificates_pdf.conftest import (
     pdf_settings,
     settled_learner,
 )
-from tests.integration.helpers import processed, rows
-from workers.admin import replay_dead_letters
+from tests.integration.helpers import processed, replay_dead_letters, rows
 
 
 def test_crash_between_upload_and_row_leaves_one_object_and_one_row(
