@@ -65,7 +65,7 @@ class OperationsCollector(Collector):
     def __init__(
         self,
         engine: sa.Engine,
-        balance: Callable[[], float] | None,
+        balance: Callable[[], int] | None,
         queues: Iterable[str] = (),
     ) -> None:
         self.engine = engine
@@ -93,9 +93,9 @@ class OperationsCollector(Collector):
             yield from _balance(self.balance)
 
 
-def _balance(read: Callable[[], float]) -> Iterator[Metric]:
+def _balance(read: Callable[[], int]) -> Iterator[Metric]:
     try:
-        value = read()
+        value = read() / 10**18  # wei to ether (chain.balance is not imported: web3)
     except CertflowError as exc:
         log.warning("metrics_balance_failed", error=exc.user_message)
         return

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from certflow.errors import CertflowError, ConfigError
 from certflow.settings import Settings
-from chain.balance import balance_wei
+from chain.balance import balance_wei, in_ether
 from chain.transactions import Signer
 from db import overview as db_overview
 from db.engine import transaction
@@ -68,7 +68,7 @@ def signer_status(settings: Settings, address: str | None) -> dict[str, Any]:
         wei = balance_wei(settings.rpc_url, address, settings.verify_rpc_timeout_seconds)
     except CertflowError as exc:
         return {"address": address, "skipped": f"chain unreachable: {exc.user_message}"}
-    return {"address": address, "balance_wei": wei, "balance_eth": wei / 10**18}
+    return {"address": address, "balance_wei": wei, "balance_eth": in_ether(wei)}
 
 
 def _signer_address(settings: Settings) -> str | None:
