@@ -23,7 +23,8 @@ AS $$
         )), 0)::double precision
     UNION ALL
     SELECT 'dead_letters', queue, count(*)::double precision
-    FROM public.dead_letters WHERE replayed_at IS NULL GROUP BY queue
+    -- Open letters, as `certflow status` counts them: a purged one is dealt with.
+    FROM public.dead_letters WHERE replayed_at IS NULL AND purged_at IS NULL GROUP BY queue
     UNION ALL
     SELECT 'chain_transactions', status, count(*)::double precision
     FROM public.chain_transactions GROUP BY status

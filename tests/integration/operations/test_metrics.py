@@ -87,6 +87,9 @@ def test_the_figures_follow_the_rows_for_the_worker_and_the_web_roles(
         assert after[("certflow_chain_transactions", "broadcast")] == 1
         assert after[("certflow_chain_gas_used_total", "")] == 224685
         assert after[("certflow_chain_pending_nonces", "")] == 1
+    with owner_engine.begin() as conn:  # `certflow dead-letters purge` deals with it
+        conn.execute(sa.text("UPDATE dead_letters SET purged_at = now(), purged_by = 'ops'"))
+    assert _scrape(worker_engine)[("certflow_dead_letters", "render")] == 0
     with (
         pytest.raises(sa.exc.ProgrammingError, match="permission denied"),
         web_engine.connect() as c,
