@@ -119,6 +119,24 @@ class Settings(BaseModel):
     #: Signs the admin session cookie (and its CSRF token).
     web_session_secret: SecretStr | None = Field(None, alias="WEB_SESSION_SECRET")
 
+    # The HTTP API (/api/v1) of the web process: unset API_DATABASE_URL, it answers 404.
+    #: A login that is a member of certflow_api (it takes the caller's role per request).
+    api_database_url: SecretStr | None = Field(None, alias="API_DATABASE_URL")
+    #: Requests per API key, per learner or instructor token, and a learner's attestation
+    #: retries (the `limits` library's notation, counted in Redis by every web process).
+    api_key_rate_limit: str = Field("1200/minute", alias="API_KEY_RATE_LIMIT", min_length=3)
+    api_learner_rate_limit: str = Field("120/minute", alias="API_LEARNER_RATE_LIMIT", min_length=3)
+    api_retry_rate_limit: str = Field("5/hour", alias="API_RETRY_RATE_LIMIT", min_length=3)
+    #: The largest request body the API reads (bytes); a larger one gets 413.
+    api_max_body_bytes: int = Field(16_384, alias="API_MAX_BODY_BYTES", gt=0, le=1_048_576)
+    #: How long a community's JWKS is reused, and how seldom an unknown `kid` may refetch it.
+    api_jwks_cache_seconds: int = Field(300, alias="API_JWKS_CACHE_SECONDS", gt=0)
+    api_jwks_min_refresh_seconds: float = Field(30.0, alias="API_JWKS_MIN_REFRESH_SECONDS", ge=0)
+    #: How long token settings (`certflow communities set-auth`) are reused by a process.
+    api_auth_cache_seconds: float = Field(30.0, alias="API_AUTH_CACHE_SECONDS", ge=0)
+    #: Clock skew allowed on a token's exp and nbf.
+    api_jwt_leeway_seconds: int = Field(30, alias="API_JWT_LEEWAY_SECONDS", ge=0, le=300)
+
     log_level: str = Field("INFO", alias="LOG_LEVEL")
     log_format: LogFormat = Field("console", alias="LOG_FORMAT")
 

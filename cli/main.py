@@ -16,10 +16,12 @@ from dotenv import load_dotenv
 from certflow.errors import CertflowError
 from cli import (
     achievements,
+    api_keys,
     audit,
     certificate_repairs,
     certificates,
     chain,
+    community_auth,
     dead_letters,
     demo,
     errors,
@@ -52,7 +54,7 @@ def main() -> None:
 for _module in (
     processes, repairs, dead_letters, outbox, certificates, chain, demo, web, achievements, audit,
     certificate_repairs,
-    scheduler,
+    scheduler, api_keys, community_auth,
 ):  # fmt: skip
     for _command in _module.COMMANDS:
         main.add_command(_command)

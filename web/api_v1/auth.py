@@ -1,0 +1,115 @@
+"""Who is calling, as FastAPI dependencies that hold the request's transaction.
+
+An app presents an API key; a learner or an instructor presents the app's own
+JWT. Each dependency checks the credential, counts the request against the
+caller's rate limit, then takes the caller's role and community for the rest
+of the transaction (db/api.py), which the route uses. The checks run in the
+source's order: the feature flag (certificate endpoints), then 401, then 429,
+then the route's own 400/404/... checks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+from uuid import UUID
+
+import sqlalchemy as sa
+import structlog
+from fastapi import Depends, Request
+
+from db import api as db_api
+from db import api_keys
+from db.engine import transaction
+from web.api_v1.context import ApiContext, api_of
+from web.api_v1.errors import ApiError, unauthorized
+from web.api_v1.tokens import Identity, InvalidToken
+
+log = structlog.get_logger("certflow.api")
+
+DISABLED = "Certificate feature not enabled."
+
+
+@dataclass(frozen=True)
+class AppCaller:
+    key_id: UUID
+    community_id: str
+    conn: sa.Connection
+
+
+@dataclass(frozen=True)
+class PersonCaller:
+    identity: Identity
+    #: None when no profile of the community has the token's subject: then the
+    #: role still applies with no person, and every lookup finds nothing.
+    user_profile_id: UUID | None
+    conn: sa.Connection
+
+
+def bearer(request: Request) -> str:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not value.strip() or len(value) > 8192:
+        raise unauthorized()
+    return value.strip()
+
+
+def app_session(request: Request) -> Iterator[AppCaller]:
+    api = api_of(request)
+    key = bearer(request)
+    if not key.startswith(api_keys.PREFIX):
+        raise unauthorized("An API key is required")
+    with transaction(api.engine) as conn:
+        owner = api_keys.owner(conn, key)
+        if owner is None:
+            raise unauthorized("Invalid or revoked API key")
+        request.state.key_id, request.state.community = str(owner.key_id), owner.community_id
+        request.state.caller = "app"
+        api.limits.hit(api.limits.per_key, "key", str(owner.key_id))
+        db_api.act_as_app(conn, owner.community_id)
+        yield AppCaller(owner.key_id, owner.community_id, conn)
+
+
+def _person(
+    request: Request, person: db_api.Person, *, certificate_endpoint: bool
+) -> Iterator[PersonCaller]:
+    api = api_of(request)
+    with transaction(api.engine) as conn:
+        if certificate_endpoint and not db_api.certificates_enabled(conn):
+            raise ApiError(403, "disabled", DISABLED)
+        identity = _identify(api, request)
+        request.state.community, request.state.caller = identity.community_id, person
+        api.limits.hit(api.limits.per_learner, person, identity.community_id, identity.subject)
+        profile = db_api.become(conn, identity.community_id, identity.subject, person)
+        if profile is None:
+            db_api.act_as(conn, identity.community_id, person)
+        yield PersonCaller(identity, profile, conn)
+
+
+def _identify(api: ApiContext, request: Request) -> Identity:
+    token = bearer(request)
+    if token.startswith(api_keys.PREFIX):
+        raise unauthorized("A learner's token is required")
+    try:
+        return api.tokens.identify(token)
+    except InvalidToken as exc:
+        log.info("api.token_refused", reason=str(exc), request_id=request.state.request_id)
+        raise unauthorized() from None
+
+
+def learner_certificate_session(request: Request) -> Iterator[PersonCaller]:
+    yield from _person(request, "learner", certificate_endpoint=True)
+
+
+def learner_session(request: Request) -> Iterator[PersonCaller]:
+    yield from _person(request, "learner", certificate_endpoint=False)
+
+
+def instructor_session(request: Request) -> Iterator[PersonCaller]:
+    yield from _person(request, "instructor", certificate_endpoint=False)
+
+
+App = Annotated[AppCaller, Depends(app_session)]
+Learner = Annotated[PersonCaller, Depends(learner_session)]
+CertificateLearner = Annotated[PersonCaller, Depends(learner_certificate_session)]
+Instructor = Annotated[PersonCaller, Depends(instructor_session)]
