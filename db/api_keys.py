@@ -61,9 +61,10 @@ def digest(key: str) -> bytes:
 
 
 def split(key: str) -> str | None:
-    """The public prefix of a well-formed key, or None."""
-    head, sep, secret = key.rpartition("_")
-    if not sep or not head.startswith(PREFIX) or len(head) != len(PREFIX) + 12 or not secret:
+    """The public prefix of a well-formed key, or None (the secret may hold ``_`` too)."""
+    size = len(PREFIX) + 12
+    head, sep, secret = key[:size], key[size : size + 1], key[size + 1 :]
+    if not head.startswith(PREFIX) or sep != "_" or not secret:
         return None
     return head
 

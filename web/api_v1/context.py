@@ -25,9 +25,9 @@ class ApiContext:
     @classmethod
     def build(cls, settings: Settings) -> ApiContext | None:
         """None without API_DATABASE_URL: the API is off and answers 404."""
-        if settings.api_database_url is None:
+        url = settings.api_database_url.get_secret_value() if settings.api_database_url else ""
+        if not url:
             return None
-        url = settings.api_database_url.get_secret_value()
         engine = make_engine(settings.model_copy(update={"database_url": url}), pre_ping=False)
 
         def load() -> list[community_auth.CommunityAuth]:

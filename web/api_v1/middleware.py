@@ -46,27 +46,33 @@ class RequestLog:
                     *message.get("headers", []),
                     (b"x-request-id", request_id.encode()),
                 ]
+            elif not message.get("more_body", False):
+                # Logged before the last byte leaves: whoever reads the answer finds its line.
+                _log(scope, state, status, started)
             await send(message)
 
         length = headers.get(b"content-length", b"0")
         if not length.isdigit() or int(length) > self.max_body:
             await _too_large(sending, self.max_body)
-        else:
-            try:
-                await self.app(scope, _capped(receive, self.max_body), sending)
-            except TooLarge:
-                await _too_large(sending, self.max_body)
-        log.info(
-            "api.request",
-            request_id=request_id,
-            method=scope["method"],
-            path=scope["path"],
-            status=status,
-            ms=round((time.perf_counter() - started) * 1000, 2),
-            key_id=state.get("key_id"),
-            community=state.get("community"),
-            caller=state.get("caller"),
-        )
+            return
+        try:
+            await self.app(scope, _capped(receive, self.max_body), sending)
+        except TooLarge:
+            await _too_large(sending, self.max_body)
+
+
+def _log(scope: Scope, state: dict[str, object], status: int, started: float) -> None:
+    log.info(
+        "api.request",
+        request_id=state["request_id"],
+        method=scope["method"],
+        path=scope["path"],
+        status=status,
+        ms=round((time.perf_counter() - started) * 1000, 2),
+        key_id=state.get("key_id"),
+        community=state.get("community"),
+        caller=state.get("caller"),
+    )
 
 
 def _capped(receive: Receive, limit: int) -> Receive:

@@ -203,7 +203,7 @@ def start_api(database_urls: dict[str, str], api_env: dict[str, str]) -> Iterato
     started: list[ApiServer] = []
 
     def start(**env: str) -> ApiServer:
-        settings = settings_for(database_urls["worker"], **api_env, **env)
+        settings = settings_for(database_urls["worker"], **{**api_env, **env})
         server = ApiServer(settings).__enter__()
         started.append(server)
         return server
