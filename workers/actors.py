@@ -22,6 +22,7 @@ from workers.claims import auto_claim
 from workers.completion import check_completion
 from workers.grant_key import grant_key
 from workers.render import render_certificate
+from workers.retry_attestation import retry_attestation
 from workers.runtime import Runtime
 
 Handler = Callable[[Runtime, dict[str, Any], Delivery], None]
@@ -32,6 +33,7 @@ HANDLERS: Mapping[str, Handler] = {
     "grant_key": grant_key,
     "attest": attest,
     "render_certificate": render_certificate,
+    "retry_attestation": retry_attestation,
     "evaluate_achievements": evaluate_achievements,
 }
 
