@@ -32,7 +32,7 @@ def create_api(settings: Settings) -> tuple[FastAPI, ApiContext | None]:
     errors.install(app)
 
     @app.get("/health", tags=["health"])
-    def health() -> dict[str, str]:
+    async def health() -> dict[str, str]:
         """No I/O: the baseline of bench/api.py."""
         return {"status": "ok"}
 

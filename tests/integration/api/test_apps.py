@@ -42,8 +42,10 @@ def test_keys_and_tokens_are_not_interchangeable_and_a_revoked_key_is_refused(
     key_for_learner = api.http.get("/me/achievements", headers=bearer(alpha.key))
     wrong_secret = api.http.get(path, headers=bearer(alpha.key[:-4] + "AAAA"))
     with admin_engine.begin() as conn:
-        conn.execute(sa.text("UPDATE api_keys SET revoked_at = now() WHERE prefix = :p"),
-                     {"p": alpha.key_prefix})  # fmt: skip
+        conn.execute(
+            sa.text("UPDATE api_keys SET revoked_at = now() WHERE prefix = :p"),
+            {"p": alpha.key_prefix},
+        )
     revoked = api.http.get(path, headers=bearer(alpha.key))
 
     for response in (no_key, token_for_app, key_for_learner, wrong_secret, revoked):
@@ -58,10 +60,12 @@ def test_completing_a_milestone_for_own_learners_and_milestones_only(
     alpha, beta = tenants["alpha"], tenants["beta"]
     key = bearer(alpha.key)
 
-    done = api.http.post(f"/learners/{alpha.active}/milestones/{alpha.milestones[0]}/complete",
-                         headers=key)  # fmt: skip
-    manual = api.http.post(f"/learners/{alpha.active}/milestones/{alpha.manual_milestone}/complete",
-                           headers=key)  # fmt: skip
+    done = api.http.post(
+        f"/learners/{alpha.active}/milestones/{alpha.milestones[0]}/complete", headers=key
+    )
+    manual = api.http.post(
+        f"/learners/{alpha.active}/milestones/{alpha.manual_milestone}/complete", headers=key
+    )
     their_learner = api.http.post(
         f"/learners/{beta.active}/milestones/{alpha.milestones[0]}/complete", headers=key
     )
@@ -85,7 +89,7 @@ def test_completing_a_milestone_for_own_learners_and_milestones_only(
             sa.text(
                 "SELECT user_profile_id, milestone_id, status FROM user_milestone_progress"
                 " ORDER BY milestone_id"
-            )  # fmt: skip
+            )
         ).all()
     assert [(r.user_profile_id, r.milestone_id, r.status) for r in rows] == [
         (alpha.active, alpha.milestones[0], "completed"),
@@ -99,14 +103,20 @@ def test_recording_an_activity_for_own_learners_only(
     alpha, beta = tenants["alpha"], tenants["beta"]
     key = bearer(alpha.key)
 
-    recorded = api.http.post(f"/learners/{alpha.active}/activities",
-                             json={"kind": "lesson", "data": {"lesson": 3}}, headers=key)  # fmt: skip
-    theirs = api.http.post(f"/learners/{beta.active}/activities", json={"kind": "lesson"},
-                           headers=key)  # fmt: skip
-    reserved = api.http.post(f"/learners/{alpha.active}/activities", json={"kind": "any"},
-                             headers=key)  # fmt: skip
-    too_long = api.http.post(f"/learners/{alpha.active}/activities", json={"kind": "x" * 65},
-                             headers=key)  # fmt: skip
+    recorded = api.http.post(
+        f"/learners/{alpha.active}/activities",
+        json={"kind": "lesson", "data": {"lesson": 3}},
+        headers=key,
+    )
+    theirs = api.http.post(
+        f"/learners/{beta.active}/activities", json={"kind": "lesson"}, headers=key
+    )
+    reserved = api.http.post(
+        f"/learners/{alpha.active}/activities", json={"kind": "any"}, headers=key
+    )
+    too_long = api.http.post(
+        f"/learners/{alpha.active}/activities", json={"kind": "x" * 65}, headers=key
+    )
 
     assert recorded.status_code == 201
     assert theirs.status_code == 404
@@ -150,19 +160,25 @@ def test_the_catalog_is_the_communitys_with_the_criteria_rules(
     }
     created = api.http.post("/achievements", json=new, headers=bearer(alpha.key))
     duplicate = api.http.post("/achievements", json=new, headers=bearer(alpha.key))
-    bad = api.http.post("/achievements", json={**new, "code": "bad_one", "criteria": {"type": "activities"}},
-                        headers=bearer(alpha.key))  # fmt: skip
+    bad = api.http.post(
+        "/achievements",
+        json={**new, "code": "bad_one", "criteria": {"type": "activities"}},
+        headers=bearer(alpha.key),
+    )
     achievement_id = created.json()["id"]
-    by_beta = api.http.patch(f"/achievements/{achievement_id}", json={"points": 99},
-                             headers=bearer(beta.key))  # fmt: skip
-    changed = api.http.patch(f"/achievements/{achievement_id}", json={"points": 20},
-                             headers=bearer(alpha.key))  # fmt: skip
+    by_beta = api.http.patch(
+        f"/achievements/{achievement_id}", json={"points": 99}, headers=bearer(beta.key)
+    )
+    changed = api.http.patch(
+        f"/achievements/{achievement_id}", json={"points": 20}, headers=bearer(alpha.key)
+    )
     with admin_engine.connect() as conn:
         global_id = conn.execute(
             sa.text("SELECT id FROM achievements WHERE code = 'first_milestone'")
         ).scalar_one()
-    global_change = api.http.patch(f"/achievements/{global_id}", json={"points": 0},
-                                   headers=bearer(alpha.key))  # fmt: skip
+    global_change = api.http.patch(
+        f"/achievements/{global_id}", json={"points": 0}, headers=bearer(alpha.key)
+    )
     beta_list = api.http.get("/achievements", headers=bearer(beta.key)).json()["achievements"]
     alpha_own = api.http.get("/achievements?include_global=false", headers=bearer(alpha.key))
     deactivated = api.http.delete(f"/achievements/{achievement_id}", headers=bearer(alpha.key))
@@ -182,8 +198,9 @@ def test_the_catalog_is_the_communitys_with_the_criteria_rules(
     assert [a["code"] for a in alpha_own.json()["achievements"]] == ["alpha_lessons_3"]
     assert deactivated.json()["is_active"] is False
     with admin_engine.connect() as conn:
-        points = conn.execute(sa.text("SELECT points FROM achievements WHERE id = :id"),
-                              {"id": global_id}).scalar_one()  # fmt: skip
+        points = conn.execute(
+            sa.text("SELECT points FROM achievements WHERE id = :id"), {"id": global_id}
+        ).scalar_one()
     assert points == 10
 
 
@@ -191,8 +208,10 @@ def test_an_instructor_validates_submissions_of_their_cohorts_only(
     api: ApiServer, sign: Sign, tenants: dict[str, Tenant]
 ) -> None:
     alpha = tenants["alpha"]
-    api.http.post(f"/learners/{alpha.active}/milestones/{alpha.manual_milestone}/complete",
-                  headers=bearer(alpha.key))  # fmt: skip
+    api.http.post(
+        f"/learners/{alpha.active}/milestones/{alpha.manual_milestone}/complete",
+        headers=bearer(alpha.key),
+    )
     path = f"/milestones/{alpha.manual_milestone}/validations"
     body = {"userProfileId": str(alpha.active), "approved": True, "note": "well done"}
 

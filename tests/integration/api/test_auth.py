@@ -10,8 +10,8 @@ import jwt
 import pytest
 from structlog.testing import capture_logs
 
-from tests.integration.api.conftest import ApiServer, Sign, StartApi, Tenant, bearer
 from tests.fixtures.database import wait_until
+from tests.integration.api.conftest import ApiServer, Sign, StartApi, Tenant, bearer
 from tests.integration.api.jwks import KeyPair, Provider, token
 
 STATUS = "/cohorts/{cohort}/completion-status"
@@ -62,8 +62,12 @@ def test_unsigned_and_shared_secret_tokens_get_401(
     api: ApiServer, tenants: dict[str, Tenant], provider: Provider
 ) -> None:
     alpha = tenants["alpha"]
-    claims = {"sub": alpha.subject("completed"), "iss": alpha.issuer, "aud": alpha.audience,
-              "exp": int(time.time()) + 600}  # fmt: skip
+    claims = {
+        "sub": alpha.subject("completed"),
+        "iss": alpha.issuer,
+        "aud": alpha.audience,
+        "exp": int(time.time()) + 600,
+    }
     unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": "k1"})
     public_pem = provider.keys[0].jwk()["n"]  # the public key as an HMAC secret
     hmac = jwt.encode(claims, public_pem, algorithm="HS256", headers={"kid": "k1"})
@@ -114,8 +118,9 @@ def test_the_key_limit_gives_429_with_retry_after_across_two_processes(
         for server in (first, second, first, second)
     ]
     limited = second.http.get(path, headers=bearer(alpha.key))
-    other_key = first.http.get(f"/enrollments/{tenants['beta'].completed_enrollment}",
-                               headers=bearer(tenants["beta"].key))  # fmt: skip
+    other_key = first.http.get(
+        f"/enrollments/{tenants['beta'].completed_enrollment}", headers=bearer(tenants["beta"].key)
+    )
 
     assert codes == [200] * 4
     assert limited.status_code == 429
@@ -140,10 +145,16 @@ def test_an_oversized_or_malformed_body_is_refused_before_it_is_read(
     api: ApiServer, sign: Sign, tenants: dict[str, Tenant]
 ) -> None:
     headers = bearer(sign("alpha", "completed"))
-    big = api.http.post("/certificates/claim", content=b'{"cohortId": "' + b"x" * 20_000 + b'"}',
-                        headers={**headers, "content-type": "application/json"})  # fmt: skip
-    not_json = api.http.post("/certificates/claim", content=b"{nope",
-                             headers={**headers, "content-type": "application/json"})  # fmt: skip
+    big = api.http.post(
+        "/certificates/claim",
+        content=b'{"cohortId": "' + b"x" * 20_000 + b'"}',
+        headers={**headers, "content-type": "application/json"},
+    )
+    not_json = api.http.post(
+        "/certificates/claim",
+        content=b"{nope",
+        headers={**headers, "content-type": "application/json"},
+    )
     long_id = api.http.post("/certificates/claim", json={"cohortId": "x" * 201}, headers=headers)
 
     assert big.status_code == 413
@@ -157,8 +168,10 @@ def test_each_request_is_logged_with_its_id_key_id_and_community_never_the_key(
 ) -> None:
     alpha = tenants["alpha"]
     with capture_logs() as logs:
-        response = api.http.get(f"/enrollments/{alpha.completed_enrollment}",
-                                headers={**bearer(alpha.key), "X-Request-ID": "req-42"})  # fmt: skip
+        response = api.http.get(
+            f"/enrollments/{alpha.completed_enrollment}",
+            headers={**bearer(alpha.key), "X-Request-ID": "req-42"},
+        )
 
     [line] = [entry for entry in logs if entry["event"] == "api.request"]
     assert response.headers["x-request-id"] == "req-42"
@@ -173,10 +186,16 @@ def test_the_openapi_document_and_docs_page(api: ApiServer) -> None:
     document = api.http.get("/openapi.json").json()
     docs = api.http.get("/docs")
 
-    assert {"/certificates/claim", "/cohorts/{cohort_id}/completion-status",
-            "/certificates/retry-attestation", "/me/certificates", "/me/achievements",
-            "/enrollments/{enrollment_id}", "/achievements",
-            "/milestones/{milestone_id}/validations"} <= set(document["paths"])  # fmt: skip
+    assert {
+        "/certificates/claim",
+        "/cohorts/{cohort_id}/completion-status",
+        "/certificates/retry-attestation",
+        "/me/certificates",
+        "/me/achievements",
+        "/enrollments/{enrollment_id}",
+        "/achievements",
+        "/milestones/{milestone_id}/validations",
+    } <= set(document["paths"])
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
     assert "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
@@ -187,8 +206,13 @@ def test_without_its_database_login_the_api_answers_404_but_health(
     start_api: StartApi, tenants: dict[str, Tenant]
 ) -> None:
     api = start_api(API_DATABASE_URL="")
-    assert api.http.get(f"/enrollments/{tenants['alpha'].completed_enrollment}",
-                        headers=bearer(tenants["alpha"].key)).status_code == 404  # fmt: skip
+    assert (
+        api.http.get(
+            f"/enrollments/{tenants['alpha'].completed_enrollment}",
+            headers=bearer(tenants["alpha"].key),
+        ).status_code
+        == 404
+    )
     assert api.http.get("/health").status_code == 200
 
 
@@ -197,8 +221,9 @@ def test_tokens_fail_closed_when_the_jwks_is_unreachable(
 ) -> None:
     alpha = tenants["alpha"]
     provider.close()
-    value = token(provider.keys[0], sub=alpha.subject("completed"), iss=alpha.issuer,
-                  aud=alpha.audience)  # fmt: skip
+    value = token(
+        provider.keys[0], sub=alpha.subject("completed"), iss=alpha.issuer, aud=alpha.audience
+    )
     response = api.http.get(STATUS.format(cohort=alpha.cohort), headers=bearer(value))
 
     assert response.status_code == 503

@@ -44,12 +44,18 @@ def test_a_key_is_shown_once_stored_as_its_digest_and_revoked_by_prefix(
     assert revoked.exit_code == 0, revoked.output
     assert key.startswith(prefix + "_")
     mine = next(row for row in listed if row["prefix"] == prefix)
-    assert mine["name"] == "lms" and mine["last_used_at"] is not None
+    assert mine["name"] == "lms"
+    assert mine["last_used_at"] is not None
     with admin_engine.connect() as conn:
-        stored = conn.execute(sa.text("SELECT secret_sha256 FROM api_keys WHERE prefix = :p"),
-                              {"p": prefix}).scalar_one()  # fmt: skip
-        audit = conn.execute(sa.text("SELECT command, outcome, arguments::text || result::text"
-                                     " AS text FROM admin_audit ORDER BY id")).all()  # fmt: skip
+        stored = conn.execute(
+            sa.text("SELECT secret_sha256 FROM api_keys WHERE prefix = :p"), {"p": prefix}
+        ).scalar_one()
+        audit = conn.execute(
+            sa.text(
+                "SELECT command, outcome, arguments::text || result::text"
+                " AS text FROM admin_audit ORDER BY id"
+            )
+        ).all()
     assert bytes(stored) == hashlib.sha256(key.encode()).digest()
     assert [(a.command, a.outcome) for a in audit][-2:] == [
         ("api-keys create", "ok"),
@@ -74,10 +80,21 @@ def test_set_auth_saves_the_communitys_token_settings(
 ) -> None:
     result = cli.invoke(
         main,
-        ["communities", "set-auth", "beta", "--jwks-url", "https://id.example/jwks.json",
-         "--issuer", "https://id.example", "--audience", "beta-web", "--subject-claim",
-         "user_id", "--json"],
-    )  # fmt: skip
+        [
+            "communities",
+            "set-auth",
+            "beta",
+            "--jwks-url",
+            "https://id.example/jwks.json",
+            "--issuer",
+            "https://id.example",
+            "--audience",
+            "beta-web",
+            "--subject-claim",
+            "user_id",
+            "--json",
+        ],
+    )
 
     assert result.exit_code == 0, result.output
     with admin_engine.connect() as conn:

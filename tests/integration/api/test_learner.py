@@ -79,11 +79,13 @@ def test_claim_checks_in_the_sources_order(
     alpha = tenants["alpha"]
     active = bearer(sign("alpha", "active"))
 
-    not_completed = api.http.post("/certificates/claim", json={"cohortId": alpha.cohort},
-                                  headers=active)  # fmt: skip
+    not_completed = api.http.post(
+        "/certificates/claim", json={"cohortId": alpha.cohort}, headers=active
+    )
     missing = api.http.post("/certificates/claim", json={}, headers=active)
-    extra = api.http.post("/certificates/claim", json={"cohortId": "x", "userId": "y"},
-                          headers=active)  # fmt: skip
+    extra = api.http.post(
+        "/certificates/claim", json={"cohortId": "x", "userId": "y"}, headers=active
+    )
     with owner_engine.begin() as conn:
         conn.execute(sa.text("UPDATE bootcamp_programs SET lock_address = NULL"))
     not_configured = api.http.post(
@@ -129,9 +131,12 @@ def test_completion_status_is_the_learners_own(
 
 
 def test_retry_attestation_asks_the_workers_once_per_attempt_and_is_rate_limited(
-    start_api: object, sign: Sign, tenants: dict[str, Tenant], owner_engine: sa.Engine,
+    start_api: object,
+    sign: Sign,
+    tenants: dict[str, Tenant],
+    owner_engine: sa.Engine,
     admin_engine: sa.Engine,
-) -> None:  # fmt: skip
+) -> None:
     api = start_api(API_RETRY_RATE_LIMIT="3/hour")  # type: ignore[operator]
     alpha = tenants["alpha"]
     token = bearer(sign("alpha", "completed"))

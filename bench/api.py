@@ -1,0 +1,192 @@
+"""The HTTP API's throughput and latency, against the same server's no-I/O endpoint.
+
+One `certflow web` process (uvicorn, one worker, as the Procfile runs it) with
+the API on, its login a member of certflow_api, request lines logged (JSON, to
+a file), rate limits counted in Redis. The load comes from this process: an
+asyncio httpx client holding --concurrency keep-alive connections, on the same
+machine (so the figures include the client's share of the CPU). Measured in one
+run, in this order:
+
+- ``GET /api/v1/health``: no I/O, the server's own ceiling (the baseline);
+- ``GET /api/v1/cohorts/{id}/completion-status`` with learners' JWTs, the
+  JWKS cache warm: token check, rate limit (Redis), identity and role
+  (Postgres), the status;
+- ``POST /api/v1/certificates/claim``: one claim per learner (each writes the
+  claim lock and its outbox event).
+
+    .venv/bin/python bench/api.py [--learners 2000] [--requests 5000] [--concurrency 32]
+    .venv/bin/python bench/api.py --smoke
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import psycopg
+import sqlalchemy as sa
+from psycopg import sql
+
+from bench._burst_procs import start, stop
+from bench._db import ADMIN_URL, bench_database, percentile
+from certflow.settings import Settings
+from chain.devnode import free_port
+from cli.dev_identity import DevIdentity
+from db import api_keys
+from db.community_auth import CommunityAuth, save
+from db.engine import make_engine
+
+SEED = """
+INSERT INTO communities (id, name) VALUES ('bench', 'Bench');
+INSERT INTO bootcamp_programs (id, name, lock_address, community_id)
+VALUES ('b', 'B', '0x1111111111111111111111111111111111111111', 'bench');
+INSERT INTO cohorts (id, bootcamp_program_id, name) VALUES ('c', 'b', 'C');
+INSERT INTO user_profiles (privy_user_id, display_name, community_id)
+SELECT 'did:bench:' || i, 'L' || i, 'bench' FROM generate_series(1, {n}) i;
+INSERT INTO bootcamp_enrollments (user_profile_id, cohort_id, enrollment_status, completion_date)
+SELECT id, 'c', 'completed', now() FROM user_profiles WHERE community_id = 'bench';
+UPDATE certificate_flags SET certificates_enabled = true;
+ANALYZE
+"""
+
+
+@contextmanager
+def api_login(settings: Settings) -> Iterator[str]:
+    """A LOGIN user of certflow_api for this run, dropped afterwards."""
+    name = f"certflow_bench_api_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+        conn.execute(
+            sql.SQL("CREATE ROLE {} LOGIN IN ROLE certflow_api").format(sql.Identifier(name))
+        )
+    url = sa.engine.make_url(settings.database_url).set(username=name, password=None)
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
+
+
+async def _load(
+    base: str, paths: list[tuple[str, str, dict[str, str], dict[str, str] | None]], concurrency: int
+) -> tuple[float, list[float], dict[int | str, int]]:
+    """Send every request with ``concurrency`` in flight: (seconds, latencies ms, statuses)."""
+    latencies: list[float] = []
+    statuses: dict[int | str, int] = {}
+    queue = list(reversed(paths))
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+
+        async def worker() -> None:
+            while queue:
+                method, path, headers, body = queue.pop()
+                began = time.perf_counter()
+                try:
+                    response = await client.request(method, path, headers=headers, json=body)
+                    status = response.status_code
+                except httpx.TransportError as exc:  # counted, not hidden
+                    status = type(exc).__name__
+                latencies.append((time.perf_counter() - began) * 1000)
+                statuses[status] = statuses.get(status, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies, statuses
+
+
+def _report(
+    name: str, seconds: float, latencies: list[float], statuses: dict[int | str, int]
+) -> None:
+    counts = dict(sorted(statuses.items(), key=str))
+    print(
+        f"{name:<34} {len(latencies) / seconds:8.0f}/s  p50 {percentile(latencies, 50):6.1f} ms"
+        f"  p95 {percentile(latencies, 95):6.1f} ms  statuses {counts}"
+    )
+
+
+def wait_port(port: int, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
+            return
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise SystemExit("the web process did not start; see var/bench/") from None
+            time.sleep(0.1)
+
+
+def run(settings: Settings, args: argparse.Namespace) -> None:
+    engine = make_engine(settings, pool_size=2)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(SEED.format(n=int(args.learners)))
+    with DevIdentity() as idp, api_login(settings) as api_url:
+        with engine.begin() as conn:
+            save(conn, CommunityAuth("bench", idp.jwks_url, idp.issuer, idp.audience))
+            api_keys.create(conn, "bench", "bench")
+        engine.dispose()
+        port = free_port()
+        env = {
+            **os.environ,
+            "DATABASE_URL": settings.database_url,
+            "API_DATABASE_URL": api_url,
+            "PORT": str(port),
+            "LOG_FORMAT": "json",
+            "WEB_METRICS_PORT": "0",
+            "BROKER_NAMESPACE": f"bench-api-{uuid.uuid4().hex[:6]}",
+            "API_KEY_RATE_LIMIT": "100000000/minute",
+            "API_LEARNER_RATE_LIMIT": "100000000/minute",
+            "S3_ACCESS_KEY": "unused",
+            "S3_SECRET_KEY": "unused",
+            "LOCK_MANAGER_ADDRESS": "0x" + "22" * 20,
+            "EAS_CONTRACT_ADDRESS": "0x" + "33" * 20,
+            "BOOTCAMP_COMPLETION_SCHEMA_UID": "0x" + "44" * 32,
+        }
+        web = start(["web"], env, "api-bench-web.log")
+        try:
+            wait_port(port, 30)
+            measure(f"http://127.0.0.1:{port}/api/v1", idp, args)
+        finally:
+            stop(web)
+    print(f"server log: {Path('var/bench/api-bench-web.log')}")
+
+
+def measure(base: str, idp: DevIdentity, args: argparse.Namespace) -> None:
+    tokens = [
+        {"Authorization": f"Bearer {idp.token(f'did:bench:{i}')}"}
+        for i in range(1, args.learners + 1)
+    ]
+    asyncio.run(_load(base, [("GET", "/cohorts/c/completion-status", tokens[0], None)] * 20, 4))
+    health = [("GET", "/health", {}, None)] * args.requests
+    status = [
+        ("GET", "/cohorts/c/completion-status", tokens[i % len(tokens)], None)
+        for i in range(args.requests)
+    ]
+    claims = [("POST", "/certificates/claim", token, {"cohortId": "c"}) for token in tokens]
+    print(f"{args.requests} requests each, {args.concurrency} in flight; {len(claims)} claims")
+    _report("GET /health (baseline, no I/O)", *asyncio.run(_load(base, health, args.concurrency)))
+    _report("GET completion-status (JWT)", *asyncio.run(_load(base, status, args.concurrency)))
+    _report("POST certificates/claim (JWT)", *asyncio.run(_load(base, claims, args.concurrency)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--learners", type=int, default=2000)
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--smoke", action="store_true", help="a few requests: does it run?")
+    args = parser.parse_args()
+    if args.smoke:
+        args.learners, args.requests, args.concurrency = 20, 100, 4
+    with bench_database("certflow_api") as settings:
+        run(settings, args)
+
+
+if __name__ == "__main__":
+    main()
