@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 
+from db.migrate import SQL_DIR
 from db.rules import RulesFile, rules_files
 
 #: Statements a rules file may hold: a function or trigger definition, and what must
@@ -78,4 +79,56 @@ def test_the_statement_scan_sees_what_is_not_a_rule() -> None:
     assert [line for line in statements(sneaky) if not ALLOWED.match(line)] == [
         "CREATE TABLE public.t (id int);",
         "GRANT SELECT ON public.t TO certflow_app;",
+    ]
+
+
+#: The first migration after the rules files existed (0021 created their table).
+FIRST_AFTER_RULES = 22
+#: What only a rules file does to a function once they exist: a migration that did it
+#: would be undone on a fresh database (the rules apply after every migration) and
+#: kept on a deployed one (an unchanged rules file is not applied again).
+CHANGES_A_FUNCTION = re.compile(
+    r"CREATE\s+OR\s+REPLACE\s+(FUNCTION|TRIGGER)\b|ALTER\s+FUNCTION\b"
+    r"|\b(GRANT|REVOKE)\b[^;]*?\bON\s+(ALL\s+FUNCTIONS|FUNCTION)\b",
+    re.IGNORECASE,
+)
+
+
+def function_changes(sql: str) -> list[str]:
+    without_comments = re.sub(r"--[^\n]*", "", sql)
+    return [" ".join(m.group(0).split()) for m in CHANGES_A_FUNCTION.finditer(without_comments)]
+
+
+def test_no_later_migration_replaces_alters_or_grants_on_a_function() -> None:
+    """A migration may create a function it needs itself, or drop one; the rest is the
+    rules files' (README, "Schema changes")."""
+    later = [
+        path
+        for path in sorted(SQL_DIR.glob("[0-9][0-9][0-9][0-9].*.sql"))
+        if int(path.name[:4]) >= FIRST_AFTER_RULES
+    ]
+    problems = {
+        path.name: found
+        for path in later
+        if (found := function_changes(path.read_text(encoding="utf-8")))
+    }
+    assert problems == {}, "put definitions, owners and EXECUTE rights in sql/rules/ files"
+
+
+def test_the_function_check_sees_replacements_alterations_and_rights() -> None:
+    sql = (
+        "-- GRANT EXECUTE ON FUNCTION in a comment is fine\n"
+        "CREATE FUNCTION public.f() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;\n"
+        "DROP FUNCTION public.g();\n"
+        "create or replace function public.h() returns int language sql as $$ select 1 $$;\n"
+        "ALTER FUNCTION public.f() SECURITY DEFINER;\n"
+        "GRANT EXECUTE ON FUNCTION public.f()\n    TO certflow_app;\n"
+        "REVOKE EXECUTE ON ALL FUNCTIONS IN SCHEMA public FROM PUBLIC;\n"
+        "GRANT SELECT ON public.t TO certflow_app;\n"
+    )
+    assert function_changes(sql) == [
+        "create or replace function",
+        "ALTER FUNCTION",
+        "GRANT EXECUTE ON FUNCTION",
+        "REVOKE EXECUTE ON ALL FUNCTIONS",
     ]
