@@ -16,6 +16,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from psycopg.types.json import Jsonb
 from yoyo import get_backend, read_migrations
 
 from db.migrate import SQL_DIR, migrate, pending_migrations
@@ -117,13 +118,16 @@ def test_the_rules_work_on_the_rows_of_a_forwarded_database(database_at_029f645:
             " WHERE user_profile_id = %s AND milestone_id = 'm2'",
             (LEARNER,),
         )
+        events = [{"key": "k-m2", "user_profile_id": LEARNER, "milestone_id": "m2"}]
         outcome = conn.execute(
-            "SELECT public.check_milestone_completion(%s, 'm2') ->> 'outcome'", (LEARNER,)
+            "SELECT public.handle_milestones_completed('check_completion', 'msg-1', %s)"
+            " -> 0 ->> 'outcome'",
+            (Jsonb(events),),
         ).fetchone()
-        events = conn.execute("SELECT kind FROM event_outbox ORDER BY id").fetchall()
+        kinds = conn.execute("SELECT kind FROM event_outbox ORDER BY id").fetchall()
 
     assert outcome == ("completed",)
-    assert [kind for (kind,) in events] == [
+    assert [kind for (kind,) in kinds] == [
         "milestone.completed",
         "milestone.completed",
         "enrollment.completed",
