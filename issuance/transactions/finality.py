@@ -18,10 +18,10 @@ from web3.types import TxReceipt
 from certflow.errors import ChainReverted, ChainUnavailable, NotFinal
 from chain.transactions import SentTransaction, block_number, sent_transaction
 from db.chain_transactions import ChainTransaction
-from issuance import replacements
+from issuance.transactions import replacements
 
 if TYPE_CHECKING:
-    from issuance.sender import TransactionSender
+    from issuance.transactions.sender import TransactionSender
 
 
 def wait_final(sender: TransactionSender, tx: ChainTransaction) -> SentTransaction:

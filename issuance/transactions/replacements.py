@@ -39,7 +39,7 @@ from db.chain_transactions import ChainTransaction
 from db.engine import transaction
 
 if TYPE_CHECKING:
-    from issuance.sender import TransactionSender
+    from issuance.transactions.sender import TransactionSender
 
 log = structlog.get_logger("certflow.sender")
 

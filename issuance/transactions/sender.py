@@ -9,7 +9,7 @@ anywhere leaves at most one transaction per intent.
 
 On a real chain: a transaction not mined in time is replaced at the same
 nonce with higher fees, an intent whose nonce was taken is re-signed
-(``issuance.replacements``), and a transaction counts once ``confirmations``
+(``issuance.transactions.replacements``), and a transaction counts once ``confirmations``
 blocks deep.
 """
 
@@ -35,7 +35,7 @@ from chain.transactions import (
 from db import chain_transactions
 from db.chain_transactions import ChainTransaction
 from db.engine import transaction
-from issuance import finality, replacements
+from issuance.transactions import finality, replacements
 
 #: How often a waiting sender rebroadcasts what may be stuck (and, on dev, mines).
 SLOW_AFTER_SECONDS = 3.0
@@ -146,7 +146,7 @@ class TransactionSender:
 
     def complete(self, tx: ChainTransaction) -> SentTransaction:
         """Broadcast a committed transaction (again), replace it while it is not mined,
-        and return once it is final (see ``issuance.finality``)."""
+        and return once it is final (see ``issuance.transactions.finality``)."""
         return finality.wait_final(self, tx)
 
     def find(self, intent_key: str) -> ChainTransaction | None:

@@ -1,0 +1,1 @@
+"""The transaction engine: every transaction certflow sends goes through ``TransactionSender``."""
