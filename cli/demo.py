@@ -67,7 +67,7 @@ def run_demo(settings: Settings, *, learners: int, milestones: int, timeout: flo
     from cli.demo_cohort import COMPLETED, RENDERED
     from cli.dev_identity import DevIdentity
     from db.engine import make_engine
-    from issuance.records import verify_url
+    from issuance.certificates.records import verify_url
 
     env = _demo_env(settings)
     log_dir = demo_services.LOG_DIR

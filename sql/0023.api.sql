@@ -10,7 +10,7 @@
 -- certflow_api is NOINHERIT: its login never holds the three roles' rights at
 -- once (an app policy must not widen an instructor's update), only the role it
 -- took for the request.
--- depends: 0020.operations
+-- depends: 0021.applied_rules
 
 DO $$
 BEGIN
@@ -59,15 +59,13 @@ GRANT UPDATE (last_used_at) ON public.api_keys TO certflow_api;
 GRANT SELECT, INSERT, UPDATE ON public.api_keys, public.community_auth TO certflow_admin;
 
 -- A learner (through the API) claims and reads the status of an enrollment it
--- found under its own row-level security (0014's learner_own), and reads its
--- own certificates. The policies below are inert until row-level security is
+-- found under its own row-level security (0014's learner_own): the EXECUTE
+-- rights are with the functions, in sql/rules/claims.sql. It reads its own
+-- certificates: the policies below are inert until row-level security is
 -- enabled on these tables; then they keep a learner to its own certificates.
-GRANT EXECUTE ON FUNCTION public.request_certificate_claim(uuid), public.certificate_status(uuid)
-    TO certflow_learner;
 GRANT SELECT ON public.certificates, public.certificate_revocations TO certflow_learner;
 CREATE POLICY api_learner_own_certificates ON public.certificates FOR SELECT TO certflow_learner
     USING (enrollment_id IN (SELECT e.id FROM public.bootcamp_enrollments e));
 CREATE POLICY api_learner_own_revocations ON public.certificate_revocations FOR SELECT
     TO certflow_learner
     USING (enrollment_id IN (SELECT e.id FROM public.bootcamp_enrollments e));
--- An instructor finds the learner it validates by id (0014's instructor policy decides).

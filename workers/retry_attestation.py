@@ -22,7 +22,7 @@ log = structlog.get_logger("certflow.attest")
 
 
 def retry_attestation(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:
-    from issuance.attest_retry import retry_attestation as retry
+    from issuance.operations.attest_retry import retry_attestation as retry
 
     event = parse(EnrollmentEvent, "certificate.attestation_retry_requested", payload)
     result = retry(rt.issuer, UUID(str(event.enrollment_id)))
