@@ -34,7 +34,7 @@ import psycopg
 import sqlalchemy as sa
 from psycopg import sql
 
-from bench._burst_procs import start, stop
+from bench._burst_procs import cpu_seconds, start, stop
 from bench._db import ADMIN_URL, bench_database, percentile
 from certflow.settings import Settings
 from chain.devnode import free_port
@@ -101,12 +101,17 @@ async def _load(
 
 
 def _report(
-    name: str, seconds: float, latencies: list[float], statuses: dict[int | str, int]
+    name: str,
+    seconds: float,
+    latencies: list[float],
+    statuses: dict[int | str, int],
+    cpu_ms: float,
 ) -> None:
     counts = dict(sorted(statuses.items(), key=str))
     print(
-        f"{name:<34} {len(latencies) / seconds:8.0f}/s  p50 {percentile(latencies, 50):6.1f} ms"
-        f"  p95 {percentile(latencies, 95):6.1f} ms  statuses {counts}"
+        f"{name:<32} {len(latencies) / seconds:6.0f}/s  p50 {percentile(latencies, 50):6.1f} ms"
+        f"  p95 {percentile(latencies, 95):6.1f} ms  server CPU {cpu_ms:5.2f} ms/request"
+        f"  statuses {counts}"
     )
 
 
@@ -151,13 +156,13 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
         web = start(["web"], env, "api-bench-web.log")
         try:
             wait_port(port, 30)
-            measure(f"http://127.0.0.1:{port}/api/v1", idp, args)
+            measure(f"http://127.0.0.1:{port}/api/v1", idp, args, web.pid)
         finally:
             stop(web)
     print(f"server log: {Path('var/bench/api-bench-web.log')}")
 
 
-def measure(base: str, idp: DevIdentity, args: argparse.Namespace) -> None:
+def measure(base: str, idp: DevIdentity, args: argparse.Namespace, pid: int) -> None:
     tokens = [
         {"Authorization": f"Bearer {idp.token(f'did:bench:{i}')}"}
         for i in range(1, args.learners + 1)
@@ -170,9 +175,16 @@ def measure(base: str, idp: DevIdentity, args: argparse.Namespace) -> None:
     ]
     claims = [("POST", "/certificates/claim", token, {"cohortId": "c"}) for token in tokens]
     print(f"{args.requests} requests each, {args.concurrency} in flight; {len(claims)} claims")
-    _report("GET /health (baseline, no I/O)", *asyncio.run(_load(base, health, args.concurrency)))
-    _report("GET completion-status (JWT)", *asyncio.run(_load(base, status, args.concurrency)))
-    _report("POST certificates/claim (JWT)", *asyncio.run(_load(base, claims, args.concurrency)))
+    print("(server CPU: the web process's own CPU per request, whatever else the machine runs)")
+    for name, plan in (
+        ("GET /health (baseline, no I/O)", health),
+        ("GET completion-status (JWT)", status),
+        ("POST certificates/claim (JWT)", claims),
+    ):
+        before = cpu_seconds(pid)
+        seconds, latencies, statuses = asyncio.run(_load(base, plan, args.concurrency))
+        cpu_ms = (cpu_seconds(pid) - before) * 1000 / len(plan)
+        _report(name, seconds, latencies, statuses, cpu_ms)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -65,12 +66,26 @@ def act_as(conn: sa.Connection, community_id: str, role: Literal["app"] | Person
     conn.execute(query("api_act_as"), {"community_id": community_id, "role": f"certflow_{role}"})
 
 
-def become(conn: sa.Connection, community_id: str, subject: str, person: Person) -> UUID | None:
+@dataclass(frozen=True)
+class Became:
+    """The profile a token named (None: no such learner in the community; the person's
+    role is taken anyway, with no one named, so every lookup finds nothing), and the
+    certificate feature flag."""
+
+    user_profile_id: UUID | None
+    certificates_enabled: bool
+
+
+def become(conn: sa.Connection, community_id: str, subject: str, person: Person) -> Became:
     """As the app: the profile the token's subject names, whose role the rest runs as."""
     act_as_app(conn, community_id)
     params = {"community_id": community_id, "subject": subject, "role": f"certflow_{person}"}
     row = conn.execute(query("api_become_person"), params).first()
-    return None if row is None else UUID(str(row.id))
+    if row is not None:
+        return Became(UUID(str(row.id)), bool(row.certificates_enabled))
+    enabled = certificates_enabled(conn)
+    act_as(conn, community_id, person)
+    return Became(None, enabled)
 
 
 def own_enrollment(conn: sa.Connection, cohort_id: str) -> UUID | None:
@@ -78,8 +93,16 @@ def own_enrollment(conn: sa.Connection, cohort_id: str) -> UUID | None:
     return None if value is None else UUID(str(value))
 
 
-def claim(conn: sa.Connection, enrollment_id: UUID) -> dict[str, Any]:
-    return dict(conn.execute(query("api_claim"), {"enrollment_id": enrollment_id}).scalar_one())
+def own_claim(conn: sa.Connection, cohort_id: str) -> dict[str, Any] | None:
+    """Claim the caller's enrollment in the cohort; None when there is none."""
+    value = conn.execute(query("api_own_claim"), {"cohort_id": cohort_id}).scalar()
+    return None if value is None else dict(value)
+
+
+def own_status(conn: sa.Connection, cohort_id: str) -> dict[str, Any] | None:
+    """The caller's completion status in the cohort; None when not enrolled there."""
+    value = conn.execute(query("api_own_status"), {"cohort_id": cohort_id}).scalar()
+    return None if value is None else dict(value)
 
 
 def status(conn: sa.Connection, enrollment_id: UUID) -> dict[str, Any] | None:

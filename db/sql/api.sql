@@ -46,7 +46,10 @@ SELECT pg_catalog.set_config('certflow.community_id', :community_id, true),
 
 -- name: api_become_person
 -- As the app of the community: the learner (or instructor) the token names, then their role.
+-- The feature flag comes along (the certificate endpoints need it), saving a round trip.
 SELECT u.id,
+       COALESCE((SELECT f.certificates_enabled FROM public.certificate_flags f), false)
+           AS certificates_enabled,
        pg_catalog.set_config('certflow.user_profile_id', u.id::text, true),
        pg_catalog.set_config('role', :role, true)
 FROM public.user_profiles u
@@ -61,6 +64,18 @@ SELECT e.id FROM public.bootcamp_enrollments e
 WHERE e.cohort_id = :cohort_id AND e.user_profile_id = public.current_user_profile_id()
   AND public.community_of_cohort(e.cohort_id) = public.current_community_id();
 
+-- name: api_own_status
+-- The completion status of the learner's enrollment in the cohort, in one round trip.
+SELECT public.certificate_status(e.id) FROM public.bootcamp_enrollments e
+WHERE e.cohort_id = :cohort_id AND e.user_profile_id = public.current_user_profile_id()
+  AND public.community_of_cohort(e.cohort_id) = public.current_community_id();
+
+-- name: api_own_claim
+-- The claim of the learner's enrollment in the cohort, in one round trip.
+SELECT public.request_certificate_claim(e.id) FROM public.bootcamp_enrollments e
+WHERE e.cohort_id = :cohort_id AND e.user_profile_id = public.current_user_profile_id()
+  AND public.community_of_cohort(e.cohort_id) = public.current_community_id();
+
 -- name: api_learner_exists
 SELECT EXISTS (SELECT 1 FROM public.user_profiles u WHERE u.id = :user_profile_id);
 
@@ -69,9 +84,6 @@ SELECT public.community_of_milestone(:milestone_id) = public.current_community_i
 
 -- name: api_enrollment_status
 SELECT public.certificate_status(:enrollment_id);
-
--- name: api_claim
-SELECT public.request_certificate_claim(:enrollment_id);
 
 -- name: api_learner_certificates
 -- A learner's current certificates, what the verify page and the download link need.

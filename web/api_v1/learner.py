@@ -49,13 +49,16 @@ def _answer(result: dict[str, Any]) -> dict[str, Any]:
 @router.post("/certificates/claim")
 def claim(body: CohortBody, caller: CertificateLearner) -> dict[str, Any]:
     """Claim the certificate of the learner's completed enrollment in the cohort."""
-    return _answer(db_api.claim(caller.conn, _enrollment(caller, body.cohortId)))
+    result = db_api.own_claim(caller.conn, body.cohortId)
+    if result is None:
+        raise not_found("Enrollment not found")
+    return _answer(result)
 
 
 @router.get("/cohorts/{cohort_id}/completion-status")
 def completion_status(cohort_id: CohortId, caller: CertificateLearner) -> dict[str, Any]:
     """The source's completion-status JSON for the learner's enrollment in the cohort."""
-    found = db_api.status(caller.conn, _enrollment(caller, cohort_id))
+    found = db_api.own_status(caller.conn, cohort_id)
     if found is None:
         raise not_found("Enrollment not found")
     return found

@@ -48,7 +48,7 @@ def test_a_learners_transaction_sees_only_their_enrollment_and_an_apps_its_commu
     with api_engine.connect() as conn:
         after = conn.execute(sa.text("SELECT current_user")).scalar_one()
 
-    assert profile == alpha.completed
+    assert profile.user_profile_id == alpha.completed
     assert role == "certflow_learner"
     assert as_learner == 1
     assert as_app == 2  # alpha's two enrollments, none of beta's

@@ -207,3 +207,17 @@ def test_me_achievements_is_the_learners_dashboard(
     assert response.json()["user_profile_id"] == str(tenants["alpha"].completed)
     assert {a["code"] for a in response.json()["achievements"]} >= {"first_milestone"}
     assert stranger.status_code == 404
+
+
+def test_retry_attestation_of_another_communitys_cohort_is_not_found(
+    api: ApiServer, sign: Sign, tenants: dict[str, Tenant], admin_engine: sa.Engine
+) -> None:
+    response = api.http.post(
+        "/certificates/retry-attestation",
+        json={"cohortId": tenants["alpha"].cohort},
+        headers=bearer(sign("beta", "completed")),
+    )
+
+    assert response.status_code == 404
+    assert response.json() == NOT_FOUND
+    assert outbox(admin_engine, "certificate.attestation_retry_requested") == []
