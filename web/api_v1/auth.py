@@ -77,14 +77,18 @@ def _person(
     flag is read with the person's profile when the token is good (one round trip less),
     on its own when it is not."""
     api = api_of(request)
-    with transaction(api.engine) as conn:
-        try:
-            identity = _identify(api, request)
-        except (ApiError, JwksUnavailable):
-            if certificate_endpoint and not db_api.certificates_enabled(conn):
+    try:
+        # Before a connection is taken: a slow JWKS must not hold the pool.
+        identity = _identify(api, request)
+    except (ApiError, JwksUnavailable):
+        if certificate_endpoint:
+            with transaction(api.engine) as conn:
+                enabled = db_api.certificates_enabled(conn)
+            if not enabled:
                 raise ApiError(403, "disabled", DISABLED) from None
-            raise
-        request.state.community, request.state.caller = identity.community_id, person
+        raise
+    request.state.community, request.state.caller = identity.community_id, person
+    with transaction(api.engine) as conn:
         became = db_api.become(conn, identity.community_id, identity.subject, person)
         if certificate_endpoint and not became.certificates_enabled:
             raise ApiError(403, "disabled", DISABLED)
