@@ -18,6 +18,7 @@ from uuid import UUID
 import sqlalchemy as sa
 import structlog
 from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from db import api as db_api
 from db import api_keys
@@ -29,6 +30,17 @@ from web.api_v1.tokens import Identity, InvalidToken, JwksUnavailable
 log = structlog.get_logger("certflow.api")
 
 DISABLED = "Certificate feature not enabled."
+
+#: Declares the bearer schemes in the OpenAPI document (the docs page's "Authorize");
+#: the checks themselves are below.
+_api_key = HTTPBearer(
+    scheme_name="apiKey", description="An API key of the community (cfk_…)", auto_error=False
+)
+_token = HTTPBearer(
+    scheme_name="appToken", description="The app's JWT of a learner or instructor", auto_error=False
+)
+KeyHeader = Annotated[HTTPAuthorizationCredentials | None, Depends(_api_key)]
+TokenHeader = Annotated[HTTPAuthorizationCredentials | None, Depends(_token)]
 
 
 @dataclass(frozen=True)
@@ -54,7 +66,7 @@ def bearer(request: Request) -> str:
     return value.strip()
 
 
-def app_session(request: Request) -> Iterator[AppCaller]:
+def app_session(request: Request, _: KeyHeader) -> Iterator[AppCaller]:
     api = api_of(request)
     key = bearer(request)
     if not key.startswith(api_keys.PREFIX):
@@ -107,15 +119,15 @@ def _identify(api: ApiContext, request: Request) -> Identity:
         raise unauthorized() from None
 
 
-def learner_certificate_session(request: Request) -> Iterator[PersonCaller]:
+def learner_certificate_session(request: Request, _: TokenHeader) -> Iterator[PersonCaller]:
     yield from _person(request, "learner", certificate_endpoint=True)
 
 
-def learner_session(request: Request) -> Iterator[PersonCaller]:
+def learner_session(request: Request, _: TokenHeader) -> Iterator[PersonCaller]:
     yield from _person(request, "learner", certificate_endpoint=False)
 
 
-def instructor_session(request: Request) -> Iterator[PersonCaller]:
+def instructor_session(request: Request, _: TokenHeader) -> Iterator[PersonCaller]:
     yield from _person(request, "instructor", certificate_endpoint=False)
 
 

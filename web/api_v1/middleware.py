@@ -11,7 +11,7 @@ import uuid
 import structlog
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-log = structlog.get_logger("certflow.api")
+LOGGER = "certflow.api"
 
 #: A client's X-Request-ID is kept only when it is short and plain.
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -62,7 +62,9 @@ class RequestLog:
 
 
 def _log(scope: Scope, state: dict[str, object], status: int, started: float) -> None:
-    log.info(
+    # A logger per line, not one cached at import: a later logging configuration (and
+    # structlog.testing.capture_logs) applies to it.
+    structlog.get_logger(LOGGER).info(
         "api.request",
         request_id=state["request_id"],
         method=scope["method"],

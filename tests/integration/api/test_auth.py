@@ -196,6 +196,7 @@ def test_the_openapi_document_and_docs_page(api: ApiServer) -> None:
         "/achievements",
         "/milestones/{milestone_id}/validations",
     } <= set(document["paths"])
+    assert set(document["components"]["securitySchemes"]) == {"apiKey", "appToken"}
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()
     assert "cdn.jsdelivr.net" in docs.headers["content-security-policy"]
