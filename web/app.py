@@ -38,7 +38,8 @@ SECURITY_HEADERS = [
 #: FastAPI names, the document from here. Nothing else gets scripts.
 DOCS_CSP = (
     "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+    "style-src 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; "
     "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
 )
 DOCS_HEADERS = [(b"content-security-policy", DOCS_CSP.encode()), *SECURITY_HEADERS[1:]]
