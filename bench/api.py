@@ -15,6 +15,7 @@ run, in this order:
   claim lock and its outbox event).
 
     .venv/bin/python bench/api.py [--learners 2000] [--requests 5000] [--concurrency 32]
+        [--web-processes 1]
     .venv/bin/python bench/api.py --smoke
 """
 
@@ -73,17 +74,22 @@ def api_login(settings: Settings) -> Iterator[str]:
             conn.execute(sql.SQL("DROP ROLE IF EXISTS {}").format(sql.Identifier(name)))
 
 
+Plan = list[tuple[str, str, dict[str, str], dict[str, str] | None]]
+
+
 async def _load(
-    base: str, paths: list[tuple[str, str, dict[str, str], dict[str, str] | None]], concurrency: int
+    bases: list[str], paths: Plan, concurrency: int
 ) -> tuple[float, list[float], dict[int | str, int]]:
-    """Send every request with ``concurrency`` in flight: (seconds, latencies ms, statuses)."""
+    """Send every request with ``concurrency`` in flight, spread over the web processes
+    (``bases``, as a platform's router would): (seconds, latencies ms, statuses)."""
     latencies: list[float] = []
     statuses: dict[int | str, int] = {}
     queue = list(reversed(paths))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as client:
+    clients = [httpx.AsyncClient(base_url=b, limits=limits, timeout=30) for b in bases]
+    try:
 
-        async def worker() -> None:
+        async def worker(client: httpx.AsyncClient) -> None:
             while queue:
                 method, path, headers, body = queue.pop()
                 began = time.perf_counter()
@@ -96,7 +102,10 @@ async def _load(
                 statuses[status] = statuses.get(status, 0) + 1
 
         started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.gather(*(worker(clients[i % len(clients)]) for i in range(concurrency)))
+    finally:
+        for client in clients:
+            await client.aclose()
     return time.perf_counter() - started, latencies, statuses
 
 
@@ -136,12 +145,11 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
             save(conn, CommunityAuth("bench", idp.jwks_url, idp.issuer, idp.audience))
             api_keys.create(conn, "bench", "bench")
         engine.dispose()
-        port = free_port()
+        ports = [free_port() for _ in range(args.web_processes)]
         env = {
             **os.environ,
             "DATABASE_URL": settings.database_url,
             "API_DATABASE_URL": api_url,
-            "PORT": str(port),
             "LOG_FORMAT": "json",
             "WEB_METRICS_PORT": "0",
             "BROKER_NAMESPACE": f"bench-api-{uuid.uuid4().hex[:6]}",
@@ -153,37 +161,43 @@ def run(settings: Settings, args: argparse.Namespace) -> None:
             "EAS_CONTRACT_ADDRESS": "0x" + "33" * 20,
             "BOOTCAMP_COMPLETION_SCHEMA_UID": "0x" + "44" * 32,
         }
-        web = start(["web"], env, "api-bench-web.log")
+        webs = [start(["web", "--port", str(p)], env, "api-bench-web.log") for p in ports]
         try:
-            wait_port(port, 30)
-            measure(f"http://127.0.0.1:{port}/api/v1", idp, args, web.pid)
+            for port in ports:
+                wait_port(port, 30)
+            bases = [f"http://127.0.0.1:{port}/api/v1" for port in ports]
+            measure(bases, idp, args, [web.pid for web in webs])
         finally:
-            stop(web)
+            stop(*webs)
     print(f"server log: {Path('var/bench/api-bench-web.log')}")
 
 
-def measure(base: str, idp: DevIdentity, args: argparse.Namespace, pid: int) -> None:
+def measure(bases: list[str], idp: DevIdentity, args: argparse.Namespace, pids: list[int]) -> None:
     tokens = [
         {"Authorization": f"Bearer {idp.token(f'did:bench:{i}')}"}
         for i in range(1, args.learners + 1)
     ]
-    asyncio.run(_load(base, [("GET", "/cohorts/c/completion-status", tokens[0], None)] * 20, 4))
+    warm: Plan = [("GET", "/cohorts/c/completion-status", tokens[0], None)] * 20 * len(bases)
+    asyncio.run(_load(bases, warm, 4 * len(bases)))
     health = [("GET", "/health", {}, None)] * args.requests
     status = [
         ("GET", "/cohorts/c/completion-status", tokens[i % len(tokens)], None)
         for i in range(args.requests)
     ]
     claims = [("POST", "/certificates/claim", token, {"cohortId": "c"}) for token in tokens]
-    print(f"{args.requests} requests each, {args.concurrency} in flight; {len(claims)} claims")
-    print("(server CPU: the web process's own CPU per request, whatever else the machine runs)")
+    print(
+        f"{args.requests} requests each, {args.concurrency} in flight; {len(claims)} claims;"
+        f" {len(bases)} web process(es)"
+    )
+    print("(server CPU: the web processes' own CPU per request, whatever else the machine runs)")
     for name, plan in (
         ("GET /health (baseline, no I/O)", health),
         ("GET completion-status (JWT)", status),
         ("POST certificates/claim (JWT)", claims),
     ):
-        before = cpu_seconds(pid)
-        seconds, latencies, statuses = asyncio.run(_load(base, plan, args.concurrency))
-        cpu_ms = (cpu_seconds(pid) - before) * 1000 / len(plan)
+        before = sum(cpu_seconds(pid) for pid in pids)
+        seconds, latencies, statuses = asyncio.run(_load(bases, plan, args.concurrency))
+        cpu_ms = (sum(cpu_seconds(pid) for pid in pids) - before) * 1000 / len(plan)
         _report(name, seconds, latencies, statuses, cpu_ms)
 
 
@@ -192,6 +206,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--web-processes", type=int, default=1, help="certflow web processes")
     parser.add_argument("--smoke", action="store_true", help="a few requests: does it run?")
     args = parser.parse_args()
     if args.smoke:
