@@ -17,6 +17,7 @@ from certflow.errors import CertflowError
 from web import admin_letters, admin_pages, api, attestations, pages
 from web.admin_auth import LoginRequired
 from web.admin_site import AdminSite
+from web.proxies import protect
 from web.site import HERE, Site, site_of
 
 log = structlog.get_logger(__name__)
@@ -33,6 +34,8 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
+#: Only over https (a browser ignores it on http): a year, this host and its subdomains.
+HSTS = [(b"strict-transport-security", b"max-age=31536000; includeSubDomains")]
 
 
 class SecurityHeaders:
@@ -46,9 +49,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        # The scheme as the client used it: a trusted proxy's X-Forwarded-Proto is applied.
+        headers = SECURITY_HEADERS + (HSTS if scope.get("scheme") == "https" else [])
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                message["headers"] = [*message.get("headers", []), *headers]
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -82,6 +88,7 @@ def create_app(site: Site) -> FastAPI:
     app.add_exception_handler(LoginRequired, _login_required)
     _admin_session(app, site)
     app.add_middleware(SecurityHeaders)
+    protect(app, site.settings)
     return app
 
 
