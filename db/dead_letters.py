@@ -86,8 +86,6 @@ def per_queue(conn: sa.Connection) -> list[dict[str, Any]]:
 
 
 def selection(conn: sa.Connection, audit_id: int, command: str) -> list[int] | None:
-    """The letter ids a dry run of ``command`` froze in its audit row, or None."""
+    """The letter ids a dry run of ``command`` froze (its selection), or None."""
     row = conn.execute(query("dead_letter_selection"), {"id": audit_id, "command": command}).first()
-    if row is None or not isinstance(row.result, dict):
-        return None
-    return [int(i) for i in row.result.get("ids", [])]
+    return None if row is None else [int(i) for i in row.ids]

@@ -80,7 +80,21 @@ def migrate(settings: Settings) -> list[str]:
     with wrap_db_errors(), _quiet_yoyo(), _backend(settings) as backend, backend.lock():
         todo = backend.to_apply(migrations)
         backend.apply_migrations(todo)
+    apply_rules(settings)
     return [m.id for m in todo]
+
+
+def apply_rules(settings: Settings) -> None:
+    """Re-apply every ``sql/rules/*.sql`` (complete ``CREATE OR REPLACE`` definitions,
+    so running them again changes nothing), each file in one transaction.
+
+    A minimal stand-in until the rules mechanism (applied when a file's sha256
+    changed, recorded) lands in main: this one simply runs them every time.
+    """
+    with wrap_db_errors(), psycopg.connect(settings.libpq_url) as conn:
+        for path in sorted((SQL_DIR / "rules").glob("*.sql")):
+            with conn.transaction():
+                conn.execute(path.read_text())  # type: ignore[call-overload]
 
 
 def ensure_database(settings: Settings) -> bool:

@@ -1,4 +1,5 @@
-"""Tables of the admin surface (part of ``db.tables``' metadata): the audit trail.
+"""Tables of the admin surface (part of ``db.tables``' metadata): the audit trail, sign-in
+sessions and dry-run selections.
 
 Imported by ``db.tables`` at its end, so ``db.tables.metadata`` always has them.
 """
@@ -6,7 +7,7 @@ Imported by ``db.tables`` at its end, so ``db.tables.metadata`` always has them.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import INT8MULTIRANGE, JSONB
 
 from db.tables import TZ, metadata
 
@@ -23,4 +24,25 @@ admin_audit = sa.Table(
     sa.Column("outcome", sa.Text, nullable=False),
     sa.Column("result", JSONB),
     sa.Column("db_user", sa.Text, nullable=False),
+)
+
+# 0024.admin_hardening: server-side sign-in sessions (the cookie's token, hashed).
+admin_sessions = sa.Table(
+    "admin_sessions",
+    metadata,
+    sa.Column("token_sha256", sa.LargeBinary, primary_key=True),
+    sa.Column("admin", sa.Text, nullable=False),
+    sa.Column("csrf", sa.Text, nullable=False),
+    sa.Column("created_at", TZ, nullable=False),
+    sa.Column("expires_at", TZ, nullable=False),
+)
+
+# 0024.admin_hardening: a dry run's frozen letters, as ranges of ids.
+dead_letter_selections = sa.Table(
+    "dead_letter_selections",
+    metadata,
+    sa.Column("audit_id", sa.BigInteger, sa.ForeignKey("admin_audit.id"), primary_key=True),
+    sa.Column("command", sa.Text, nullable=False),
+    sa.Column("ids", INT8MULTIRANGE, nullable=False),
+    sa.Column("letters", sa.Integer, nullable=False),
 )

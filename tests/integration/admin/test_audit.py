@@ -77,12 +77,7 @@ def test_audit_list_filters_by_command_and_outcome(cli: CliRunner, owner_engine:
 
 def test_the_trail_is_append_only_for_admins(engine: sa.Engine) -> None:
     with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO admin_audit (actor, via, command, outcome) "
-                "VALUES ('a', 'cli', 'x', 'ok')"
-            )
-        )
+        conn.execute(sa.text("SELECT admin_audit_write('a', 'cli', 'x', '{}'::jsonb, 'ok', NULL)"))
     with (
         pytest.raises(sa.exc.ProgrammingError, match="permission denied"),
         engine.begin() as conn,
