@@ -94,7 +94,7 @@ def apply_rules(settings: Settings) -> None:
     with wrap_db_errors(), psycopg.connect(settings.libpq_url) as conn:
         for path in sorted((SQL_DIR / "rules").glob("*.sql")):
             with conn.transaction():
-                conn.execute(path.read_text())  # type: ignore[call-overload]
+                conn.execute(path.read_text())
 
 
 def ensure_database(settings: Settings) -> bool:
