@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from db import audit
 from db.engine import transaction
-from web.admin_auth import Admin, check_csrf, csrf_token, sign_in
+from web.admin_auth import Admin
 from web.admin_site import AdminSite, admin_site_of
 from web.site import site_of
 from workers.overview import overview
@@ -30,8 +30,10 @@ AdminDep = Annotated[Admin, Depends(signed_in)]
 def render(
     request: Request, template: str, context: dict[str, Any], admin: Admin | None = None
 ) -> Response:
-    context = {"admin": admin, "csrf": csrf_token(request), **context}
+    gate = admin_site_of(request).gate
+    context = {"admin": admin, "csrf": gate.csrf_token(request), **context}
     response = site_of(request).html(request, template, context)
+    gate.keep_login_nonce(request, response)
     response.headers["cache-control"] = "no-store"
     return response
 
@@ -49,23 +51,26 @@ def login(
     password: Annotated[str, Form()],
     csrf: Annotated[str, Form()],
 ) -> Response:
-    check_csrf(request, csrf)
+    admin_site.gate.check_csrf(request, csrf)
     admin = admin_site.gate.login(username, password)
     if admin is None:
         log.warning("admin.login_refused", name=username)
         response = render(request, "admin_login.html", {"failed": True})
         response.status_code = 401
         return response
-    sign_in(request, admin)
+    response = RedirectResponse("/admin", status_code=303)
+    admin_site.gate.sign_in(request, response, admin)
     log.info("admin.signed_in", name=admin.name, role=admin.role)
-    return RedirectResponse("/admin", status_code=303)
+    return response
 
 
 @router.post("/logout")
-def logout(request: Request, csrf: Annotated[str, Form()]) -> Response:
-    check_csrf(request, csrf)
-    request.session.clear()
-    return RedirectResponse("/admin/login", status_code=303)
+def logout(request: Request, admin_site: AdminSiteDep, csrf: Annotated[str, Form()]) -> Response:
+    """Ends the session on the server: the cookie, or any copy of it, opens nothing after."""
+    admin_site.gate.check_csrf(request, csrf)
+    response = RedirectResponse("/admin/login", status_code=303)
+    admin_site.gate.sign_out(request, response)
+    return response
 
 
 @router.get("")

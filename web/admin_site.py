@@ -34,7 +34,7 @@ class AdminSite:
             return None
         url = settings.admin_database_url.get_secret_value()
         engine = make_engine(settings.model_copy(update={"database_url": url}), pool_size=2)
-        return cls(settings, engine, Gate(settings))
+        return cls(settings, engine, Gate(settings, engine))
 
     @contextmanager
     def action(

@@ -10,7 +10,6 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from certflow.errors import CertflowError
@@ -86,26 +85,9 @@ def create_app(site: Site) -> FastAPI:
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(CertflowError, _unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(LoginRequired, _login_required)
-    _admin_session(app, site)
     app.add_middleware(SecurityHeaders)
     protect(app, site.settings)
     return app
-
-
-def _admin_session(app: FastAPI, site: Site) -> None:
-    """The admin pages' signed session cookie: sent to /admin only, never cross-site."""
-    secret = site.settings.web_session_secret
-    if app.state.admin is None or secret is None:
-        return
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=secret.get_secret_value(),
-        session_cookie="certflow_admin",
-        max_age=8 * 3600,
-        path="/admin",
-        same_site="strict",
-        https_only=site.settings.verify_base_url.startswith("https://"),
-    )
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:
