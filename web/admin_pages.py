@@ -40,27 +40,46 @@ def render(
 
 @router.get("/login")
 def login_form(request: Request, admin_site: AdminSiteDep) -> Response:
-    return render(request, "admin_login.html", {"failed": False})
+    return render(request, "admin_login.html", {"message": None})
 
 
 @router.post("/login")
 def login(
     request: Request,
     admin_site: AdminSiteDep,
-    username: Annotated[str, Form()],
-    password: Annotated[str, Form()],
+    username: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1024)],
     csrf: Annotated[str, Form()],
 ) -> Response:
     admin_site.gate.check_csrf(request, csrf)
-    admin = admin_site.gate.login(username, password)
+    address = request.client.host if request.client else "unknown"
+    wait = admin_site.limits.admit(username, address)
+    if wait is not None:
+        log.warning("admin.login_limited", name=username, address=address, retry_after=wait)
+        message = f"Too many sign-in attempts. Try again in {wait} seconds."
+        return _refused(request, 429, message, wait)
+    with admin_site.limits.hashing_slot() as slot:
+        if not slot:
+            log.warning("admin.login_busy", name=username, address=address)
+            return _refused(request, 503, "Sign-in is busy. Try again in a moment.", 1)
+        admin = admin_site.gate.login(username, password)
+    admin_site.record_sign_in(admin.name if admin else username, address, admin is not None)
     if admin is None:
-        log.warning("admin.login_refused", name=username)
-        response = render(request, "admin_login.html", {"failed": True})
-        response.status_code = 401
-        return response
+        log.warning("admin.login_refused", name=username, address=address)
+        return _refused(request, 401, "Wrong name or password.")
     response = RedirectResponse("/admin", status_code=303)
     admin_site.gate.sign_in(request, response, admin)
-    log.info("admin.signed_in", name=admin.name, role=admin.role)
+    log.info("admin.signed_in", name=admin.name, role=admin.role, address=address)
+    return response
+
+
+def _refused(
+    request: Request, status: int, message: str, retry_after: int | None = None
+) -> Response:
+    response = render(request, "admin_login.html", {"message": message})
+    response.status_code = status
+    if retry_after is not None:
+        response.headers["retry-after"] = str(retry_after)
     return response
 
 
