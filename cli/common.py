@@ -7,6 +7,7 @@ Only click and the core are imported here: every ``certflow`` invocation,
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -90,3 +91,13 @@ def output(value: Any, as_json: bool, human: Callable[[Any], None] | None = None
         print_json(value)
     else:
         human(value)
+
+
+def finish(action: Action, as_json: bool, human: Callable[[Any], None] | None = None) -> None:
+    """Print an audited command's result; a refusal (the source's ``"success": false``,
+    audited as refused) also says why on stderr and exits 1."""
+    output(action.result, as_json, human)
+    if action.outcome == "refused":
+        result = action.result if isinstance(action.result, dict) else {}
+        click.echo(f"error: {result.get('message') or result.get('error') or 'refused'}", err=True)
+        sys.exit(1)

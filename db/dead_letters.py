@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,6 +59,11 @@ def matching(conn: sa.Connection, filters: Filters, limit: int) -> list[dict[str
         "limit": limit,
     }
     return [dict(row._mapping) for row in conn.execute(query("dead_letters_matching"), params)]
+
+
+def existing(conn: sa.Connection, ids: Sequence[int]) -> list[int]:
+    """Which of ``ids`` are dead letters at all (open, replayed or purged)."""
+    return list(conn.execute(query("dead_letters_existing"), {"ids": list(ids)}).scalars())
 
 
 def one(conn: sa.Connection, letter_id: int) -> dict[str, Any] | None:

@@ -103,7 +103,13 @@ def select(
                 raise AdminRefused(f"no dry run #{selection} of {command} to take a selection from")
             return frozen
         if filters.ids is not None and filters == Filters(ids=filters.ids):
-            return list(filters.ids)  # named ids: the ones no longer open are reported skipped
+            # Named ids: the ones no longer open are reported skipped; one that never
+            # existed is a mistake, refused (and audited as refused).
+            unknown = sorted(set(filters.ids) - set(dead_letters.existing(conn, filters.ids)))
+            if unknown:
+                named = ", ".join(str(i) for i in unknown)
+                raise AdminRefused(f"Dead letter {named} not found")
+            return list(filters.ids)
         return [row["id"] for row in dead_letters.matching(conn, filters, MAX_SELECTION)]
 
 

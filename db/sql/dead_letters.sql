@@ -22,6 +22,9 @@ WHERE replayed_at IS NULL AND purged_at IS NULL
 ORDER BY id
 LIMIT :limit;
 
+-- name: dead_letters_existing
+SELECT id FROM public.dead_letters WHERE id = ANY(CAST(:ids AS bigint[])) ORDER BY id;
+
 -- name: dead_letter_one
 SELECT id, queue, actor, message_id, enrollment_id, idempotency_key, outbox_id, payload,
        error_type, reason, permanent, retries, created_at AS failed_at,

@@ -57,7 +57,8 @@ def test_a_refused_repair_is_audited_as_refused(cli: CliRunner, engine: sa.Engin
     result = cli.invoke(main, ["force-unlock", str(missing), "--json"])
 
     (row,) = rows(engine, "SELECT * FROM admin_audit")
-    assert json.loads(result.output)["success"] is False
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["success"] is False  # the JSON still on stdout
     assert (row.command, row.outcome) == ("force-unlock", "refused")
     assert row.result["message"] == "Enrollment not found"
 
