@@ -82,6 +82,17 @@ def audited(current: Settings, command: str, **arguments: Any) -> Iterator[Actio
         yield action
 
 
+def require_schema(current: Settings) -> None:
+    """Refuse to work on a database whose migrations are behind ``sql/``: a command that
+    only reads old tables would otherwise report on a schema the workers do not match."""
+    from certflow.errors import SchemaOutOfDate
+    from db.migrate import pending_migrations
+
+    pending = pending_migrations(current)
+    if pending:
+        raise SchemaOutOfDate(f"{SchemaOutOfDate.__doc__} ({len(pending)} behind)")
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
