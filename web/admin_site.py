@@ -71,8 +71,12 @@ class AdminSite:
         self.engine.dispose()
 
 
+class AdminConsoleOff(Exception):
+    """ADMIN_DATABASE_URL is not set: every admin URL says so (a 404) and how to turn it on."""
+
+
 def admin_site_of(request: Request) -> AdminSite:
     admin: AdminSite | None = request.app.state.admin
     if admin is None:
-        raise HTTPException(404, "not found")
+        raise AdminConsoleOff()
     return admin

@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from certflow.errors import CertflowError
 from web import admin_letters, admin_pages, api, attestations, pages
 from web.admin_auth import LoginRequired
-from web.admin_site import AdminSite
+from web.admin_site import AdminConsoleOff, AdminSite
 from web.proxies import protect
 from web.site import HERE, Site, site_of
 
@@ -85,9 +85,16 @@ def create_app(site: Site) -> FastAPI:
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(CertflowError, _unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(LoginRequired, _login_required)
+    app.add_exception_handler(AdminConsoleOff, _admin_off)
     app.add_middleware(SecurityHeaders)
     protect(app, site.settings)
     return app
+
+
+async def _admin_off(request: Request, exc: Exception) -> Response:
+    response = site_of(request).html(request, "admin_off.html", {"admin": None}, status_code=404)
+    response.headers["cache-control"] = "no-store"
+    return response
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:
