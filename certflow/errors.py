@@ -34,6 +34,11 @@ class TransientError(CertflowError):
     """A dependency is unavailable for now; the work will be retried."""
 
 
+class RetryLater(TransientError):
+    """Expected control flow, not a failure: the work is retried shortly (logged at info,
+    in one line, never as an error with a traceback)."""
+
+
 class PermanentError(CertflowError):
     """The input or configuration is wrong; retrying cannot help."""
 
@@ -96,7 +101,7 @@ class NonceConflict(ChainBusy):
     """The nonce was used by a transaction certflow does not know; the intent is re-signed."""
 
 
-class NotFinal(ChainUnavailable):
+class NotFinal(ChainUnavailable, RetryLater):
     """The transaction is mined but not yet CHAIN_CONFIRMATIONS blocks deep."""
 
 
@@ -112,7 +117,7 @@ class RelayConnectionLost(TransientError):
     """The LISTEN connection dropped."""
 
 
-class BatchBusy(TransientError):
+class BatchBusy(RetryLater):
     """Another transaction holds this enrollment's row right now; the work is retried shortly."""
 
 
