@@ -77,6 +77,11 @@ class ChainUnavailable(ChainError, TransientError):
     """The RPC node did not answer in time."""
 
 
+class ChainUnrecognised(ChainUnavailable):
+    """The RPC node answered an error certflow does not recognise; retried (a bounded
+    number of times, then dead-lettered), as a node's bad moment usually passes."""
+
+
 class KeyCheckUnavailable(ChainUnavailable):
     """Unable to verify certificate status. You may already have this certificate. Please check your wallet before retrying."""  # noqa: E501 - the source's message, verbatim
 

@@ -16,6 +16,7 @@ from dramatiq import Retry
 from dramatiq.middleware import Retries
 
 from certflow.errors import CertflowError, PermanentError
+from certflow.logging import scrub
 from certflow.settings import Settings
 from events.messages import Delivery
 
@@ -63,4 +64,5 @@ def reason(exc: BaseException) -> str:
     """What an admin reads on the dead letter."""
     exc = cause(exc)
     text = exc.user_message if isinstance(exc, CertflowError) else str(exc)
-    return text or type(exc).__name__
+    # Whatever the error quotes (a provider's URL, its API key, a token) stays out of it.
+    return scrub(text) or type(exc).__name__
