@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from issuance.certificate_page import CertificatePage
+from issuance.verification.certificate_page import CertificatePage
 from web.site import Site, site_of
 from web.uploads import read_upload
 from web.views import page_view

@@ -6,7 +6,9 @@
 CREATE OR REPLACE FUNCTION public.admin_audit_write(
     p_actor text, p_via text, p_command text, p_arguments jsonb, p_outcome text, p_result jsonb
 ) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
 AS $$
 DECLARE
     written bigint;
@@ -30,7 +32,9 @@ $$;
 CREATE OR REPLACE FUNCTION public.admin_dead_letter_dry_run(
     p_actor text, p_via text, p_command text, p_arguments jsonb, p_ids bigint[]
 ) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public
+LANGUAGE plpgsql
+SECURITY DEFINER
+SET search_path = ''
 AS $$
 DECLARE
     written bigint;
@@ -54,13 +58,10 @@ BEGIN
 END;
 $$;
 
-ALTER FUNCTION public.admin_audit_write(text, text, text, jsonb, text, jsonb)
-    OWNER TO certflow_owner;
-ALTER FUNCTION public.admin_dead_letter_dry_run(text, text, text, jsonb, bigint[])
-    OWNER TO certflow_owner;
+ALTER FUNCTION public.admin_audit_write(text, text, text, jsonb, text, jsonb) OWNER TO certflow_owner;
+ALTER FUNCTION public.admin_dead_letter_dry_run(text, text, text, jsonb, bigint[]) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.admin_audit_write(text, text, text, jsonb, text, jsonb) FROM PUBLIC;
-REVOKE ALL ON FUNCTION public.admin_dead_letter_dry_run(text, text, text, jsonb, bigint[])
-    FROM PUBLIC;
+REVOKE ALL ON FUNCTION public.admin_dead_letter_dry_run(text, text, text, jsonb, bigint[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.admin_audit_write(text, text, text, jsonb, text, jsonb)
     TO certflow_admin;
 GRANT EXECUTE ON FUNCTION public.admin_dead_letter_dry_run(text, text, text, jsonb, bigint[])

@@ -4,7 +4,9 @@
 -- is printed, for rows stored before this one.
 
 CREATE OR REPLACE FUNCTION public.clean_profile_name(p_name text) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog
+LANGUAGE sql
+IMMUTABLE
+SET search_path = ''
 AS $$
     SELECT CASE WHEN p_name IS NULL THEN NULL ELSE
         btrim(regexp_replace(
@@ -16,7 +18,8 @@ AS $$
 $$;
 
 CREATE OR REPLACE FUNCTION public.clean_profile_names() RETURNS trigger
-LANGUAGE plpgsql SET search_path = pg_catalog
+LANGUAGE plpgsql
+SET search_path = ''
 AS $$
 BEGIN
     NEW.display_name := public.clean_profile_name(NEW.display_name);

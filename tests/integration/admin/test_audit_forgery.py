@@ -14,10 +14,10 @@ from certflow.errors import AdminRefused
 from db.audit import Action, audited, record_dry_run
 from db.dead_letters import Filters
 from db.engine import transaction
+from issuance.operations import dead_letters as letters
 from tests.fixtures.database import LOGINS
 from tests.integration.admin.letters import dead_letter
 from tests.integration.helpers import rows, scalar
-from workers import admin as letters
 
 FORGED = (
     "INSERT INTO admin_audit (actor, via, command, outcome, result, db_user, at)"
