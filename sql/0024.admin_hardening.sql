@@ -28,3 +28,8 @@ GRANT SELECT ON public.dead_letter_selections TO certflow_admin;
 -- Admins no longer insert audit rows themselves: the functions do, as the owner.
 REVOKE INSERT ON public.admin_audit FROM certflow_admin;
 REVOKE USAGE ON SEQUENCE public.admin_audit_id_seq FROM certflow_admin;
+
+-- `certflow reconcile` and `outbox status` check that the schema is not behind
+-- (migrations and rules files) before they work; the scheduler's passes run as the
+-- worker role, which may therefore see which rules files a database runs.
+GRANT SELECT ON public.applied_rules TO certflow_worker;

@@ -2283,6 +2283,7 @@ GRANT SELECT ON TABLE public.admin_audit TO certflow_admin;
 GRANT SELECT,INSERT,DELETE ON TABLE public.admin_sessions TO certflow_admin;
 
 GRANT SELECT ON TABLE public.applied_rules TO certflow_admin;
+GRANT SELECT ON TABLE public.applied_rules TO certflow_worker;
 
 GRANT SELECT ON TABLE public.bootcamp_completion_remarks TO certflow_worker;
 GRANT SELECT ON TABLE public.bootcamp_completion_remarks TO certflow_app;
