@@ -2,7 +2,7 @@
 -- out ends one for good; audit rows the database vouches for (written only by the
 -- SECURITY DEFINER functions in sql/rules/audit.sql, which set the time and the
 -- database user themselves); and dry-run selections stored as ranges of ids.
--- depends: 0020.operations
+-- depends: 0021.applied_rules
 
 -- One row per signed-in browser. The cookie holds a random token; the table holds
 -- only its sha256, so reading the table opens no session.
