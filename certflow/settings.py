@@ -149,9 +149,9 @@ class Settings(BaseModel):
     api_database_url: SecretStr | None = Field(None, alias="API_DATABASE_URL")
     #: Requests per API key, per learner or instructor token, and a learner's attestation
     #: retries (the `limits` library's notation, counted in Redis by every web process).
-    api_key_rate_limit: str = Field("1200/minute", alias="API_KEY_RATE_LIMIT", min_length=3)
-    api_learner_rate_limit: str = Field("120/minute", alias="API_LEARNER_RATE_LIMIT", min_length=3)
-    api_retry_rate_limit: str = Field("5/hour", alias="API_RETRY_RATE_LIMIT", min_length=3)
+    api_key_rate_limit: Rate = Field("1200/minute", alias="API_KEY_RATE_LIMIT")
+    api_learner_rate_limit: Rate = Field("120/minute", alias="API_LEARNER_RATE_LIMIT")
+    api_retry_rate_limit: Rate = Field("5/hour", alias="API_RETRY_RATE_LIMIT")
     #: The largest request body the API reads (bytes); a larger one gets 413.
     api_max_body_bytes: int = Field(16_384, alias="API_MAX_BODY_BYTES", gt=0, le=1_048_576)
     #: How long a community's JWKS is reused, and how seldom an unknown `kid` may refetch it.
