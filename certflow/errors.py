@@ -195,6 +195,10 @@ class AdminRefused(PermanentError):
     """The admin action was refused."""
 
 
+class CredentialError(PermanentError):
+    """The verifiable credential cannot be signed or read (a key, a context, a document)."""
+
+
 # ---------------------------------------------------------------- control flow
 
 

@@ -96,6 +96,12 @@ class Settings(BaseModel):
     web_api_token: SecretStr | None = Field(None, alias="WEB_API_TOKEN")
     #: The organization named on the page and in the LinkedIn add-to-profile form.
     issuer_name: str = Field("certflow", alias="ISSUER_NAME", min_length=1)
+    #: The credentials' issuer (a did:web); unset, did:web of VERIFY_BASE_URL's host.
+    issuer_did: str | None = Field(None, alias="ISSUER_DID")
+    #: Signs the Open Badges credentials and status lists (an Ed25519 secretKeyMultibase,
+    #: z3u2…); only the render worker and `certflow revoke` are given it.
+    credential_signing_key: SecretStr | None = Field(None, alias="CREDENTIAL_SIGNING_KEY")
+    credential_signing_key_file: Path | None = Field(None, alias="CREDENTIAL_SIGNING_KEY_FILE")
     #: Explorer link templates ({tx}, {address}, {uid}); unset, values are shown unlinked.
     explorer_tx_url: str | None = Field(None, alias="EXPLORER_TX_URL")
     explorer_address_url: str | None = Field(None, alias="EXPLORER_ADDRESS_URL")
@@ -160,6 +166,19 @@ class Settings(BaseModel):
                     f"SIGNER_PRIVATE_KEY_FILE cannot be read: {exc.strerror}"
                 ) from None
             object.__setattr__(self, "signer_private_key", SecretStr(key))
+        return self
+
+    @model_validator(mode="after")
+    def _read_credential_key_file(self) -> Settings:
+        path = self.credential_signing_key_file
+        if self.credential_signing_key is None and path is not None:
+            try:
+                key = path.read_text().strip()
+            except OSError as exc:
+                raise ValueError(
+                    f"CREDENTIAL_SIGNING_KEY_FILE cannot be read: {exc.strerror}"
+                ) from None
+            object.__setattr__(self, "credential_signing_key", SecretStr(key))
         return self
 
     @model_validator(mode="after")

@@ -25,6 +25,8 @@ from db.offchain import StoredOffchain
 from db.records import CertificateRecord
 from db.revocations import Revocation
 from issuance import offchain_page, page_checks
+from issuance.credentials.checks import CredentialCheck, check_credential
+from issuance.credentials.published import credential_step
 from issuance.page_checks import FAIL, PASS, PENDING, UNKNOWN, WARN, Evidence, Step
 from issuance.read_cache import ReadCache
 from render.storage import ObjectStore
@@ -53,6 +55,8 @@ class CertificatePage:
     revocation: Revocation | None
     steps: tuple[Step, ...]
     verdict: str
+    #: The version's verifiable credential, checked (None: it has none).
+    credential: CredentialCheck | None = None
 
     @property
     def chain_reachable(self) -> bool:
@@ -89,7 +93,8 @@ class CertificatePages:
             current = certificates.current(conn, row.enrollment_id)
             revocation = revocations.by_enrollment(conn, row.enrollment_id)
             signed = offchain.by_uid(conn, row.attestation_uid) if row.attestation_uid else None
-        assert record is not None  # the certificate's foreign key keeps its enrollment
+            assert record is not None  # the certificate's foreign key keeps its enrollment
+            credential = check_credential(conn, self.settings, row, record, revocation)
         steps = [
             page_checks.record_step(row, current),
             self.reads.pdf_step(row),
@@ -99,10 +104,16 @@ class CertificatePages:
             else offchain_page.offchain_step(self.reads, row, record, signed),
             page_checks.revocation_step(revocation, signed.revoke_tx_hash if signed else None),
         ]
+        # A version signed before credentials (or without a key) has no step and no link.
+        checked = None if credential.ok is None else credential
+        if checked is not None:
+            steps.append(credential_step(row.id, checked))
         verdict = _verdict(steps, row, revocation)
         status, summary = VERDICTS[verdict]
         steps.append(Step("verdict", "Verdict", status, summary))
-        return CertificatePage(row, record, current, revocation, tuple(steps), verdict)
+        return CertificatePage(
+            row, record, current, revocation, tuple(steps), verdict, checked
+        )
 
     def offchain(self, uid: str) -> StoredOffchain | None:
         """The stored off-chain attestation with this UID (what the site serves as JSON)."""

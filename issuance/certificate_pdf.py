@@ -25,6 +25,7 @@ from db.certificates import CertificateRow
 from db.engine import transaction
 from db.ledger import LedgerKey
 from db.records import CertificateRecord
+from issuance.credentials.issue import sign_if_configured
 from issuance.records import certificate_data
 from render.certificate import render_pdf
 from render.storage import ObjectStore, PdfMetadata
@@ -145,7 +146,7 @@ def _render_and_store(
         store.ensure_bucket()
         store.put_pdf(object_key, pdf, metadata)
     # Only now, with the object in place, does the row exist (same transaction as the ledger key).
-    return certificates.record(
+    row = certificates.record(
         conn,
         cert_id=cert_id,
         enrollment_id=record.enrollment_id,
@@ -155,3 +156,5 @@ def _render_and_store(
         size_bytes=len(pdf),
         attestation_uid=uid,
     )
+    sign_if_configured(conn, settings, record, row)  # its credential commits with it
+    return row
