@@ -111,9 +111,7 @@ class CertificatePages:
         verdict = _verdict(steps, row, revocation)
         status, summary = VERDICTS[verdict]
         steps.append(Step("verdict", "Verdict", status, summary))
-        return CertificatePage(
-            row, record, current, revocation, tuple(steps), verdict, checked
-        )
+        return CertificatePage(row, record, current, revocation, tuple(steps), verdict, checked)
 
     def offchain(self, uid: str) -> StoredOffchain | None:
         """The stored off-chain attestation with this UID (what the site serves as JSON)."""
