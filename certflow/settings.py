@@ -235,6 +235,19 @@ SIGNER_VARIABLES = ("SIGNER_PRIVATE_KEY", "SIGNER_PRIVATE_KEY_FILE")
 SIGNING_QUEUES = frozenset({"chain"})
 
 
+#: The credential signing key: only the render worker (and admin commands) are given it.
+CREDENTIAL_KEY_VARIABLES = ("CREDENTIAL_SIGNING_KEY", "CREDENTIAL_SIGNING_KEY_FILE")
+
+
+def needs_credential_key(queues: Collection[str]) -> bool:
+    """Does a worker on ``queues`` (empty: every queue) sign credentials (the render actor)?"""
+    return not queues or "render" in queues
+
+
+def without_credential_key(environ: Mapping[str, str]) -> dict[str, str]:
+    return {k: v for k, v in environ.items() if k not in CREDENTIAL_KEY_VARIABLES}
+
+
 def needs_signer(queues: Collection[str]) -> bool:
     """Does a worker on ``queues`` (empty: every queue) sign transactions?"""
     return not queues or bool(SIGNING_QUEUES & set(queues))

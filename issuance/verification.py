@@ -21,11 +21,12 @@ from certflow.settings import Settings
 from chain.attestation import OnchainAttestation, get_attestation
 from chain.lock import has_valid_key
 from chain.transactions import Signer
-from db import certificates, records
+from db import certificates, records, revocations
 from db.certificates import CertificateRow
 from db.engine import transaction
 from db.records import CertificateRecord
 from issuance import verification_checks as checks
+from issuance.credentials.checks import check_credential
 from issuance.offchain_verification import offchain_findings
 from issuance.records import certificate_data, completion_attestation
 from render.extract import PrintedFields, read_printed_fields
@@ -40,6 +41,7 @@ ATTESTATION = "attestation exists on chain"
 ATTESTER = "attested by our attester"
 SCHEMA = "attestation uses the V2 schema"
 ATTESTED_VALUES = "attestation matches the certificate"
+CREDENTIAL = "verifiable credential (proof, issuer DID, status, subject and evidence)"
 
 T = TypeVar("T")
 
@@ -135,8 +137,12 @@ class Verifier:
         with transaction(self.engine) as conn:
             record = records.record(conn, row.enrollment_id)
             newest = certificates.current(conn, row.enrollment_id)
-        assert record is not None  # the row's foreign key keeps the enrollment
+            assert record is not None  # the row's foreign key keeps the enrollment
+            revoked = revocations.by_enrollment(conn, row.enrollment_id)
+            credential = check_credential(conn, self.settings, row, record, revoked)
         report.add(CURRENT, row.is_current, checks.current_detail(row, newest))
+        if credential.ok is not None:  # a version signed before credentials has none
+            report.add(CREDENTIAL, credential.ok, credential.summary)
         try:
             printed = read_printed_fields(pdf)
         except CertflowError as exc:
