@@ -288,4 +288,5 @@ certificate_revocations = sa.Table(
 # are declared in their own module (this one would outgrow the size limit).
 from db import tables_achievements as _tables_achievements  # noqa: E402, F401
 from db import tables_admin as _tables_admin  # noqa: E402, F401
+from db import tables_credentials as _tables_credentials  # noqa: E402, F401
 from db import tables_offchain as _tables_offchain  # noqa: E402, F401
