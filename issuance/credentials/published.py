@@ -14,9 +14,7 @@ import sqlalchemy as sa
 from certflow.settings import Settings
 from db import credentials
 from db.engine import transaction
-from issuance.credentials.checks import CredentialCheck
 from issuance.credentials.identity import did_document, issuer_did
-from issuance.page_checks import FAIL, PASS, Evidence, Step
 
 
 def issuer_document(engine: sa.Engine, settings: Settings) -> dict[str, Any]:
@@ -40,10 +38,3 @@ def status_list_text(engine: sa.Engine, list_id: int) -> str | None:
 
 def credential_path(certificate_id: UUID) -> str:
     return f"/credentials/{certificate_id}.json"
-
-
-def credential_step(certificate_id: UUID, check: CredentialCheck) -> Step:
-    """The verify page's step for a version that has a credential."""
-    evidence = (Evidence("Open Badges 3.0 credential", credential_path(certificate_id)),)
-    status = PASS if check.ok else FAIL
-    return Step("credential", "Verifiable credential", status, check.summary, evidence)

@@ -25,7 +25,7 @@ from certflow.settings import Settings
 from chain.deploy import DevDeployment
 from chain.transactions import Signer
 from cli.main import main
-from issuance.certificate_pdf import rerender
+from issuance.certificates.certificate_pdf import rerender
 from issuance.credentials.status_list import decode, is_set
 from render.storage import ObjectStore
 from tests.integration.credentials.conftest import digital_bazaar_verify, new_key

@@ -24,11 +24,11 @@ from db.engine import transaction
 from db.offchain import StoredOffchain
 from db.records import CertificateRecord
 from db.revocations import Revocation
-from issuance import offchain_page, page_checks
 from issuance.credentials.checks import CredentialCheck, check_credential
-from issuance.credentials.published import credential_step
-from issuance.page_checks import FAIL, PASS, PENDING, UNKNOWN, WARN, Evidence, Step
-from issuance.read_cache import ReadCache
+from issuance.credentials.published import credential_path
+from issuance.verification import offchain_page, page_checks
+from issuance.verification.page_checks import FAIL, PASS, PENDING, UNKNOWN, WARN, Evidence, Step
+from issuance.verification.read_cache import ReadCache
 from render.storage import ObjectStore
 
 __all__ = ["CertificatePage", "CertificatePages", "Evidence", "Step"]
@@ -173,3 +173,10 @@ def _verdict(steps: list[Step], row: CertificateRow, revocation: Revocation | No
     if not row.is_current:
         return "superseded"
     return "verified"
+
+
+def credential_step(certificate_id: UUID, check: CredentialCheck) -> Step:
+    """The step of a version that has a verifiable credential."""
+    evidence = (Evidence("Open Badges 3.0 credential", credential_path(certificate_id)),)
+    status = PASS if check.ok else FAIL
+    return Step("credential", "Verifiable credential", status, check.summary, evidence)

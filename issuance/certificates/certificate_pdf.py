@@ -25,8 +25,8 @@ from db.certificates import CertificateRow
 from db.engine import transaction
 from db.ledger import LedgerKey
 from db.records import CertificateRecord
+from issuance.certificates.records import certificate_data
 from issuance.credentials.issue import sign_if_configured
-from issuance.records import certificate_data
 from render.certificate import render_pdf
 from render.storage import ObjectStore, PdfMetadata
 
