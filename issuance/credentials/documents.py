@@ -45,12 +45,10 @@ def local_loader(extra: Mapping[str, Mapping[str, Any]] | None = None) -> Loader
     documents = dict(extra or {})
 
     def load(url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        document = documents[url] if url in documents else bundled(url)
-        return {
-            "contentType": "application/ld+json",
-            "contextUrl": None,
-            "documentUrl": url,
-            "document": document,
-        }
+        if url in documents:
+            return {"contextUrl": None, "documentUrl": url, "document": documents[url]}
+        # "static": pyld keeps the processed context across calls (it never changes), which
+        # makes canonicalising a credential about 3x faster than resolving it every time.
+        return {"contextUrl": None, "documentUrl": url, "document": bundled(url), "tag": "static"}
 
     return load
