@@ -216,3 +216,24 @@ def test_the_site_cannot_write_credentials_and_holds_no_key(
             c.execute(sa.text("INSERT INTO credential_keys VALUES ('z6MkAttacker')"))
     finally:
         engine.dispose()
+
+
+def test_a_status_list_not_signed_by_the_issuer_fails_the_credential_step(
+    issue: Issue, site: Server, owner_engine: sa.Engine
+) -> None:
+    """An attacker who could write the list (or a stale copy) cannot unrevoke silently."""
+    issued = issue()
+    with owner_engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE credential_status_lists SET document ="
+                ' replace(document, \'"statusPurpose": "revocation"\','
+                ' \'"statusPurpose": "revocation", "name": "forged"\')'
+            )
+        )
+    body = requests.get(f"{site.url}/api/certificates/{issued.certificate.id}", timeout=10).json()
+    [step] = [c for c in body["checks"] if c["key"] == "credential"]
+    assert step["status"] == "fail"
+    assert "the status list's proof does not verify" in step["summary"]
+    credential = _served(site, issued.certificate.id).json()
+    assert digital_bazaar_verify(credential, site.url)["verified"] is False
