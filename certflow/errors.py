@@ -104,6 +104,10 @@ class StorageUnavailable(StorageError, TransientError):
     """Object storage is not answering."""
 
 
+class PdfSigningUnavailable(TransientError):
+    """The timestamp authority (TSA_URL) could not be reached to timestamp a PDF signature."""
+
+
 class BrokerUnavailable(TransientError):
     """Redis is not answering; the batch stays in the outbox."""
 

@@ -102,6 +102,13 @@ class Settings(BaseModel):
     #: z3u2…); only the render worker and `certflow revoke` are given it.
     credential_signing_key: SecretStr | None = Field(None, alias="CREDENTIAL_SIGNING_KEY")
     credential_signing_key_file: Path | None = Field(None, alias="CREDENTIAL_SIGNING_KEY_FILE")
+    #: PAdES signing of the PDFs: the issuer's certificate (PEM, its chain after it) and its
+    #: key (the render worker only); unset, PDFs are not signed. The site and `certflow
+    #: verify` validate signatures against the chain's root in the certificate file.
+    pdf_signing_cert_file: Path | None = Field(None, alias="PDF_SIGNING_CERT_FILE")
+    pdf_signing_key_file: Path | None = Field(None, alias="PDF_SIGNING_KEY_FILE")
+    #: An RFC 3161 timestamp authority: with it PDF signatures are PAdES B-T, else B-B.
+    tsa_url: str | None = Field(None, alias="TSA_URL")
     #: Explorer link templates ({tx}, {address}, {uid}); unset, values are shown unlinked.
     explorer_tx_url: str | None = Field(None, alias="EXPLORER_TX_URL")
     explorer_address_url: str | None = Field(None, alias="EXPLORER_ADDRESS_URL")
@@ -235,8 +242,12 @@ SIGNER_VARIABLES = ("SIGNER_PRIVATE_KEY", "SIGNER_PRIVATE_KEY_FILE")
 SIGNING_QUEUES = frozenset({"chain"})
 
 
-#: The credential signing key: only the render worker (and admin commands) are given it.
-CREDENTIAL_KEY_VARIABLES = ("CREDENTIAL_SIGNING_KEY", "CREDENTIAL_SIGNING_KEY_FILE")
+#: The credential and PDF signing keys: only the render worker (and admin commands) keep them.
+CREDENTIAL_KEY_VARIABLES = (
+    "CREDENTIAL_SIGNING_KEY",
+    "CREDENTIAL_SIGNING_KEY_FILE",
+    "PDF_SIGNING_KEY_FILE",
+)
 
 
 def needs_credential_key(queues: Collection[str]) -> bool:

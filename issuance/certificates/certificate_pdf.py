@@ -25,6 +25,7 @@ from db.certificates import CertificateRow
 from db.engine import transaction
 from db.ledger import LedgerKey
 from db.records import CertificateRecord
+from issuance.certificates.pdf_signing import signed_pdf
 from issuance.certificates.records import certificate_data
 from issuance.credentials.issue import sign_if_configured
 from render.certificate import render_pdf
@@ -126,7 +127,7 @@ def _render_and_store(
     version: int,
 ) -> CertificateRow:
     cert_id = certificates.certificate_id(record.enrollment_id, version)
-    pdf = render_pdf(certificate_data(settings, record, cert_id))
+    pdf = signed_pdf(settings, render_pdf(certificate_data(settings, record, cert_id)), cert_id)
     digest = hashlib.sha256(pdf).hexdigest()
     object_key = store.object_key(
         record.bootcamp_id, record.cohort_id, record.user_profile_id, cert_id

@@ -30,6 +30,7 @@ from issuance.credentials.checks import check_credential
 from issuance.verification import verification_checks as checks
 from issuance.verification.offchain_verification import offchain_findings
 from render.extract import PrintedFields, read_printed_fields
+from render.signing import check_pdf_signature, trust_roots
 from render.storage import ObjectStore
 
 ON_RECORD = "certificate on record"
@@ -42,6 +43,7 @@ ATTESTER = "attested by our attester"
 SCHEMA = "attestation uses the V2 schema"
 ATTESTED_VALUES = "attestation matches the certificate"
 CREDENTIAL = "verifiable credential (proof, issuer DID, status, subject and evidence)"
+PDF_SIGNATURE = "PDF signature (PAdES, validated by pyHanko)"
 
 T = TypeVar("T")
 
@@ -143,6 +145,7 @@ class Verifier:
         report.add(CURRENT, row.is_current, checks.current_detail(row, newest))
         if credential.ok is not None:  # a version signed before credentials has none
             report.add(CREDENTIAL, credential.ok, credential.summary)
+        self._check_signature(report, pdf)
         try:
             printed = read_printed_fields(pdf)
         except CertflowError as exc:
@@ -160,6 +163,17 @@ class Verifier:
                 report.add(name, None, "not checked: no attestation")
             return
         self._check_attested(report, attestation, record, printed)
+
+    def _check_signature(self, report: Report, pdf: bytes) -> None:
+        """With PDF signing configured, the file must carry a signature our root trusts."""
+        cert_file = self.settings.pdf_signing_cert_file
+        if cert_file is None:
+            return
+        found = check_pdf_signature(pdf, trust_roots(cert_file))
+        if found is None:
+            report.add(PDF_SIGNATURE, False, "the file is not signed")
+            return
+        report.add(PDF_SIGNATURE, found.ok, found.summary())
 
     def _check_printed(
         self, report: Report, row: CertificateRow, record: CertificateRecord, printed: PrintedFields

@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from certflow.settings import Settings
 from issuance.credentials.documents import BUNDLED, bundled
 from issuance.credentials.multikey import secret_multibase
+from render.dev_pki import DevPki, create_dev_pki
 from tests.fixtures.anvil import DEV_KEY
 from tests.fixtures.database import TEST_ENV, settings_for
 from tests.fixtures.s3 import ACCESS_KEY, SECRET_KEY, S3Server
@@ -50,6 +51,12 @@ def credential_key() -> str:
     return new_key()
 
 
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> DevPki:
+    """The issuer's PDF signing certificate, by a development CA."""
+    return create_dev_pki(tmp_path_factory.mktemp("pki"))
+
+
 @pytest.fixture
 def settings(
     database_url: str,
@@ -59,8 +66,9 @@ def settings(
     chain_env: dict[str, str],  # noqa: F811 - the web suite's fixture
     web_port: int,  # noqa: F811
     credential_key: str,
+    pki: DevPki,
 ) -> Settings:
-    """The issuing side (render and revoke): the signer and the credential key."""
+    """The issuing side (render and revoke): the signer, the credential and PDF keys."""
     return settings_for(
         database_url,
         **TEST_ENV,
@@ -73,15 +81,17 @@ def settings(
         SIGNER_PRIVATE_KEY=DEV_KEY,
         VERIFY_BASE_URL=f"http://127.0.0.1:{web_port}/verify",
         CREDENTIAL_SIGNING_KEY=credential_key,
+        PDF_SIGNING_CERT_FILE=str(pki.signer_cert),
+        PDF_SIGNING_KEY_FILE=str(pki.signer_key),
     )
 
 
 @pytest.fixture
 def web_env(settings: Settings, web_database_url: str) -> dict[str, str]:  # noqa: F811
-    """The web process's environment: the read-only user, no signer and no credential key."""
+    """The web process's environment: the read-only user, and no key (certificates only)."""
     env = env_of(settings)
-    env.pop("SIGNER_PRIVATE_KEY")
-    env.pop("CREDENTIAL_SIGNING_KEY")
+    for name in ("SIGNER_PRIVATE_KEY", "CREDENTIAL_SIGNING_KEY", "PDF_SIGNING_KEY_FILE"):
+        env.pop(name)
     env["DATABASE_URL"] = web_database_url
     return env
 

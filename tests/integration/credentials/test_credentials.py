@@ -10,6 +10,7 @@ validates what the site serves.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from uuid import UUID
@@ -237,3 +238,21 @@ def test_a_status_list_not_signed_by_the_issuer_fails_the_credential_step(
     assert "the status list's proof does not verify" in step["summary"]
     credential = _served(site, issued.certificate.id).json()
     assert digital_bazaar_verify(credential, site.url)["verified"] is False
+
+
+def test_the_stored_pdf_is_signed_and_certflow_verify_validates_the_signature(
+    issue: Issue, settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    issued = issue()
+    assert hashlib.sha256(issued.pdf).hexdigest() == issued.certificate.sha256  # the signed file
+    for name, value in env_of(settings).items():
+        monkeypatch.setenv(name, value)
+    pdf = tmp_path / "certificate.pdf"
+    pdf.write_bytes(issued.pdf)
+
+    result = CliRunner().invoke(main, ["verify", str(pdf)])
+
+    assert result.exit_code == 0, result.output
+    assert "✓ PDF signature (PAdES, validated by pyHanko): signed by" in result.output
+    assert "intact, valid, trusted, covers the whole file; no timestamp (B-B)" in result.output
+    assert "✓ verifiable credential" in result.output
