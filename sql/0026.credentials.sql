@@ -3,7 +3,7 @@
 -- as signed; the keys that ever signed (the DID document lists them all, so
 -- rotation never strands a credential); and the Bitstring Status Lists, signed
 -- the same way, that say which credentials are revoked.
--- depends: 0020.operations
+-- depends: 0021.applied_rules
 
 CREATE TABLE public.credential_keys (
     -- The Ed25519 public key (Multikey publicKeyMultibase, z6Mk...): recorded by
