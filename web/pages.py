@@ -60,7 +60,12 @@ def check_file(request: Request, file: Annotated[UploadFile, File()]) -> Respons
     row = site.pages.match(digest)
     page = None if row is None else site.pages.page(row.id)
     context = {
-        "upload": {"name": file.filename or "the file", "sha256": digest, "matched": page},
+        "upload": {
+            "name": file.filename or "the file",
+            "sha256": digest,
+            "matched": page,
+            "signature": site.pages.pdf_signature(data),
+        },
         "view": None if page is None else page_view(site.settings, page),
     }
     template = "verify.html" if page is not None else "lookup.html"

@@ -17,6 +17,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from web3 import Web3
 
+from certflow.errors import RenderError
 from certflow.settings import Settings
 from db import certificates, offchain, records, revocations
 from db.certificates import CertificateRow
@@ -29,6 +30,7 @@ from issuance.credentials.published import credential_path
 from issuance.verification import offchain_page, page_checks
 from issuance.verification.page_checks import FAIL, PASS, PENDING, UNKNOWN, WARN, Evidence, Step
 from issuance.verification.read_cache import ReadCache
+from render.signing import check_pdf_signature, trust_roots
 from render.storage import ObjectStore
 
 __all__ = ["CertificatePage", "CertificatePages", "Evidence", "Step"]
@@ -117,6 +119,20 @@ class CertificatePages:
         """The stored off-chain attestation with this UID (what the site serves as JSON)."""
         with transaction(self.engine) as conn:
             return offchain.by_uid(conn, uid)
+
+    def pdf_signature(self, pdf: bytes) -> tuple[bool, str] | None:
+        """What a file's PAdES signature says, pyHanko's validation against our root:
+        (all good, one sentence); None when this deployment does not sign PDFs."""
+        cert_file = self.settings.pdf_signing_cert_file
+        if cert_file is None:
+            return None
+        try:
+            found = check_pdf_signature(pdf, trust_roots(cert_file))
+        except RenderError:
+            return False, "The file cannot be read as a PDF."
+        if found is None:
+            return False, "The file carries no signature of the issuer."
+        return found.ok, f"Its signature: {found.summary()}."
 
     def match(self, sha256: str) -> CertificateRow | None:
         """The certificate whose recorded bytes have this digest (an uploaded file)."""

@@ -256,3 +256,24 @@ def test_the_stored_pdf_is_signed_and_certflow_verify_validates_the_signature(
     assert "✓ PDF signature (PAdES, validated by pyHanko): signed by" in result.output
     assert "intact, valid, trusted, covers the whole file; no timestamp (B-B)" in result.output
     assert "✓ verifiable credential" in result.output
+
+
+def test_the_sites_file_check_validates_the_signature_of_an_uploaded_pdf(
+    issue: Issue, site: Server
+) -> None:
+    issued = issue()
+    good = requests.post(
+        f"{site.url}/verify", files={"file": ("mine.pdf", issued.pdf)}, timeout=20
+    ).text
+    assert "The file matches" in good
+    assert "Its signature: signed by" in good
+    assert "intact, valid, trusted, covers the whole file" in good
+
+    tampered = bytearray(issued.pdf)
+    at = tampered.index(b"/Producer")
+    tampered[at + 1] = ord("p")  # one byte, inside the signed range
+    bad = requests.post(
+        f"{site.url}/verify", files={"file": ("changed.pdf", bytes(tampered))}, timeout=20
+    ).text
+    assert "does not match any certificate" in bad
+    assert "NOT intact (changed after signing)" in bad
