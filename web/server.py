@@ -40,6 +40,7 @@ def web_settings(settings: Settings) -> Settings:
             "signer_private_key_file": None,
             "credential_signing_key": None,
             "credential_signing_key_file": None,
+            "pdf_signing_key_file": None,  # the certificate file stays: it validates uploads
         }
     )
 
