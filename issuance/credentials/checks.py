@@ -8,6 +8,7 @@ rebuilt with the functions that built them.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -50,13 +51,13 @@ def check_credential(
     stored = credentials.by_certificate(conn, certificate.id)
     if stored is None:
         return CredentialCheck(None, "No verifiable credential was signed for this version.")
-    keys = credentials.keys(conn)
+    keys = tuple(credentials.keys(conn))
     status = credentials.status_list(conn, stored.status_list)
     try:
         did = issuer_did(settings)
     except ConfigError as exc:
         return CredentialCheck(False, str(exc), [str(exc)])
-    problems = _signature_problems(stored.document, did, keys, "credential")
+    problems = list(_signature_problems(stored.document, did, keys, "credential"))
     document = _parsed(stored.document)
     if document is not None and not problems:
         problems += _content_problems(settings, document, stored, record, certificate)
@@ -89,25 +90,31 @@ def _parsed(text: str) -> Mapping[str, Any] | None:
     return document if isinstance(document, Mapping) else None
 
 
-def _signature_problems(text: str, did: str, keys: list[str], what: str) -> list[str]:
-    """Is ``text`` a document issued by ``did`` with a valid proof by one of ``keys``?"""
+@functools.lru_cache(maxsize=4096)
+def _signature_problems(text: str, did: str, keys: tuple[str, ...], what: str) -> tuple[str, ...]:
+    """Is ``text`` a document issued by ``did`` with a valid proof by one of ``keys``?
+
+    A pure function of its arguments (the exact text, the DID, the listed keys), so the
+    answer is kept: a page view re-checks a stored credential and its status list without
+    canonicalising them again (about 10 ms of CPU) until one of them changes.
+    """
     document = _parsed(text)
     if document is None:
-        return [f"the {what} is not a JSON object"]
+        return (f"the {what} is not a JSON object",)
     issuer = document.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
     if issuer_id != did:
-        return [f"the {what}'s issuer {issuer_id!r} is not {did}"]
+        return (f"the {what}'s issuer {issuer_id!r} is not {did}",)
     try:
         method = proof_of(document).get("verificationMethod")
         key = next((k for k in keys if method_id(did, k) == method), None)
         if key is None:
-            return [f"the {what} is signed by {method!r}, which {did} does not list"]
+            return (f"the {what} is signed by {method!r}, which {did} does not list",)
         if not verify_proof(document, public_key(key)):
-            return [f"the {what}'s proof does not verify"]
+            return (f"the {what}'s proof does not verify",)
     except CredentialError as exc:
-        return [f"the {what}: {exc}"]
-    return []
+        return (f"the {what}: {exc}",)
+    return ()
 
 
 def _content_problems(
