@@ -48,4 +48,17 @@ def publish_status() -> None:
     click.echo(f"{len(lists)} status list(s) re-signed")
 
 
+@credentials_group.command("backfill")
+@click.option("--limit", default=1000, show_default=True, help="Most credentials to sign.")
+def backfill(limit: int) -> None:
+    """Sign the credentials of current certificate versions rendered while no
+    CREDENTIAL_SIGNING_KEY was configured (admin; needs the key)."""
+    from issuance.credentials.issue import backfill as sign_missing
+
+    settings = common.settings()
+    with common.engine(settings, pool_size=1) as engine:
+        signed = sign_missing(engine, settings, limit)
+    click.echo(f"{len(signed)} credential(s) signed")
+
+
 COMMANDS: list[click.Command] = [credentials_group]

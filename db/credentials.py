@@ -81,6 +81,11 @@ def by_certificate(conn: sa.Connection, certificate_id: UUID) -> StoredCredentia
     return None if row is None else StoredCredential(**row._mapping)
 
 
+def missing(conn: sa.Connection, limit: int) -> list[UUID]:
+    """Current certificate versions that have no credential, oldest first."""
+    return [row.id for row in conn.execute(query("credential_missing"), {"limit": limit})]
+
+
 def lists_of_enrollment(conn: sa.Connection, enrollment_id: UUID) -> list[int]:
     rows = conn.execute(query("credential_lists_of_enrollment"), {"enrollment_id": enrollment_id})
     return [int(row.status_list) for row in rows]

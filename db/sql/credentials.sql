@@ -49,3 +49,12 @@ SELECT list_id, document, signed_at FROM public.credential_status_lists WHERE li
 -- name: status_list_save
 INSERT INTO public.credential_status_lists (list_id, document) VALUES (:list_id, :document)
 ON CONFLICT (list_id) DO UPDATE SET document = EXCLUDED.document, signed_at = now();
+
+-- name: credential_missing
+-- Current certificate versions without a credential (rendered while no key was configured).
+SELECT c.id
+FROM public.certificates c
+LEFT JOIN public.credentials cr ON cr.certificate_id = c.id
+WHERE c.superseded_at IS NULL AND cr.certificate_id IS NULL
+ORDER BY c.rendered_at, c.id
+LIMIT :limit;

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 import structlog
 
 from certflow.settings import Settings
-from db import credentials, revocations
+from db import certificates, credentials, records, revocations
 from db.certificates import CertificateRow
 from db.credentials import StoredCredential
 from db.engine import transaction
@@ -103,6 +103,26 @@ def publish_status_list(
     credentials.record_key(conn, key.public_key_multibase)
     credentials.save_status_list(conn, list_id, serialize(signed))
     log.info("status_list_signed", status_list=list_id, revoked=len(revoked))
+
+
+def backfill(engine: sa.Engine, settings: Settings, limit: int) -> list[UUID]:
+    """Sign the credentials of current versions rendered without a key (oldest first, at
+    most ``limit``): each under its enrollment's render lock, like a render."""
+    key = require_issuer_key(settings)
+    with transaction(engine) as conn:
+        ids = credentials.missing(conn, limit)
+    signed = []
+    for cert_id in ids:
+        with transaction(engine) as conn:
+            row = certificates.by_id(conn, cert_id)
+            assert row is not None  # certificates are never deleted
+            certificates.lock_enrollment(conn, row.enrollment_id)
+            record = records.record(conn, row.enrollment_id)
+            assert record is not None  # the row's foreign key keeps the enrollment
+            if credentials.by_certificate(conn, cert_id) is None:
+                issue_credential(conn, settings, key, record, row)
+                signed.append(cert_id)
+    return signed
 
 
 def publish_for_enrollment(engine: sa.Engine, settings: Settings, enrollment_id: UUID) -> list[int]:

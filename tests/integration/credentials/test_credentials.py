@@ -180,9 +180,11 @@ def test_rotating_the_key_keeps_earlier_credentials_verifiable(
     assert methods == {m["id"] for m in did["verificationMethod"]}
 
 
-def test_a_version_rendered_without_a_key_has_no_credential_step_or_link(
+def test_a_version_rendered_without_a_key_has_no_credential_until_the_backfill(
     site: Server,
     settings: Settings,
+    admin_database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
     engine: sa.Engine,
     w3: Web3,
     lock_manager: Signer,
@@ -199,6 +201,19 @@ def test_a_version_rendered_without_a_key_has_no_credential_step_or_link(
     body = requests.get(f"{site.url}/api/certificates/{issued.certificate.id}", timeout=10).json()
     assert "credential" not in [c["key"] for c in body["checks"]]
     assert (body["verdict"], body["links"]["credential"]) == ("verified", None)
+
+    # The admin signs what was missed, once the key is configured.
+    for name, value in {**env_of(settings), "DATABASE_URL": admin_database_url}.items():
+        monkeypatch.setenv(name, value)
+    result = CliRunner().invoke(main, ["credentials", "backfill"])
+    assert result.output.endswith("1 credential(s) signed\n"), result.output
+    assert digital_bazaar_verify(_served(site, issued.certificate.id).json(), site.url) == {
+        "verified": True,
+        "errors": [],
+        "status": False,
+    }
+    again = CliRunner().invoke(main, ["credentials", "backfill"])
+    assert again.output.endswith("0 credential(s) signed\n")
 
 
 def test_the_site_cannot_write_credentials_and_holds_no_key(
