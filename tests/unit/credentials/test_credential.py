@@ -174,3 +174,27 @@ def test_the_key_file_is_read(tmp_path: Path) -> None:
     settings = load_settings({"CREDENTIAL_SIGNING_KEY_FILE": str(path)})
     found = identity.require_issuer_key(settings)
     assert found.public_key_multibase == multikey.public_multibase(key.public_key())
+
+
+def test_a_credential_signed_by_a_key_the_did_does_not_list_is_refused() -> None:
+    """An attacker's own key, named under our DID, does not pass the check."""
+    from issuance.credentials.checks import _signature_problems
+
+    settings = _settings()
+    ours = identity.require_issuer_key(settings)
+    signed = json.dumps(_signed(settings, _record()))
+    listed = (ours.public_key_multibase,)
+    assert _signature_problems(signed, ours.did, listed, "credential") == ()
+
+    forger = identity.IssuerKey(ours.did, Ed25519PrivateKey.generate())
+    site = credential.site_url(settings)
+    entry = status_list.entry(site, status_list.Position.of(0))
+    record = _record()
+    unsigned = credential.open_badge(settings, record, _row(record), ours.did, entry)
+    forged = proof.add_proof(
+        unsigned, forger.private_key, forger.verification_method, "2026-03-12T15:30:05Z"
+    )
+    [problem] = _signature_problems(json.dumps(forged), ours.did, listed, "credential")
+    assert "which did:web:certs.example.org does not list" in problem
+    [other] = _signature_problems(signed, "did:web:other.example", listed, "credential")
+    assert "is not did:web:other.example" in other
