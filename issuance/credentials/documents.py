@@ -20,7 +20,9 @@ from certflow.errors import CredentialError
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
 OB_V3 = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 
-#: Context URL → the bundled file that holds it (copied verbatim from its publisher).
+#: Context URL → the bundled file that holds it, copied verbatim: the W3C VC 2.0 context
+#: (as npm's @digitalbazaar/credentials-context 3.2.0 ships it) and 1EdTech's
+#: ob_v3p0/context-3.0.3.json (1EdTech/openbadges-specification).
 BUNDLED = {
     VC_V2: "credentials-v2.jsonld",
     OB_V3: "ob-v3p0-context-3.0.3.json",
