@@ -22,6 +22,7 @@ from cli import (
     certificates,
     chain,
     community_auth,
+    credentials,
     dead_letters,
     demo,
     errors,
@@ -54,7 +55,10 @@ def main() -> None:
 for _module in (
     processes, repairs, dead_letters, outbox, certificates, chain, demo, web, achievements, audit,
     certificate_repairs,
-    scheduler, api_keys, community_auth,
+    scheduler,
+    credentials,
+    api_keys,
+    community_auth,
 ):  # fmt: skip
     for _command in _module.COMMANDS:
         main.add_command(_command)
