@@ -10,6 +10,7 @@ import jwt
 import pytest
 from structlog.testing import capture_logs
 
+from chain.devnode import free_port
 from tests.fixtures.database import wait_until
 from tests.integration.api.conftest import ApiServer, Sign, StartApi, Tenant, bearer
 from tests.integration.api.jwks import KeyPair, Provider, token
@@ -229,3 +230,16 @@ def test_tokens_fail_closed_when_the_jwks_is_unreachable(
 
     assert response.status_code == 503
     assert response.json()["error"] == "unavailable"
+
+
+def test_an_unreachable_rate_limiter_is_a_503_not_a_pass(
+    start_api: StartApi, tenants: dict[str, Tenant]
+) -> None:
+    api = start_api(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    alpha = tenants["alpha"]
+
+    response = api.http.get(f"/enrollments/{alpha.completed_enrollment}", headers=bearer(alpha.key))
+
+    assert response.status_code == 503
+    assert response.json()["error"] == "unavailable"
+    assert response.headers["Retry-After"] == "30"
