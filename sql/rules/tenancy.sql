@@ -1,0 +1,113 @@
+-- Who a session acts for. Identity decides the tenant; the client never does.
+--   * A login bound to a community (community_logins, `certflow communities
+--     grant-login`; only members of certflow_app are bound) acts for that
+--     community whatever it SETs.
+--   * A login of the API server (a member of certflow_api), which verified a key
+--     or a token first, names the community, and for a learner or an instructor
+--     the learner, per transaction: SET LOCAL certflow.community_id and
+--     certflow.user_profile_id.
+--   * Any other session acts for nobody: NULL, and the tenant policies match nothing.
+--     A direct learner or instructor login sees nothing: learners come through the API.
+-- The pipeline's sessions (worker and admin logins) and the schema's owner see
+-- every community; the lookups below answer them for every row.
+-- All SECURITY DEFINER: they read tables (community_logins, profiles, cohorts) that
+-- the caller's own policies hide or that it has no right on.
+
+CREATE OR REPLACE FUNCTION public.current_community_id() RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $$
+    SELECT COALESCE(
+        (SELECT l.community_id FROM public.community_logins l
+         WHERE l.login = SESSION_USER
+           AND pg_catalog.pg_has_role(SESSION_USER, 'certflow_app', 'MEMBER')),
+        CASE WHEN pg_catalog.pg_has_role(SESSION_USER, 'certflow_api', 'MEMBER')
+             THEN NULLIF(pg_catalog.current_setting('certflow.community_id', true), '') END)
+$$;
+
+-- The learner (or instructor) the API named, if they are of the session's community.
+CREATE OR REPLACE FUNCTION public.current_user_profile_id() RETURNS uuid
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $$
+    SELECT u.id FROM public.user_profiles u
+    WHERE pg_catalog.pg_has_role(SESSION_USER, 'certflow_api', 'MEMBER')
+      AND u.id = NULLIF(pg_catalog.current_setting('certflow.user_profile_id', true), '')::uuid
+      AND u.community_id = public.current_community_id()
+$$;
+
+-- True when the session may see rows of this community: its own, or every one
+-- for the pipeline and the owner.
+CREATE OR REPLACE FUNCTION public.session_sees_community(p_community_id text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $$
+    SELECT pg_catalog.pg_has_role(SESSION_USER, 'certflow_worker', 'MEMBER')
+        OR pg_catalog.pg_has_role(SESSION_USER, 'certflow_owner', 'MEMBER')
+        OR p_community_id = public.current_community_id()
+$$;
+
+-- Lookups the policies use. A tenant gets its own community back, and NULL for
+-- another community's id exactly as for an id that does not exist (the policies
+-- call these with the tenant's rights, so a tenant may call them too).
+CREATE OR REPLACE FUNCTION public.community_of_user(p_user_profile_id uuid) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $$
+    SELECT u.community_id FROM public.user_profiles u
+    WHERE u.id = p_user_profile_id AND public.session_sees_community(u.community_id)
+$$;
+
+CREATE OR REPLACE FUNCTION public.community_of_cohort(p_cohort_id text) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $$
+    SELECT b.community_id FROM public.cohorts c
+    JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
+    WHERE c.id = p_cohort_id AND public.session_sees_community(b.community_id)
+$$;
+
+-- NULL for a milestone certflow does not know (an app may write progress for it:
+-- check_completion reports it); '' (no community) for another community's, which
+-- the progress policy refuses.
+CREATE OR REPLACE FUNCTION public.community_of_milestone(p_milestone_id text) RETURNS text
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $$
+    SELECT CASE WHEN public.session_sees_community(b.community_id) THEN b.community_id ELSE '' END
+    FROM public.cohort_milestones m
+    JOIN public.cohorts c ON c.id = m.cohort_id
+    JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
+    WHERE m.id = p_milestone_id
+$$;
+
+-- Does the session's instructor teach this milestone's cohort (in its community)?
+CREATE OR REPLACE FUNCTION public.instructs_milestone(p_milestone_id text) RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $$
+    SELECT EXISTS (
+        SELECT 1 FROM public.cohort_milestones m
+        JOIN public.cohort_instructors ci ON ci.cohort_id = m.cohort_id
+        WHERE m.id = p_milestone_id AND ci.user_profile_id = public.current_user_profile_id()
+          AND public.community_of_cohort(m.cohort_id) = public.current_community_id())
+$$;
+
+-- The check every SECURITY DEFINER function a tenant may call makes (those see
+-- every row as their owner): may the session act on this learner's row (and this
+-- cohort's)? The pipeline and the owner: always. A tenant: when both are of its
+-- community and, when it acts for a learner (the API's learner path), the
+-- learner is that one. Otherwise the function answers as for an id that does not exist.
+CREATE OR REPLACE FUNCTION public.session_may_act_for(p_user_profile_id uuid,
+    p_cohort_id text DEFAULT NULL)
+RETURNS boolean
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = ''
+AS $$
+    SELECT public.community_of_user(p_user_profile_id) IS NOT NULL
+       AND (p_cohort_id IS NULL OR public.community_of_cohort(p_cohort_id) IS NOT NULL)
+       AND COALESCE(public.current_user_profile_id() = p_user_profile_id, true)
+$$;
+
+REVOKE ALL ON FUNCTION public.session_sees_community(text),
+    public.session_may_act_for(uuid, text) FROM PUBLIC;
