@@ -8,15 +8,18 @@
 -- sql/rules/tenancy.sql, claims.sql, activities.sql and milestones.sql.
 -- depends: 0020.operations
 
+-- The API server's group role: its logins may name the community and the learner
+-- per transaction (SET LOCAL), because the server verified the key or token first.
+-- NOINHERIT: it holds no tenant's rights until it becomes the tenant's role for a
+-- transaction (SET LOCAL ROLE certflow_app, certflow_learner or certflow_instructor).
 DO $$
 BEGIN
-    -- The API server's group role: its logins may name the community and the learner
-    -- per transaction (SET LOCAL), because the server verified the key or token first.
     IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'certflow_api') THEN
-        CREATE ROLE certflow_api NOLOGIN;
+        CREATE ROLE certflow_api NOLOGIN NOINHERIT;
     END IF;
 END
 $$;
+GRANT certflow_app, certflow_learner, certflow_instructor TO certflow_api;
 
 -- Functions created from now on are not callable by PUBLIC unless granted (0004 and
 -- 0014 revoked it one function at a time, and a forgotten one was callable by all).
