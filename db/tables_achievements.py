@@ -48,6 +48,16 @@ communities = sa.Table(
     *_timestamps(updated=False),
 )
 
+# 0022.tenancy: which community a database login acts for.
+community_logins = sa.Table(
+    "community_logins",
+    metadata,
+    sa.Column("login", sa.Text, primary_key=True),
+    sa.Column("community_id", sa.Text, sa.ForeignKey("communities.id"), nullable=False),
+    sa.Column("granted_at", TZ, nullable=False),
+    sa.Column("granted_by", sa.Text, nullable=False),
+)
+
 cohort_instructors = sa.Table(
     "cohort_instructors",
     metadata,
