@@ -155,8 +155,7 @@ CREATE POLICY learner_own_or_public ON public.user_achievements FOR SELECT TO ce
 -- ============================================================ what a learner may reach
 
 -- A learner (on the API's path) reads their certificates and their state, and
--- claims their own: the functions check that the enrollment is theirs.
+-- claims their own (the EXECUTE rights are in sql/rules/claims.sql; the
+-- functions check that the enrollment is theirs).
 GRANT SELECT ON public.certificates, public.certificate_revocations,
     public.offchain_attestations TO certflow_learner;
-GRANT EXECUTE ON FUNCTION public.request_certificate_claim(uuid), public.certificate_status(uuid)
-    TO certflow_learner;

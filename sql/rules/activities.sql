@@ -1,5 +1,5 @@
 -- Activities: what apps call when a learner does something, and the one event
--- an activity row may cause.
+-- it may emit. The activity row and its activity.recorded event commit together.
 
 -- The activity.recorded event of an activity row that exists, its key and payload
 -- taken from that row (so no future key of anyone else can be squatted).
@@ -29,11 +29,14 @@ BEGIN
         'activity.recorded:' || p_activity_id::text);
 END;
 $$;
+ALTER FUNCTION public.emit_activity_recorded(uuid) OWNER TO certflow_owner;
+REVOKE ALL ON FUNCTION public.emit_activity_recorded(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.emit_activity_recorded(uuid)
+    TO certflow_app, certflow_worker, certflow_admin;
 
--- What apps call when a learner does something ('login', 'lesson', ...). The
--- activity row and its activity.recorded event commit together. SECURITY
--- INVOKER: the app role's row-level security decides whose activity it may
--- record, and a learner of another community is as unknown as a made-up id.
+-- What apps call when a learner does something ('login', 'lesson', ...).
+-- SECURITY INVOKER: the app role's row-level security decides whose activity it
+-- may record, and a learner of another community is as unknown as a made-up id.
 CREATE OR REPLACE FUNCTION public.record_activity(p_user_profile_id uuid, p_kind text,
     p_occurred_at timestamptz DEFAULT now(), p_data jsonb DEFAULT '{}'::jsonb)
 RETURNS uuid
@@ -70,3 +73,6 @@ BEGIN
     RETURN v_id;
 END;
 $$;
+REVOKE ALL ON FUNCTION public.record_activity(uuid, text, timestamptz, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.record_activity(uuid, text, timestamptz, jsonb)
+    TO certflow_app, certflow_worker;

@@ -1,10 +1,11 @@
--- Certificate claims: the claim with the source's checks and messages, the
--- entry point apps (and the API for learners) call, and the completion-status JSON.
+-- Certificate claims: the claim with the source's checks, its messages and an
+-- atomic claim lock; the app's "Claim Certificate" entry point; and the 4.3
+-- completion-status JSON. The flags and claim columns are in 0006.
 
 -- The claim, with the checks in the source's order and its messages. The
 -- claim lock is taken in ONE UPDATE with the 5-minute TTL inside the WHERE, so
 -- two concurrent claims cannot both pass. p_enabled is the feature flag: the
--- app's entry point below reads it from certificate_flags, Python passes its
+-- app's entry point (request_certificate_claim) reads it from certificate_flags, Python passes its
 -- settings.
 CREATE OR REPLACE FUNCTION public.claim_certificate(p_enrollment_id uuid, p_enabled boolean)
 RETURNS jsonb
@@ -78,6 +79,9 @@ BEGIN
         'claimId', v_claim);
 END;
 $$;
+REVOKE ALL ON FUNCTION public.claim_certificate(uuid, boolean) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.claim_certificate(uuid, boolean)
+    TO certflow_worker, certflow_owner;
 
 -- What the app's "Claim Certificate" button calls (and the API, for a learner's
 -- own enrollment). SECURITY DEFINER: the caller may start a claim through here but
@@ -103,6 +107,10 @@ BEGIN
         (SELECT f.certificates_enabled FROM public.certificate_flags f));
 END;
 $$;
+ALTER FUNCTION public.request_certificate_claim(uuid) OWNER TO certflow_owner;
+REVOKE ALL ON FUNCTION public.request_certificate_claim(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.request_certificate_claim(uuid)
+    TO certflow_app, certflow_worker, certflow_learner;
 
 -- Source 4.3, the completion-status JSON. SECURITY INVOKER: the caller's
 -- row-level security decides which enrollments it sees (an app: its community's;
@@ -130,3 +138,6 @@ AS $$
     JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
     WHERE e.id = p_enrollment_id
 $$;
+REVOKE ALL ON FUNCTION public.certificate_status(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.certificate_status(uuid)
+    TO certflow_app, certflow_worker, certflow_learner;

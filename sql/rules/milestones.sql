@@ -1,10 +1,11 @@
--- Milestone gates: prerequisites and manual validation.
+-- Milestone gates: prerequisites, attempts and manual validation by an
+-- instructor. The columns and the cohort_instructors table are in 0014.
 
 -- Before a progress row enters 'completed' or 'pending_validation': refuse it
 -- while prerequisites are incomplete, count the attempt, and hold a manual
 -- milestone at 'pending_validation' until an instructor sets validated_at
 -- (which only the instructor role may write). The milestone.completed trigger
--- (0002) reads the final status, so a held milestone emits nothing.
+-- (outbox.sql) reads the final status, so a held milestone emits nothing.
 -- SECURITY DEFINER: prerequisites may lie outside what the caller's row-level
 -- security lets it see (an instructor sees only their cohorts).
 CREATE OR REPLACE FUNCTION public.milestone_gate() RETURNS trigger
@@ -60,6 +61,13 @@ BEGIN
     RETURN NEW;
 END;
 $$;
+REVOKE ALL ON FUNCTION public.milestone_gate() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.milestone_gate()
+    TO certflow_app, certflow_instructor, certflow_worker;
+
+CREATE OR REPLACE TRIGGER trg_milestone_gate
+    BEFORE INSERT OR UPDATE OF status ON public.user_milestone_progress
+    FOR EACH ROW EXECUTE FUNCTION public.milestone_gate();
 
 -- An instructor approves (or sends back) a submitted manual milestone.
 -- SECURITY INVOKER on purpose: which rows the instructor may touch is decided
@@ -99,3 +107,6 @@ BEGIN
         'validated_by', v_instructor);
 END;
 $$;
+REVOKE ALL ON FUNCTION public.validate_milestone(uuid, text, boolean, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.validate_milestone(uuid, text, boolean, text)
+    TO certflow_instructor, certflow_worker;

@@ -24,6 +24,10 @@ AS $$
         CASE WHEN pg_catalog.pg_has_role(SESSION_USER, 'certflow_api', 'MEMBER')
              THEN NULLIF(pg_catalog.current_setting('certflow.community_id', true), '') END)
 $$;
+ALTER FUNCTION public.current_community_id() OWNER TO certflow_owner;
+REVOKE ALL ON FUNCTION public.current_community_id() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.current_community_id()
+    TO certflow_app, certflow_worker, certflow_learner, certflow_instructor;
 
 -- The learner (or instructor) the API named, if they are of the session's community.
 CREATE OR REPLACE FUNCTION public.current_user_profile_id() RETURNS uuid
@@ -35,6 +39,10 @@ AS $$
       AND u.id = NULLIF(pg_catalog.current_setting('certflow.user_profile_id', true), '')::uuid
       AND u.community_id = public.current_community_id()
 $$;
+ALTER FUNCTION public.current_user_profile_id() OWNER TO certflow_owner;
+REVOKE ALL ON FUNCTION public.current_user_profile_id() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.current_user_profile_id()
+    TO certflow_app, certflow_worker, certflow_learner, certflow_instructor;
 
 -- True when the session may see rows of this community: its own, or every one
 -- for the pipeline and the owner.
@@ -46,6 +54,8 @@ AS $$
         OR pg_catalog.pg_has_role(SESSION_USER, 'certflow_owner', 'MEMBER')
         OR p_community_id = public.current_community_id()
 $$;
+ALTER FUNCTION public.session_sees_community(text) OWNER TO certflow_owner;
+REVOKE ALL ON FUNCTION public.session_sees_community(text) FROM PUBLIC;
 
 -- Lookups the policies use. A tenant gets its own community back, and NULL for
 -- another community's id exactly as for an id that does not exist (the policies
@@ -57,6 +67,9 @@ AS $$
     SELECT u.community_id FROM public.user_profiles u
     WHERE u.id = p_user_profile_id AND public.session_sees_community(u.community_id)
 $$;
+REVOKE ALL ON FUNCTION public.community_of_user(uuid) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.community_of_user(uuid)
+    TO certflow_app, certflow_worker, certflow_learner, certflow_instructor;
 
 CREATE OR REPLACE FUNCTION public.community_of_cohort(p_cohort_id text) RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER
@@ -66,6 +79,9 @@ AS $$
     JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
     WHERE c.id = p_cohort_id AND public.session_sees_community(b.community_id)
 $$;
+REVOKE ALL ON FUNCTION public.community_of_cohort(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.community_of_cohort(text)
+    TO certflow_app, certflow_worker, certflow_learner, certflow_instructor;
 
 -- NULL for a milestone certflow does not know (an app may write progress for it:
 -- check_completion reports it); '' (no community) for another community's, which
@@ -80,6 +96,9 @@ AS $$
     JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
     WHERE m.id = p_milestone_id
 $$;
+REVOKE ALL ON FUNCTION public.community_of_milestone(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.community_of_milestone(text)
+    TO certflow_app, certflow_worker, certflow_learner, certflow_instructor;
 
 -- Does the session's instructor teach this milestone's cohort (in its community)?
 CREATE OR REPLACE FUNCTION public.instructs_milestone(p_milestone_id text) RETURNS boolean
@@ -92,6 +111,9 @@ AS $$
         WHERE m.id = p_milestone_id AND ci.user_profile_id = public.current_user_profile_id()
           AND public.community_of_cohort(m.cohort_id) = public.current_community_id())
 $$;
+REVOKE ALL ON FUNCTION public.instructs_milestone(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.instructs_milestone(text)
+    TO certflow_app, certflow_worker, certflow_learner, certflow_instructor;
 
 -- The check every SECURITY DEFINER function a tenant may call makes (those see
 -- every row as their owner): may the session act on this learner's row (and this
@@ -108,6 +130,5 @@ AS $$
        AND (p_cohort_id IS NULL OR public.community_of_cohort(p_cohort_id) IS NOT NULL)
        AND COALESCE(public.current_user_profile_id() = p_user_profile_id, true)
 $$;
-
-REVOKE ALL ON FUNCTION public.session_sees_community(text),
-    public.session_may_act_for(uuid, text) FROM PUBLIC;
+ALTER FUNCTION public.session_may_act_for(uuid, text) OWNER TO certflow_owner;
+REVOKE ALL ON FUNCTION public.session_may_act_for(uuid, text) FROM PUBLIC;
