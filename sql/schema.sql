@@ -240,26 +240,29 @@ $$;
 ALTER FUNCTION public.certflow_metrics() OWNER TO certflow_owner;
 
 CREATE FUNCTION public.certificate_status(p_enrollment_id uuid) RETURNS jsonb
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
-    SELECT pg_catalog.jsonb_build_object(
-        'isCompleted', e.enrollment_status = 'completed',
-        'completionDate', e.completion_date,
-        'certificate', pg_catalog.jsonb_build_object(
-            'issued', e.certificate_issued,
-            'issuedAt', e.certificate_issued_at,
-            'txHash', e.certificate_tx_hash,
-            'attestationUid', e.certificate_attestation_uid,
-            'lastError', e.certificate_last_error,
-            'canRetryAttestation', e.certificate_issued
-                AND e.certificate_attestation_uid IS NULL
-                AND e.certificate_attestation_failed_at IS NOT NULL),
-        'lockAddress', b.lock_address)
-    FROM public.bootcamp_enrollments e
-    JOIN public.cohorts c ON c.id = e.cohort_id
-    JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
-    WHERE e.id = p_enrollment_id
+BEGIN
+    RETURN (
+        SELECT pg_catalog.jsonb_build_object(
+            'isCompleted', e.enrollment_status = 'completed',
+            'completionDate', e.completion_date,
+            'certificate', pg_catalog.jsonb_build_object(
+                'issued', e.certificate_issued,
+                'issuedAt', e.certificate_issued_at,
+                'txHash', e.certificate_tx_hash,
+                'attestationUid', e.certificate_attestation_uid,
+                'lastError', e.certificate_last_error,
+                'canRetryAttestation', e.certificate_issued
+                    AND e.certificate_attestation_uid IS NULL
+                    AND e.certificate_attestation_failed_at IS NOT NULL),
+            'lockAddress', b.lock_address)
+        FROM public.bootcamp_enrollments e
+        JOIN public.cohorts c ON c.id = e.cohort_id
+        JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
+        WHERE e.id = p_enrollment_id);
+END;
 $$;
 
 ALTER FUNCTION public.certificate_status(p_enrollment_id uuid) OWNER TO certflow_owner;
@@ -397,35 +400,60 @@ $$;
 ALTER FUNCTION public.claim_certificate(p_enrollment_id uuid, p_enabled boolean) OWNER TO certflow_owner;
 
 CREATE FUNCTION public.community_of_cohort(p_cohort_id text) RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    SELECT b.community_id FROM public.cohorts c
-    JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
-    WHERE c.id = p_cohort_id AND public.session_sees_community(b.community_id)
+DECLARE
+    v_community text;
+BEGIN
+    SELECT b.community_id INTO v_community FROM public.cohorts c
+    JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id WHERE c.id = p_cohort_id;
+    IF public.session_sees_community(v_community) THEN
+        RETURN v_community;
+    END IF;
+    RETURN NULL;
+END;
 $$;
 
 ALTER FUNCTION public.community_of_cohort(p_cohort_id text) OWNER TO certflow_owner;
 
 CREATE FUNCTION public.community_of_milestone(p_milestone_id text) RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    SELECT CASE WHEN public.session_sees_community(b.community_id) THEN b.community_id ELSE '' END
-    FROM public.cohort_milestones m
+DECLARE
+    v_community text;
+BEGIN
+    SELECT b.community_id INTO v_community FROM public.cohort_milestones m
     JOIN public.cohorts c ON c.id = m.cohort_id
     JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
-    WHERE m.id = p_milestone_id
+    WHERE m.id = p_milestone_id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    IF public.session_sees_community(v_community) THEN
+        RETURN v_community;
+    END IF;
+    RETURN '';
+END;
 $$;
 
 ALTER FUNCTION public.community_of_milestone(p_milestone_id text) OWNER TO certflow_owner;
 
 CREATE FUNCTION public.community_of_user(p_user_profile_id uuid) RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    SELECT u.community_id FROM public.user_profiles u
-    WHERE u.id = p_user_profile_id AND public.session_sees_community(u.community_id)
+DECLARE
+    v_community text;
+BEGIN
+    SELECT u.community_id INTO v_community FROM public.user_profiles u
+    WHERE u.id = p_user_profile_id;
+    IF public.session_sees_community(v_community) THEN
+        RETURN v_community;
+    END IF;
+    RETURN NULL;
+END;
 $$;
 
 ALTER FUNCTION public.community_of_user(p_user_profile_id uuid) OWNER TO certflow_owner;
@@ -472,27 +500,43 @@ $$;
 ALTER FUNCTION public.complete_enrollment(p_enrollment_id uuid, p_completion_type text) OWNER TO certflow_owner;
 
 CREATE FUNCTION public.current_community_id() RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    SELECT COALESCE(
-        (SELECT l.community_id FROM public.community_logins l
-         WHERE l.login = SESSION_USER
-           AND pg_catalog.pg_has_role(SESSION_USER, 'certflow_app', 'MEMBER')),
-        CASE WHEN pg_catalog.pg_has_role(SESSION_USER, 'certflow_api', 'MEMBER')
-             THEN NULLIF(pg_catalog.current_setting('certflow.community_id', true), '') END)
+DECLARE
+    v_community text;
+BEGIN
+    IF pg_catalog.pg_has_role(SESSION_USER, 'certflow_app', 'MEMBER') THEN
+        SELECT l.community_id INTO v_community FROM public.community_logins l
+        WHERE l.login = SESSION_USER;
+        IF FOUND THEN
+            RETURN v_community;
+        END IF;
+    END IF;
+    IF pg_catalog.pg_has_role(SESSION_USER, 'certflow_api', 'MEMBER') THEN
+        RETURN NULLIF(pg_catalog.current_setting('certflow.community_id', true), '');
+    END IF;
+    RETURN NULL;
+END;
 $$;
 
 ALTER FUNCTION public.current_community_id() OWNER TO certflow_owner;
 
 CREATE FUNCTION public.current_user_profile_id() RETURNS uuid
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    SELECT u.id FROM public.user_profiles u
-    WHERE pg_catalog.pg_has_role(SESSION_USER, 'certflow_api', 'MEMBER')
-      AND u.id = NULLIF(pg_catalog.current_setting('certflow.user_profile_id', true), '')::uuid
-      AND u.community_id = public.current_community_id()
+DECLARE
+    v_id uuid;
+BEGIN
+    IF NOT pg_catalog.pg_has_role(SESSION_USER, 'certflow_api', 'MEMBER') THEN
+        RETURN NULL;
+    END IF;
+    SELECT u.id INTO v_id FROM public.user_profiles u
+    WHERE u.id = NULLIF(pg_catalog.current_setting('certflow.user_profile_id', true), '')::uuid
+      AND u.community_id = public.current_community_id();
+    RETURN v_id;
+END;
 $$;
 
 ALTER FUNCTION public.current_user_profile_id() OWNER TO certflow_owner;
@@ -934,14 +978,16 @@ $$;
 ALTER FUNCTION public.handle_milestones_completed(p_actor text, p_message_id text, p_events jsonb) OWNER TO certflow_owner;
 
 CREATE FUNCTION public.instructs_milestone(p_milestone_id text) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    SELECT EXISTS (
+BEGIN
+    RETURN EXISTS (
         SELECT 1 FROM public.cohort_milestones m
         JOIN public.cohort_instructors ci ON ci.cohort_id = m.cohort_id
         WHERE m.id = p_milestone_id AND ci.user_profile_id = public.current_user_profile_id()
-          AND public.community_of_cohort(m.cohort_id) = public.current_community_id())
+          AND public.community_of_cohort(m.cohort_id) = public.current_community_id());
+END;
 $$;
 
 ALTER FUNCTION public.instructs_milestone(p_milestone_id text) OWNER TO certflow_owner;
@@ -1138,23 +1184,27 @@ $$;
 ALTER FUNCTION public.request_certificate_claim(p_enrollment_id uuid) OWNER TO certflow_owner;
 
 CREATE FUNCTION public.session_may_act_for(p_user_profile_id uuid, p_cohort_id text DEFAULT NULL::text) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    SELECT public.community_of_user(p_user_profile_id) IS NOT NULL
+BEGIN
+    RETURN public.community_of_user(p_user_profile_id) IS NOT NULL
        AND (p_cohort_id IS NULL OR public.community_of_cohort(p_cohort_id) IS NOT NULL)
-       AND COALESCE(public.current_user_profile_id() = p_user_profile_id, true)
+       AND COALESCE(public.current_user_profile_id() = p_user_profile_id, true);
+END;
 $$;
 
 ALTER FUNCTION public.session_may_act_for(p_user_profile_id uuid, p_cohort_id text) OWNER TO certflow_owner;
 
 CREATE FUNCTION public.session_sees_community(p_community_id text) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    SELECT pg_catalog.pg_has_role(SESSION_USER, 'certflow_worker', 'MEMBER')
+BEGIN
+    RETURN pg_catalog.pg_has_role(SESSION_USER, 'certflow_worker', 'MEMBER')
         OR pg_catalog.pg_has_role(SESSION_USER, 'certflow_owner', 'MEMBER')
-        OR p_community_id = public.current_community_id()
+        OR p_community_id = public.current_community_id();
+END;
 $$;
 
 ALTER FUNCTION public.session_sees_community(p_community_id text) OWNER TO certflow_owner;
