@@ -21,9 +21,10 @@ END
 $$;
 GRANT certflow_app, certflow_learner, certflow_instructor TO certflow_api;
 
--- Functions created from now on are not callable by PUBLIC unless granted (0004 and
--- 0014 revoked it one function at a time, and a forgotten one was callable by all).
-ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
+-- Functions the owner creates from now on are not callable by PUBLIC unless granted
+-- (0004 and 0014 revoked it one function at a time, and a forgotten one would be
+-- callable by all). Not IN SCHEMA: a per-schema default can only add rights.
+ALTER DEFAULT PRIVILEGES FOR ROLE certflow_owner REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;
 
 -- A community's id is its slug: bounded and plain, since it is typed on command lines
 -- and logged. NOT VALID: rows already there are kept.

@@ -2568,3 +2568,5 @@ GRANT SELECT(wallet_address) ON TABLE public.user_profiles TO certflow_web;
 GRANT SELECT ON TABLE public.user_streaks TO certflow_app;
 GRANT SELECT ON TABLE public.user_streaks TO certflow_learner;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.user_streaks TO certflow_worker;
+
+ALTER DEFAULT PRIVILEGES FOR ROLE certflow_owner REVOKE ALL ON FUNCTIONS  FROM PUBLIC;
