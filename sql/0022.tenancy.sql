@@ -54,6 +54,12 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON public.community_logins TO certflow_admi
 GRANT SELECT ON public.community_logins, public.cohort_milestones, public.cohort_instructors
     TO certflow_owner;
 
+-- A learner an app creates is of the app's community (it may create no other:
+-- its policy checks the row); a worker's or an admin's session has no community
+-- and keeps 0014's 'default'.
+ALTER TABLE public.user_profiles
+    ALTER COLUMN community_id SET DEFAULT COALESCE(public.current_community_id(), 'default');
+
 -- ============================================================ row-level security
 
 -- The catalogue, certificates and what points at them. Each gets, as the

@@ -1710,7 +1710,7 @@ CREATE TABLE public.user_profiles (
     wallet_address text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    community_id text DEFAULT 'default'::text NOT NULL,
+    community_id text DEFAULT COALESCE(public.current_community_id(), 'default'::text) NOT NULL,
     time_zone text DEFAULT 'UTC'::text NOT NULL,
     CONSTRAINT user_profiles_time_zone_known CHECK (public.is_time_zone(time_zone))
 );

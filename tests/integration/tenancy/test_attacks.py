@@ -96,6 +96,20 @@ def test_an_app_that_sets_another_community_still_sees_only_its_own(
     assert app.execute("SELECT public.current_community_id()").fetchone() == ("A",)
 
 
+def test_a_learner_an_app_creates_is_of_its_community(
+    login_as: Connect, world: World, engine: sa.Engine
+) -> None:
+    app = login_as("certflow_app", "A")
+    app.execute("SET certflow.community_id = 'B'")
+    row = app.execute(
+        "INSERT INTO user_profiles (display_name) VALUES ('new') RETURNING id"
+    ).fetchone()
+    assert row is not None
+    assert scalar(engine, "SELECT community_id FROM user_profiles WHERE id = :u", u=row[0]) == "A"
+    with pytest.raises(psycopg.errors.InsufficientPrivilege, match="row-level security"):
+        app.execute("INSERT INTO user_profiles (display_name, community_id) VALUES ('x', 'B')")
+
+
 def test_with_policies_off_the_same_reads_find_b(
     login_as: Connect, world: World, owner_engine: sa.Engine
 ) -> None:
