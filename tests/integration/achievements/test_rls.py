@@ -1,8 +1,10 @@
 """Tenant isolation by row-level security, proved by connecting as real LOGIN users.
 
-Community A's app, a learner and an instructor each connect as a LOGIN member
-of their group role. The last test disables row-level security and shows the
-same checks then find the leaks, so these tests fail if RLS is off.
+Community A's app connects as a LOGIN member of certflow_app bound to A; a
+learner and an instructor come the only way they can, through the API's path (a
+login of certflow_api that becomes their role and names them). The last test
+disables row-level security and shows the same checks then find the leaks, so
+these tests fail if RLS is off. tests/integration/tenancy/ attacks the rest.
 """
 
 from __future__ import annotations
