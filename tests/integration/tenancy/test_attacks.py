@@ -60,9 +60,13 @@ def _b_keys(world: World) -> dict[str, list[Any]]:
 
 
 def _seen(conn: Conn, world: World) -> dict[str, int]:
-    """How many of B's rows each tenant table shows this connection (by id, not by scan)."""
+    """How many of B's rows each tenant table shows this connection (by id, not by scan);
+    tables the connection may not read at all are left out."""
     seen = {}
     for table, column in TENANT_TABLES.items():
+        may = conn.execute("SELECT has_table_privilege(%s, 'SELECT')", (table,)).fetchone()
+        if may != (True,):
+            continue
         keys = [str(k) for k in _b_keys(world)[table]]
         row = conn.execute(
             f"SELECT count(*) FROM {table} WHERE {column}::text = ANY(%s)",  # type: ignore[arg-type]
@@ -94,6 +98,18 @@ def test_an_app_that_sets_another_community_still_sees_only_its_own(
     # Its own community is still there (the attack changed nothing either way).
     assert app.execute("SELECT count(*) FROM user_profiles").fetchone() == (3,)
     assert app.execute("SELECT public.current_community_id()").fetchone() == ("A",)
+
+
+@pytest.mark.parametrize("role", ["certflow_app", "certflow_learner", "certflow_instructor"])
+def test_the_api_acting_for_a_sees_none_of_bs_rows(
+    login_as: Connect, world: World, role: str
+) -> None:
+    """The API path names community A (a key or token of A): B's rows stay out of reach."""
+    who = {"certflow_app": None, "certflow_learner": world.a.learner}.get(role, world.a.instructor)
+    conn = login_as(role, "A", who, via_api=True)
+    assert _seen(conn, world) == {}
+    own = conn.execute("SELECT count(*) FROM cohorts WHERE id = %s", (world.a.cohort,))
+    assert own.fetchone() == (1,)  # the same reads find A's rows
 
 
 def test_a_learner_an_app_creates_is_of_its_community(
