@@ -10,6 +10,15 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from certflow.errors import ConfigError
+from certflow.settings_types import (
+    BOOLEAN_WORDS,
+    DatabaseUrl,
+    LogLevelName,
+    Networks,
+    PrivateKey,
+    Rate,
+    private_key,
+)
 
 LogFormat = Literal["json", "console"]
 #: Chain ids of local development nodes (anvil, Hardhat, Ganache).
@@ -21,14 +30,16 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
 
-    database_url: str = Field("postgresql://postgres@127.0.0.1:5432/certflow", alias="DATABASE_URL")
+    database_url: DatabaseUrl = Field(
+        "postgresql://postgres@127.0.0.1:5432/certflow", alias="DATABASE_URL"
+    )
     redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
     # Key prefix of every queue: two deployments (or test runs) can share a Redis.
     broker_namespace: str = Field("certflow", alias="BROKER_NAMESPACE", min_length=1)
 
     rpc_url: str = Field("http://127.0.0.1:8545", alias="RPC_URL")
     chain_id: int = Field(31337, alias="CHAIN_ID")
-    signer_private_key: SecretStr | None = Field(None, alias="SIGNER_PRIVATE_KEY")
+    signer_private_key: PrivateKey = Field(None, alias="SIGNER_PRIVATE_KEY")
     signer_private_key_file: Path | None = Field(None, alias="SIGNER_PRIVATE_KEY_FILE")
     lock_manager_address: str | None = Field(None, alias="LOCK_MANAGER_ADDRESS")
     eas_contract_address: str | None = Field(None, alias="EAS_CONTRACT_ADDRESS")
@@ -116,10 +127,24 @@ class Settings(BaseModel):
     admin_proxy_header: str | None = Field(None, alias="ADMIN_PROXY_HEADER")
     #: Comma-separated proxy users with the admin role; every other proxy user is a viewer.
     admin_proxy_admins: str = Field("", alias="ADMIN_PROXY_ADMINS")
-    #: Signs the admin session cookie (and its CSRF token).
+    #: Signs the admin sign-in form's CSRF cookie; sessions themselves live in Postgres.
     web_session_secret: SecretStr | None = Field(None, alias="WEB_SESSION_SECRET")
+    #: Peers (addresses or networks) whose ADMIN_PROXY_HEADER and X-Forwarded-For/-Proto
+    #: are believed; from anyone else those headers are dropped and logged.
+    admin_trusted_proxies: Networks = Field("", alias="ADMIN_TRUSTED_PROXIES")
+    #: Host names the site answers for (Host header); unset: VERIFY_BASE_URL's and localhost.
+    allowed_hosts: str | None = Field(None, alias="ALLOWED_HOSTS")
+    #: Sign-in attempts (limits' notation), counted in Redis across web processes.
+    admin_login_limit_per_account: Rate = Field(
+        "5/minute;20/hour", alias="ADMIN_LOGIN_LIMIT_PER_ACCOUNT"
+    )
+    admin_login_limit_per_address: Rate = Field("20/minute", alias="ADMIN_LOGIN_LIMIT_PER_ADDRESS")
+    #: Password hashes (scrypt, 32 MiB each) computed at once; more attempts get a 503.
+    admin_login_concurrency: int = Field(2, alias="ADMIN_LOGIN_CONCURRENCY", gt=0, le=16)
+    #: The largest file POST /verify reads (a certificate PDF is ~60 kB).
+    max_upload_bytes: int = Field(5 * 1024 * 1024, alias="MAX_UPLOAD_BYTES", gt=0)
 
-    log_level: str = Field("INFO", alias="LOG_LEVEL")
+    log_level: LogLevelName = Field("INFO", alias="LOG_LEVEL")
     log_format: LogFormat = Field("console", alias="LOG_FORMAT")
 
     relay_batch_size: int = Field(500, alias="RELAY_BATCH_SIZE", gt=0)
@@ -159,7 +184,11 @@ class Settings(BaseModel):
                 raise ValueError(
                     f"SIGNER_PRIVATE_KEY_FILE cannot be read: {exc.strerror}"
                 ) from None
-            object.__setattr__(self, "signer_private_key", SecretStr(key))
+            try:
+                checked = private_key(SecretStr(key))
+            except ValueError as exc:
+                raise ValueError(f"SIGNER_PRIVATE_KEY_FILE: the key {exc}") from None
+            object.__setattr__(self, "signer_private_key", checked)
         return self
 
     @model_validator(mode="after")
@@ -178,6 +207,10 @@ class Settings(BaseModel):
             raise ValueError("ADMIN_DATABASE_URL needs WEB_SESSION_SECRET (32 characters or more)")
         if self.admin_users is None and self.admin_proxy_header is None:
             raise ValueError("ADMIN_DATABASE_URL needs ADMIN_USERS or ADMIN_PROXY_HEADER")
+        if self.admin_proxy_header and not self.admin_trusted_proxies:
+            raise ValueError(
+                "ADMIN_PROXY_HEADER needs ADMIN_TRUSTED_PROXIES (the proxy's addresses)"
+            )
         return self
 
     @property
@@ -236,5 +269,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         problems = []
         for err in exc.errors(include_input=False, include_url=False):
             name = ".".join(str(part) for part in err["loc"]) or "settings"
-            problems.append(f"{name}: {err['msg']}")
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "bool_parsing":
+                message = f"not a boolean (accepted: {BOOLEAN_WORDS})"
+            problems.append(f"{name}: {message}")
         raise ConfigError("invalid configuration: " + "; ".join(problems)) from None

@@ -75,22 +75,44 @@ def status(enrollment_id: UUID | None, as_json: bool) -> None:
     common.print_json(result)
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @common.json_option
-def flags(as_json: bool) -> None:
-    """Write BOOTCAMP_CERTIFICATES_ENABLED and AUTO_CLAIM where the SQL claim reads them."""
+@click.pass_context
+def flags(ctx: click.Context, as_json: bool) -> None:
+    """Show the feature flags request_certificate_claim() and auto_claim read (changes
+    nothing); `certflow flags set` writes them."""
+    if ctx.invoked_subcommand is not None:
+        return
     from db import claims
 
+    with common.transaction(common.settings()) as conn:
+        common.output(claims.read_flags(conn), as_json, _print_flags)
+
+
+ON_OFF = click.Choice(["on", "off"])
+
+
+@flags.command("set")
+@click.option("--certificates", type=ON_OFF, help="Certificate claims (the feature flag).")
+@click.option("--auto-claim", type=ON_OFF, help="Claim automatically on completion.")
+@common.json_option
+def set_flags(certificates: str | None, auto_claim: str | None, as_json: bool) -> None:
+    """Admin: turn claims or automatic claims on or off (audited); unnamed flags stay."""
+    from db import claims
+
+    if certificates is None and auto_claim is None:
+        raise click.UsageError("name a flag: --certificates on|off and/or --auto-claim on|off")
+    wanted = {"certificates": certificates, "auto_claim": auto_claim}
     settings = common.settings()
-    wanted = {
-        "certificates_enabled": settings.bootcamp_certificates_enabled,
-        "auto_claim": settings.auto_claim,
-    }
     with (
-        common.audited(settings, "flags", **wanted) as action,
+        common.audited(settings, "flags set", **{k: v for k, v in wanted.items() if v}) as action,
         common.transaction(settings) as conn,
     ):
-        claims.sync_flags(conn, settings)
+        claims.set_flags(
+            conn,
+            enabled=None if certificates is None else certificates == "on",
+            auto_claim=None if auto_claim is None else auto_claim == "on",
+        )
         action.done(claims.read_flags(conn))
     common.output(action.result, as_json, _print_flags)
 

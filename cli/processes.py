@@ -127,6 +127,7 @@ def reconcile(every: float | None, dry_run: bool, as_json: bool) -> None:
     """
     stop = threading.Event()
     settings = common.settings()
+    common.require_schema(settings)
     lifecycle.on_terminate(stop.set, settings.shutdown_grace_seconds, "reconcile")
     from events.routes import redeliverable
     from issuance.operations.reconcile import run

@@ -62,6 +62,9 @@ def serve(settings: Settings, host: str, port: int) -> None:
         port=port,
         access_log=False,
         server_header=False,
+        # X-Forwarded-* are the app's business (web/proxies.py: ADMIN_TRUSTED_PROXIES
+        # only); uvicorn's own default would believe them from 127.0.0.1.
+        proxy_headers=False,
         # Requests in flight get this long after SIGTERM; then connections are closed.
         timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds)),
     )

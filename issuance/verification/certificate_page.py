@@ -143,7 +143,7 @@ class CertificatePages:
 
 def download_filename(record: CertificateRecord, row: CertificateRow) -> str:
     """``Certificate - <learner> - <bootcamp>.pdf``, with a version suffix after the first."""
-    name = " ".join((record.display_name or "learner").split())
+    name = record.learner_name or "learner"
     title = " ".join(record.bootcamp_title.split())
     suffix = f" (v{row.version})" if row.version > 1 else ""
     # Path separators would be a directory in some clients' save dialogs.

@@ -89,6 +89,7 @@ NO_ID = {
     "current_community_id()": "the caller's own community",
     "current_user_profile_id()": "the caller's own learner",
     "is_time_zone(text)": "a time zone name",
+    "clean_profile_name(text)": "a name",
     "milestone_gate()": "trigger",
     "activity_local_date()": "trigger",
     "touch_updated_at()": "trigger",
