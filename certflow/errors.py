@@ -114,6 +114,10 @@ class StorageUnavailable(StorageError, TransientError):
     """Object storage is not answering."""
 
 
+class PdfSigningUnavailable(TransientError):
+    """The timestamp authority (TSA_URL) could not be reached to timestamp a PDF signature."""
+
+
 class BrokerUnavailable(TransientError):
     """Redis is not answering; the batch stays in the outbox."""
 
@@ -203,6 +207,10 @@ class KeyNoLongerValid(PermanentError):
 
 class AdminRefused(PermanentError):
     """The admin action was refused."""
+
+
+class CredentialError(PermanentError):
+    """The verifiable credential cannot be signed or read (a key, a context, a document)."""
 
 
 # ---------------------------------------------------------------- control flow

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
@@ -107,6 +107,19 @@ class Settings(BaseModel):
     web_api_token: SecretStr | None = Field(None, alias="WEB_API_TOKEN")
     #: The organization named on the page and in the LinkedIn add-to-profile form.
     issuer_name: str = Field("certflow", alias="ISSUER_NAME", min_length=1)
+    #: The credentials' issuer (a did:web); unset, did:web of VERIFY_BASE_URL's host.
+    issuer_did: str | None = Field(None, alias="ISSUER_DID")
+    #: Signs the Open Badges credentials and status lists (an Ed25519 secretKeyMultibase,
+    #: z3u2…); only the render worker and `certflow revoke` are given it.
+    credential_signing_key: SecretStr | None = Field(None, alias="CREDENTIAL_SIGNING_KEY")
+    credential_signing_key_file: Path | None = Field(None, alias="CREDENTIAL_SIGNING_KEY_FILE")
+    #: PAdES signing of the PDFs: the issuer's certificate (PEM, its chain after it) and its
+    #: key (the render worker only); unset, PDFs are not signed. The site and `certflow
+    #: verify` validate signatures against the chain's root in the certificate file.
+    pdf_signing_cert_file: Path | None = Field(None, alias="PDF_SIGNING_CERT_FILE")
+    pdf_signing_key_file: Path | None = Field(None, alias="PDF_SIGNING_KEY_FILE")
+    #: An RFC 3161 timestamp authority: with it PDF signatures are PAdES B-T, else B-B.
+    tsa_url: str | None = Field(None, alias="TSA_URL")
     #: Explorer link templates ({tx}, {address}, {uid}); unset, values are shown unlinked.
     explorer_tx_url: str | None = Field(None, alias="EXPLORER_TX_URL")
     explorer_address_url: str | None = Field(None, alias="EXPLORER_ADDRESS_URL")
@@ -192,6 +205,19 @@ class Settings(BaseModel):
         return self
 
     @model_validator(mode="after")
+    def _read_credential_key_file(self) -> Settings:
+        path = self.credential_signing_key_file
+        if self.credential_signing_key is None and path is not None:
+            try:
+                key = path.read_text().strip()
+            except OSError as exc:
+                raise ValueError(
+                    f"CREDENTIAL_SIGNING_KEY_FILE cannot be read: {exc.strerror}"
+                ) from None
+            object.__setattr__(self, "credential_signing_key", SecretStr(key))
+        return self
+
+    @model_validator(mode="after")
     def _retention_outlives_redelivery(self) -> Settings:
         # The lost-message scan looks at events younger than half the window, so a
         # key is never pruned while its event could still be re-sent.
@@ -241,23 +267,6 @@ class Settings(BaseModel):
         ]
         if missing:
             raise ConfigError(f"missing configuration: {', '.join(missing)}")
-
-
-#: The signer's key, in either form. Only processes that sign transactions get it.
-SIGNER_VARIABLES = ("SIGNER_PRIVATE_KEY", "SIGNER_PRIVATE_KEY_FILE")
-#: Queues whose actors sign: a worker consuming none of them never sees the key.
-SIGNING_QUEUES = frozenset({"chain"})
-
-
-def needs_signer(queues: Collection[str]) -> bool:
-    """Does a worker on ``queues`` (empty: every queue) sign transactions?"""
-    return not queues or bool(SIGNING_QUEUES & set(queues))
-
-
-def without_signer(environ: Mapping[str, str]) -> dict[str, str]:
-    """``environ`` minus the signer's key: what the relay, the completion and the render
-    workers run with, so neither their memory nor their children hold it."""
-    return {name: value for name, value in environ.items() if name not in SIGNER_VARIABLES}
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import click
@@ -205,9 +205,11 @@ def verify(target: str) -> None:
 @click.option("--reason", required=True, help="Why: shown on the certificate's page.")
 @common.json_option
 def revoke(enrollment_id: UUID, reason: str, as_json: bool) -> None:
-    """Revoke a certificate (admin): expire the learner's key on the lock and record why."""
+    """Revoke a certificate (admin): expire the learner's key on the lock, record why, and set
+    its credentials' bits in the status lists (re-signed with CREDENTIAL_SIGNING_KEY)."""
     from issuance.certificates.issuer import Issuer
     from issuance.certificates.revocation import revoke as revoke_certificate
+    from issuance.credentials.issue import publish_for_enrollment
 
     settings = common.settings()
     arguments = {"enrollment_id": enrollment_id, "reason": reason}
@@ -216,21 +218,26 @@ def revoke(enrollment_id: UUID, reason: str, as_json: bool) -> None:
         common.engine(settings, pool_size=2) as engine,
     ):
         done = revoke_certificate(Issuer.build(settings, engine), enrollment_id, reason)
-        revoked = {
+        revoked: dict[str, Any] = {
             "enrollment_id": str(done.enrollment_id),
             "revoked_at": done.revoked_at.isoformat(),
             "reason": done.reason,
             "tx_hash": done.tx_hash,
         }
+        # After the record: a run that fails here (no credential key) is finished by the next.
+        revoked["status_lists"] = publish_for_enrollment(engine, settings, enrollment_id)
         action.done(revoked)
     common.output(revoked, as_json, _print_revoked)
 
 
-def _print_revoked(r: dict[str, str]) -> None:
+def _print_revoked(r: dict[str, Any]) -> None:
     click.echo(
         f"revoked {r['enrollment_id']} at {r['revoked_at']} (key expired in {r['tx_hash']}): "
         f"{r['reason']}"
     )
+    if r["status_lists"]:
+        lists = ", ".join(str(n) for n in r["status_lists"])
+        click.echo(f"credential status list(s) {lists} re-signed with the revocation")
 
 
 def _print_report(report: Report) -> bool:

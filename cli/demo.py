@@ -80,7 +80,7 @@ def run_demo(
     timeout: float,
     keep_running: bool = False,
 ) -> int:
-    from cli import demo_cohort, demo_services
+    from cli import demo_cohort, demo_services, demo_signing
     from cli.demo_cohort import COMPLETED, RENDERED
     from db.engine import make_engine
     from issuance.certificates.records import verify_url
@@ -90,6 +90,7 @@ def run_demo(
     with ExitStack() as stack:
         env.update(demo_services.chain(settings, stack, env["DATABASE_URL"]))
         env.update(demo_services.storage(settings, stack))
+        env.update(demo_signing.signing_env())
         if "VERIFY_BASE_URL" not in os.environ:
             env.update(demo_services.web_env(settings))
         demo_settings = load_settings(env)
@@ -104,6 +105,8 @@ def run_demo(
             verdict = demo_services.verdict(site, shown)
             print(f"\nopen one learner's certificate page: {verify_url(demo_settings, shown)}")
             print(f"  the site says: {verdict} (it runs until the demo ends)")
+            site_root = demo_settings.verify_base_url.rstrip("/").removesuffix("/verify")
+            print(f"  its Open Badges credential: {site_root}/credentials/{shown}.json")
         completed = demo_cohort.count(engine, COMPLETED, cohort.cohort_id)
         rendered = demo_cohort.count(engine, RENDERED, cohort.cohort_id)
         engine.dispose()

@@ -21,6 +21,7 @@ from cli import (
     certificates,
     chain,
     communities,
+    credentials,
     dead_letters,
     demo,
     errors,
@@ -55,6 +56,7 @@ for _module in (
     certificate_repairs,
     scheduler,
     communities,
+    credentials,
 ):  # fmt: skip
     for _command in _module.COMMANDS:
         main.add_command(_command)

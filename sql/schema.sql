@@ -1651,6 +1651,48 @@ CREATE TABLE public.community_logins (
 
 ALTER TABLE public.community_logins OWNER TO certflow_owner;
 
+CREATE TABLE public.credential_keys (
+    public_key_multibase text NOT NULL,
+    first_used_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT credential_keys_public_key_multibase_check CHECK ((public_key_multibase ~ '^z6Mk[1-9A-HJ-NP-Za-km-z]+$'::text))
+);
+
+ALTER TABLE public.credential_keys OWNER TO certflow_owner;
+
+CREATE TABLE public.credential_status_lists (
+    list_id integer NOT NULL,
+    document text NOT NULL,
+    signed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT credential_status_lists_document_check CHECK (((document)::jsonb ? 'proof'::text)),
+    CONSTRAINT credential_status_lists_list_id_check CHECK ((list_id >= 0))
+);
+
+ALTER TABLE public.credential_status_lists OWNER TO certflow_owner;
+
+CREATE SEQUENCE public.credential_status_positions
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER TABLE public.credential_status_positions OWNER TO certflow_owner;
+
+CREATE TABLE public.credentials (
+    certificate_id uuid NOT NULL,
+    enrollment_id uuid NOT NULL,
+    document text NOT NULL,
+    public_key_multibase text NOT NULL,
+    status_list integer NOT NULL,
+    status_index integer NOT NULL,
+    signed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT credentials_document_check CHECK (((document)::jsonb ? 'proof'::text)),
+    CONSTRAINT credentials_status_index_check CHECK (((status_index >= 0) AND (status_index <= 131071))),
+    CONSTRAINT credentials_status_list_check CHECK ((status_list >= 0))
+);
+
+ALTER TABLE public.credentials OWNER TO certflow_owner;
+
 CREATE TABLE public.dead_letter_selections (
     audit_id bigint NOT NULL,
     command text NOT NULL,
@@ -1923,6 +1965,18 @@ ALTER TABLE public.communities
 ALTER TABLE ONLY public.community_logins
     ADD CONSTRAINT community_logins_pkey PRIMARY KEY (login);
 
+ALTER TABLE ONLY public.credential_keys
+    ADD CONSTRAINT credential_keys_pkey PRIMARY KEY (public_key_multibase);
+
+ALTER TABLE ONLY public.credential_status_lists
+    ADD CONSTRAINT credential_status_lists_pkey PRIMARY KEY (list_id);
+
+ALTER TABLE ONLY public.credentials
+    ADD CONSTRAINT credentials_pkey PRIMARY KEY (certificate_id);
+
+ALTER TABLE ONLY public.credentials
+    ADD CONSTRAINT credentials_status_list_status_index_key UNIQUE (status_list, status_index);
+
 ALTER TABLE ONLY public.dead_letter_selections
     ADD CONSTRAINT dead_letter_selections_pkey PRIMARY KEY (audit_id);
 
@@ -2007,6 +2061,8 @@ CREATE INDEX idx_cohort_instructors_user ON public.cohort_instructors USING btre
 CREATE INDEX idx_cohort_milestones_cohort ON public.cohort_milestones USING btree (cohort_id);
 
 CREATE INDEX idx_community_logins_community ON public.community_logins USING btree (community_id);
+
+CREATE INDEX idx_credentials_enrollment ON public.credentials USING btree (enrollment_id);
 
 CREATE INDEX idx_dead_letters_listed ON public.dead_letters USING btree (id) WHERE ((replayed_at IS NULL) AND (purged_at IS NULL));
 
@@ -2114,6 +2170,15 @@ ALTER TABLE ONLY public.cohorts
 
 ALTER TABLE ONLY public.community_logins
     ADD CONSTRAINT community_logins_community_id_fkey FOREIGN KEY (community_id) REFERENCES public.communities(id);
+
+ALTER TABLE ONLY public.credentials
+    ADD CONSTRAINT credentials_certificate_id_fkey FOREIGN KEY (certificate_id) REFERENCES public.certificates(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.credentials
+    ADD CONSTRAINT credentials_enrollment_id_fkey FOREIGN KEY (enrollment_id) REFERENCES public.bootcamp_enrollments(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.credentials
+    ADD CONSTRAINT credentials_public_key_multibase_fkey FOREIGN KEY (public_key_multibase) REFERENCES public.credential_keys(public_key_multibase);
 
 ALTER TABLE ONLY public.dead_letter_selections
     ADD CONSTRAINT dead_letter_selections_audit_id_fkey FOREIGN KEY (audit_id) REFERENCES public.admin_audit(id);
@@ -2605,6 +2670,20 @@ GRANT SELECT ON TABLE public.communities TO certflow_worker;
 GRANT INSERT,UPDATE ON TABLE public.communities TO certflow_admin;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.community_logins TO certflow_admin;
+
+GRANT SELECT,INSERT ON TABLE public.credential_keys TO certflow_worker;
+GRANT SELECT ON TABLE public.credential_keys TO certflow_web;
+GRANT SELECT ON TABLE public.credential_keys TO certflow_app;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.credential_status_lists TO certflow_worker;
+GRANT SELECT ON TABLE public.credential_status_lists TO certflow_web;
+GRANT SELECT ON TABLE public.credential_status_lists TO certflow_app;
+
+GRANT USAGE ON SEQUENCE public.credential_status_positions TO certflow_worker;
+
+GRANT SELECT,INSERT ON TABLE public.credentials TO certflow_worker;
+GRANT SELECT ON TABLE public.credentials TO certflow_web;
+GRANT SELECT ON TABLE public.credentials TO certflow_app;
 
 GRANT SELECT ON TABLE public.dead_letter_selections TO certflow_admin;
 

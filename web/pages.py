@@ -50,12 +50,18 @@ def verify(request: Request, cert_id: str) -> Response:
 @router.post("/verify", response_class=HTMLResponse)
 async def check_file(request: Request) -> Response:
     """Compare an uploaded file's sha256 with every recorded certificate (the file is
-    hashed as it arrives, up to MAX_UPLOAD_BYTES, and never stored)."""
+    hashed as it arrives, up to MAX_UPLOAD_BYTES, held in memory for the signature
+    check and never stored)."""
     site = site_of(request)
     upload = await read_upload(request, "file", site.settings.max_upload_bytes)
     page = await run_in_threadpool(_matching_page, site, upload.sha256)
     context = {
-        "upload": {"name": upload.filename or "the file", "sha256": upload.sha256, "matched": page},
+        "upload": {
+            "name": upload.filename or "the file",
+            "sha256": upload.sha256,
+            "matched": page,
+            "signature": await run_in_threadpool(site.pages.pdf_signature, upload.content),
+        },
         "view": None if page is None else page_view(site.settings, page),
     }
     template = "verify.html" if page is not None else "lookup.html"

@@ -28,7 +28,21 @@ def web_settings(settings: Settings) -> Settings:
             message="SIGNER_PRIVATE_KEY is set for the web process; it is not needed and dropped."
             " Remove it from this process's environment.",
         )
-    return settings.model_copy(update={"signer_private_key": None, "signer_private_key_file": None})
+    if settings.credential_signing_key is not None:
+        log.warning(
+            "web.credential_key_ignored",
+            message="CREDENTIAL_SIGNING_KEY is set for the web process; it is not needed and"
+            " dropped (the site reads the public keys from the database).",
+        )
+    return settings.model_copy(
+        update={
+            "signer_private_key": None,
+            "signer_private_key_file": None,
+            "credential_signing_key": None,
+            "credential_signing_key_file": None,
+            "pdf_signing_key_file": None,  # the certificate file stays: it validates uploads
+        }
+    )
 
 
 def startup_warnings(settings: Settings) -> list[str]:

@@ -4,7 +4,8 @@ The cap (``MAX_UPLOAD_BYTES``) is enforced before and while reading: a
 ``Content-Length`` over it is refused before a byte of the body is read, and
 the bytes actually received are counted, so a body that lies about its length
 (or sends none, chunked) is cut off at the cap. Nothing is written anywhere:
-the file's bytes only pass through sha256.
+the file's bytes pass through sha256 and are held in memory (never more than
+the cap) so that the PDF's signature can be validated too.
 """
 
 from __future__ import annotations
@@ -24,12 +25,17 @@ TOO_LARGE = "That file is too large to be a certificate."
 
 @dataclass
 class Upload:
-    """What the form's file field held: its name as sent, its sha256 and its size."""
+    """What the form's file field held: its name as sent, its bytes, sha256 and size."""
 
     filename: str = ""
     size: int = 0
     found: bool = False
     _digest: hashlib._Hash = field(default_factory=hashlib.sha256, repr=False)
+    _content: bytearray = field(default_factory=bytearray, repr=False)
+
+    @property
+    def content(self) -> bytes:
+        return bytes(self._content)
 
     @property
     def sha256(self) -> str:
@@ -77,6 +83,7 @@ class _Part:
         if self.upload.size > self.cap:
             raise HTTPException(413, TOO_LARGE)
         self.upload._digest.update(data[start:end])
+        self.upload._content += data[start:end]
 
 
 async def read_upload(request: Request, field_name: str, cap: int) -> Upload:

@@ -25,7 +25,9 @@ def test_demo_runs_milestones_to_certificates_end_to_end(pg_admin_url: str, redi
     assert done.stdout.count("X-Amz-Expires=3600") == 3
     # The web process ran too, and its page (read through its JSON API) verified a learner.
     assert "open one learner's certificate page: http://localhost:" in done.stdout
-    assert "the site says: verified" in done.stdout
+    assert "the site says: verified" in done.stdout  # its credential step passed too
+    assert "its Open Badges credential: http://localhost:" in done.stdout
+    assert "PDF readers will call these signatures untrusted" in done.stdout
     preview = done.stdout.split("preview of one certificate: ")[1].split()[0]
     assert (ROOT / preview).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
