@@ -2252,6 +2252,8 @@ ALTER TABLE public.communities ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE public.community_logins ENABLE ROW LEVEL SECURITY;
 
+ALTER TABLE public.credentials ENABLE ROW LEVEL SECURITY;
+
 ALTER TABLE public.event_outbox ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY instructor_cohorts ON public.user_milestone_progress FOR SELECT TO certflow_instructor USING (public.instructs_milestone(milestone_id));
@@ -2296,6 +2298,8 @@ CREATE POLICY owner_all ON public.communities TO certflow_owner USING (true) WIT
 
 CREATE POLICY owner_all ON public.community_logins TO certflow_owner USING (true) WITH CHECK (true);
 
+CREATE POLICY owner_all ON public.credentials TO certflow_owner USING (true) WITH CHECK (true);
+
 CREATE POLICY owner_all ON public.offchain_attestations TO certflow_owner USING (true) WITH CHECK (true);
 
 CREATE POLICY owner_all ON public.user_activities TO certflow_owner USING (true) WITH CHECK (true);
@@ -2324,6 +2328,8 @@ CREATE POLICY pipeline_all ON public.cohorts TO certflow_worker, certflow_admin 
 
 CREATE POLICY pipeline_all ON public.communities TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
 
+CREATE POLICY pipeline_all ON public.credentials TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
 CREATE POLICY pipeline_all ON public.offchain_attestations TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
 
 CREATE POLICY tenant_community ON public.achievements FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING (((community_id IS NULL) OR (community_id = public.current_community_id())));
@@ -2345,6 +2351,10 @@ CREATE POLICY tenant_enrollment ON public.certificate_revocations FOR SELECT TO 
 CREATE POLICY tenant_enrollment ON public.certificates FOR SELECT TO certflow_app, certflow_learner USING ((EXISTS ( SELECT 1
    FROM public.bootcamp_enrollments e
   WHERE (e.id = certificates.enrollment_id))));
+
+CREATE POLICY tenant_enrollment ON public.credentials FOR SELECT TO certflow_app, certflow_learner USING ((EXISTS ( SELECT 1
+   FROM public.bootcamp_enrollments e
+  WHERE (e.id = credentials.enrollment_id))));
 
 CREATE POLICY tenant_enrollment ON public.offchain_attestations FOR SELECT TO certflow_app, certflow_learner USING ((EXISTS ( SELECT 1
    FROM public.bootcamp_enrollments e
@@ -2371,6 +2381,8 @@ CREATE POLICY web_reads ON public.certificates FOR SELECT TO certflow_web USING 
 CREATE POLICY web_reads ON public.cohort_milestones FOR SELECT TO certflow_web USING (true);
 
 CREATE POLICY web_reads ON public.cohorts FOR SELECT TO certflow_web USING (true);
+
+CREATE POLICY web_reads ON public.credentials FOR SELECT TO certflow_web USING (true);
 
 CREATE POLICY web_reads ON public.offchain_attestations FOR SELECT TO certflow_web USING (true);
 

@@ -16,6 +16,9 @@ import sqlalchemy as sa
 
 from tests.integration.achievements import support as s
 
+#: An issuer key (Multikey) for the credentials.
+KEY = "z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
+
 
 @dataclass(frozen=True)
 class Tenant:
@@ -86,6 +89,21 @@ def _tenant(engine: sa.Engine, community: str) -> Tenant:
                 " VALUES (:e, :u, '0x1', CAST(:p AS jsonb))"
             ),
             {"e": enrollment, "u": f"0x{c}", "p": json.dumps({"sig": {}})},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO credential_keys (public_key_multibase) VALUES (:k)"
+                " ON CONFLICT DO NOTHING"
+            ),
+            {"k": KEY},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO credentials (certificate_id, enrollment_id, document,"
+                " public_key_multibase, status_list, status_index)"
+                " VALUES (:c, :e, '{\"proof\": {}}', :k, 0, :i)"
+            ),
+            {"c": certificate, "e": enrollment, "k": KEY, "i": 1 if community == "A" else 2},
         )
         conn.execute(
             sa.text(

@@ -33,6 +33,7 @@ TENANT_TABLES = {
     "certificates": "enrollment_id",
     "certificate_revocations": "enrollment_id",
     "offchain_attestations": "enrollment_id",
+    "credentials": "enrollment_id",
     "achievements": "code",
 }
 
@@ -55,6 +56,7 @@ def _b_keys(world: World) -> dict[str, list[Any]]:
         "certificates": [b.enrollment],
         "certificate_revocations": [b.enrollment],
         "offchain_attestations": [b.enrollment],
+        "credentials": [b.enrollment],
         "achievements": [b.achievement],
     }
 
