@@ -1,0 +1,134 @@
+"""The reconciler's re-sends reach the actors through the real worker stack.
+
+The relay, a dramatiq worker with certflow's own middleware (the in-memory
+duplicate skip included) on real Redis, and one reconcile pass: what an
+operator runs, with no worker restart in between.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+from uuid import UUID
+
+import dramatiq
+import pytest
+import sqlalchemy as sa
+from click.testing import CliRunner
+
+from certflow.settings import Settings
+from cli.main import main
+from db import claims, seed
+from events.routes import redeliverable
+from issuance.reconcile import reconcile_once
+from tests.fixtures.database import wait_until
+from tests.integration.helpers import drained, rows, scalar
+
+LOCK = "0x" + "44" * 20
+
+
+@pytest.fixture
+def healing(settings: Settings) -> Settings:
+    """Heal at once; a message counts as lost a minute after it was sent."""
+    return settings.model_copy(
+        update={
+            "reconcile_after_seconds": 0,
+            "redeliver_after_seconds": 60,
+            "retention_seconds": 3600,
+        }
+    )
+
+
+def _worker(broker: Any, *queues: str) -> Iterator[dramatiq.Worker]:
+    worker = dramatiq.Worker(broker, queues=set(queues), worker_threads=4, worker_timeout=50)
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop(timeout=10_000)
+
+
+@pytest.fixture
+def completion_worker(broker: Any) -> Iterator[dramatiq.Worker]:
+    """One worker process's consumers for completions and achievements, never restarted."""
+    yield from _worker(broker, "completion", "achievements")
+
+
+def _settled(engine: sa.Engine, broker: Any, worker: dramatiq.Worker) -> None:
+    """Everything in the outbox sent and every message of the worker's queues processed."""
+    wait_until(lambda: drained(engine))
+    for queue in ("completion", "achievements"):
+        broker.join(queue, timeout=30_000)
+    worker.join()
+
+
+def _claimed(engine: sa.Engine, enrollments: list[UUID]) -> list[UUID]:
+    return [
+        r.id
+        for r in rows(
+            engine,
+            "SELECT id FROM bootcamp_enrollments"
+            " WHERE id = ANY(:ids) AND certificate_claim_id IS NOT NULL",
+            ids=enrollments,
+        )
+    ]
+
+
+def _turn_certificates_on(admin_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the admin runs: `certflow flags` with the certificate flag now on."""
+    monkeypatch.setenv("DATABASE_URL", admin_database_url)
+    monkeypatch.setenv("BOOTCAMP_CERTIFICATES_ENABLED", "true")
+    monkeypatch.setenv("AUTO_CLAIM", "true")
+    result = CliRunner().invoke(main, ["flags", "--json"])
+    assert result.exit_code == 0, result.output
+
+
+def test_auto_claims_refused_while_certificates_were_off_claim_after_the_admin_turns_them_on(
+    healing: Settings,
+    engine: sa.Engine,
+    worker_engine: sa.Engine,
+    admin_database_url: str,
+    broker: Any,
+    relay: Any,
+    completion_worker: dramatiq.Worker,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """AUTO_CLAIM on, certificates off: each automatic claim is refused and gives its key
+    back. The admin turns certificates on, one reconcile pass re-sends the same keys, and
+    the worker that saw the refusals claims every enrollment without a restart."""
+    with engine.begin() as conn:
+        claims.sync_flags(
+            conn,
+            healing.model_copy(update={"auto_claim": True, "bootcamp_certificates_enabled": False}),
+        )
+        cohort = seed.create_cohort(
+            conn, bootcamp_id="b", cohort_id="c", milestones=2, lock_address=LOCK
+        )
+        seed.enroll_learners(conn, cohort, ["Ada", "Grace", "Linus"])
+        for user in cohort.learners:
+            for milestone in cohort.milestone_ids:
+                seed.complete_milestone(conn, user, milestone)
+    enrollments = list(cohort.learners.values())
+    wait_until(
+        lambda: (
+            scalar(
+                engine,
+                "SELECT count(*) FROM event_outbox WHERE kind = 'enrollment.completed'"
+                " AND dispatched_at IS NOT NULL",
+            )
+            == len(enrollments)
+        )
+    )
+    _settled(engine, broker, completion_worker)
+    assert _claimed(engine, enrollments) == []
+    assert scalar(engine, "SELECT count(*) FROM processed_messages WHERE actor = 'auto_claim'") == 0
+
+    _turn_certificates_on(admin_database_url, monkeypatch)
+    report = reconcile_once(healing, worker_engine, redeliverable())
+
+    assert report["auto_claims"] == len(enrollments)
+    wait_until(lambda: len(_claimed(engine, enrollments)) == len(enrollments), timeout=20)
+    assert sorted(_claimed(engine, enrollments)) == sorted(enrollments)
+    assert scalar(
+        engine, "SELECT count(*) FROM event_outbox WHERE kind = 'certificate.claim_requested'"
+    ) == len(enrollments)
