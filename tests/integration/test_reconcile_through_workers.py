@@ -21,8 +21,17 @@ from cli.main import main
 from db import claims, seed
 from events.routes import redeliverable
 from issuance.reconcile import reconcile_once
-from tests.fixtures.database import wait_until
-from tests.integration.helpers import drained, rows, scalar
+from tests.fixtures.database import clear_queues, wait_until
+from tests.integration.helpers import (
+    completion_activities,
+    drained,
+    enrollment_status,
+    processed_events,
+    rows,
+    scalar,
+    sent_long_ago,
+    worker_process,
+)
 
 LOCK = "0x" + "44" * 20
 
@@ -39,19 +48,11 @@ def healing(settings: Settings) -> Settings:
     )
 
 
-def _worker(broker: Any, *queues: str) -> Iterator[dramatiq.Worker]:
-    worker = dramatiq.Worker(broker, queues=set(queues), worker_threads=4, worker_timeout=50)
-    worker.start()
-    try:
-        yield worker
-    finally:
-        worker.stop(timeout=10_000)
-
-
 @pytest.fixture
-def completion_worker(broker: Any) -> Iterator[dramatiq.Worker]:
-    """One worker process's consumers for completions and achievements, never restarted."""
-    yield from _worker(broker, "completion", "achievements")
+def completion_worker(settings: Settings, relay: Any) -> Iterator[dramatiq.Worker]:
+    """One worker process for completions and achievements, never restarted."""
+    with worker_process(settings, "completion", "achievements") as worker:
+        yield worker
 
 
 def _settled(engine: sa.Engine, broker: Any, worker: dramatiq.Worker) -> None:
@@ -132,3 +133,38 @@ def test_auto_claims_refused_while_certificates_were_off_claim_after_the_admin_t
     assert scalar(
         engine, "SELECT count(*) FROM event_outbox WHERE kind = 'certificate.claim_requested'"
     ) == len(enrollments)
+
+
+def test_a_check_completion_message_lost_with_redis_is_sent_again_and_processed(
+    healing: Settings,
+    engine: sa.Engine,
+    owner_engine: sa.Engine,
+    worker_engine: sa.Engine,
+    redis_url: str,
+    broker: Any,
+    relay: Any,
+) -> None:
+    """milestone.completed feeds check_completion and evaluate_achievements. Only the
+    check_completion copy is lost: the scan checks that actor's ledger too and sends the
+    event again, which check_completion then records."""
+    with worker_process(healing, "achievements"):
+        with engine.begin() as conn:
+            cohort = seed.create_cohort(conn, bootcamp_id="b", cohort_id="c", milestones=2)
+            ((user, enrollment),) = seed.enroll_learners(conn, cohort, ["Ada"]).items()
+            for milestone in cohort.milestone_ids:
+                seed.complete_milestone(conn, user, milestone)
+        wait_until(
+            lambda: processed_events(engine, "evaluate_achievements", "milestone.completed") == 2
+        )
+    clear_queues(redis_url, broker.namespace)  # Redis loses check_completion's message
+    sent_long_ago(owner_engine, "milestone.completed")
+    assert processed_events(engine, "check_completion", "milestone.completed") == 0
+
+    with worker_process(healing, "completion", "achievements"):
+        report = reconcile_once(healing, worker_engine, redeliverable())
+        assert report["lost_messages"] == 2
+        wait_until(lambda: processed_events(engine, "check_completion", "milestone.completed") == 2)
+
+    assert enrollment_status(engine, enrollment) == "completed"
+    assert len(completion_activities(engine, enrollment)) == 1
+    assert processed_events(engine, "evaluate_achievements", "milestone.completed") == 2
