@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from bench._db import bench_database
 from db.engine import make_engine
 from events.routes import redeliverable
-from issuance.reconcile import reconcile_once
+from issuance.operations.reconcile import reconcile_once
 
 STATES = ("completions", "auto_claims", "renders", "lost_messages")
 

@@ -1,8 +1,7 @@
 """Dev deployment: a grant-only PublicLock, SchemaRegistry, EAS and the V2 schema.
 
 The one way in is the CLI (``certflow chain deploy-dev``, ``certflow chain
-register-schema``, the demo), which reads the signer from settings and sends
-through the workers' transaction sender.
+register-schema``, ``certflow demo``), which takes the signer from settings.
 """
 
 from __future__ import annotations
@@ -21,7 +20,7 @@ from chain.rpc import chain_errors
 from chain.transactions import SentTransaction, Signer, send_direct
 
 #: How deployment sends: (intent, intent key, to, data). Workers' sender in commands
-#: (``issuance.sender``, so nonces stay in step); ``send_direct`` in tests and scripts.
+#: (``issuance.transactions.sender``, so nonces stay in step); ``send_direct`` in tests and scripts.
 Send = Callable[[str, str, str | None, bytes], SentTransaction]
 
 

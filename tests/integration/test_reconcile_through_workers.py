@@ -20,7 +20,7 @@ from certflow.settings import Settings
 from cli.main import main
 from db import claims, seed
 from events.routes import redeliverable
-from issuance.reconcile import reconcile_once
+from issuance.operations.reconcile import reconcile_once
 from tests.fixtures.database import clear_queues, wait_until
 from tests.integration.helpers import (
     completion_activities,

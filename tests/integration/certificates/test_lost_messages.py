@@ -13,8 +13,8 @@ import sqlalchemy as sa
 
 from certflow.settings import Settings
 from events.routes import redeliverable
-from issuance.grants import grant_for
-from issuance.reconcile import reconcile_once
+from issuance.certificates.grants import grant_for
+from issuance.operations.reconcile import reconcile_once
 from tests.fixtures.database import clear_queues, wait_until
 from tests.integration.certificates.conftest import Learners, claim, enrollment
 from tests.integration.helpers import processed_events, sent_long_ago, worker_process
