@@ -76,11 +76,9 @@ def _claimed(engine: sa.Engine, enrollments: list[UUID]) -> list[UUID]:
 
 
 def _turn_certificates_on(admin_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """What the admin runs: `certflow flags` with the certificate flag now on."""
+    """What the admin runs: `certflow flags set --certificates on`."""
     monkeypatch.setenv("DATABASE_URL", admin_database_url)
-    monkeypatch.setenv("BOOTCAMP_CERTIFICATES_ENABLED", "true")
-    monkeypatch.setenv("AUTO_CLAIM", "true")
-    result = CliRunner().invoke(main, ["flags", "--json"])
+    result = CliRunner().invoke(main, ["flags", "set", "--certificates", "on", "--json"])
     assert result.exit_code == 0, result.output
 
 
@@ -98,10 +96,7 @@ def test_auto_claims_refused_while_certificates_were_off_claim_after_the_admin_t
     back. The admin turns certificates on, one reconcile pass re-sends the same keys, and
     the worker that saw the refusals claims every enrollment without a restart."""
     with engine.begin() as conn:
-        claims.sync_flags(
-            conn,
-            healing.model_copy(update={"auto_claim": True, "bootcamp_certificates_enabled": False}),
-        )
+        claims.set_flags(conn, enabled=False, auto_claim=True)
         cohort = seed.create_cohort(
             conn, bootcamp_id="b", cohort_id="c", milestones=2, lock_address=LOCK
         )
