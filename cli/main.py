@@ -20,6 +20,7 @@ from cli import (
     certificate_repairs,
     certificates,
     chain,
+    communities,
     credentials,
     dead_letters,
     demo,
@@ -54,6 +55,7 @@ for _module in (
     processes, repairs, dead_letters, outbox, certificates, chain, demo, web, achievements, audit,
     certificate_repairs,
     scheduler,
+    communities,
     credentials,
 ):  # fmt: skip
     for _command in _module.COMMANDS:

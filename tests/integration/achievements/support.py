@@ -200,3 +200,26 @@ def complete_enrollment(engine: sa.Engine, enrollment: UUID) -> bool:
                 sa.text("SELECT complete_enrollment(:e, 'automatic')"), {"e": enrollment}
             ).scalar_one()
         )
+
+
+def validate(
+    api_engine: sa.Engine,
+    instructor: UUID,
+    user: UUID,
+    milestone: str,
+    ok: bool = True,
+    note: str | None = None,
+    community: str = "default",
+) -> dict[str, Any]:
+    """What the API does for an instructor whose token it verified: validate_milestone as
+    certflow_instructor, naming the community and the instructor."""
+    from tests.fixtures.tenancy import act_as
+
+    with api_engine.begin() as conn:
+        act_as(conn, "certflow_instructor", community, instructor)
+        return dict(
+            conn.execute(
+                sa.text("SELECT validate_milestone(:u, :m, :ok, :note)"),
+                {"u": user, "m": milestone, "ok": ok, "note": note},
+            ).scalar_one()
+        )

@@ -1,8 +1,10 @@
 """Tenant isolation by row-level security, proved by connecting as real LOGIN users.
 
-Community A's app, a learner and an instructor each connect as a LOGIN member
-of their group role. The last test disables row-level security and shows the
-same checks then find the leaks, so these tests fail if RLS is off.
+Community A's app connects as a LOGIN member of certflow_app bound to A; a
+learner and an instructor come the only way they can, through the API's path (a
+login of certflow_api that becomes their role and names them). The last test
+disables row-level security and shows the same checks then find the leaks, so
+these tests fail if RLS is off. tests/integration/tenancy/ attacks the rest.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ def _leaks(conn: psycopg.Connection[tuple[object, ...]], world: World) -> list[s
 
 
 def test_community_as_app_sees_only_its_own_rows(login_as: Connect, world: World) -> None:
-    app = login_as("certflow_app", community_id="A")
+    app = login_as("certflow_app", "A")
     assert _leaks(app, world) == []
     for table in USER_TABLES:
         assert world.a1 in _visible_users(app, table), table
@@ -109,7 +111,7 @@ def test_community_as_app_sees_only_its_own_rows(login_as: Connect, world: World
 def test_community_as_app_cannot_write_the_other_communitys_rows(
     login_as: Connect, world: World, engine: sa.Engine
 ) -> None:
-    app = login_as("certflow_app", community_id="A")
+    app = login_as("certflow_app", "A")
     updated = app.execute(
         "UPDATE user_milestone_progress SET progress_percentage = 1 WHERE user_profile_id = %s",
         (world.b1,),
@@ -157,11 +159,11 @@ def _achievements(conn: psycopg.Connection[tuple[object, ...]], user: UUID) -> s
 def test_a_learner_sees_own_rows_and_only_others_public_achievements(
     login_as: Connect, world: World
 ) -> None:
-    learner = login_as("certflow_learner", user_profile_id=str(world.a1))
+    learner = login_as("certflow_learner", "A", world.a1)
     for table in USER_TABLES:
         visible = _visible_users(learner, table)
         if table == "user_achievements":
-            assert visible == {world.a1, world.a2, world.b1}
+            assert visible == {world.a1, world.a2}  # not B's: another community
         else:
             assert visible == {world.a1}, table
     own = _achievements(learner, world.a1)
@@ -176,7 +178,7 @@ def test_a_learner_sees_own_rows_and_only_others_public_achievements(
 def test_an_instructor_validates_only_in_their_own_cohorts(
     login_as: Connect, world: World, engine: sa.Engine
 ) -> None:
-    instructor = login_as("certflow_instructor", user_profile_id=str(world.instructor_a))
+    instructor = login_as("certflow_instructor", "A", world.instructor_a)
     with pytest.raises(psycopg.errors.NoDataFound, match="not awaiting validation in your cohorts"):
         instructor.execute(
             "SELECT validate_milestone(%s, %s, true)", (world.b1, world.milestones_b[1])
@@ -204,9 +206,9 @@ def test_with_row_level_security_disabled_these_checks_find_the_leaks(
     with owner_engine.begin() as conn:  # only the tables' owner may switch RLS off
         for table in USER_TABLES:
             conn.execute(sa.text(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"))
-    app = login_as("certflow_app", community_id="A")
+    app = login_as("certflow_app", "A")
     assert _leaks(app, world) == list(USER_TABLES)
-    learner = login_as("certflow_learner", user_profile_id=str(world.a1))
+    learner = login_as("certflow_learner", "A", world.a1)
     assert "first_login" in _achievements(learner, world.a2)
-    instructor = login_as("certflow_instructor", user_profile_id=str(world.instructor_a))
+    instructor = login_as("certflow_instructor", "A", world.instructor_a)
     instructor.execute("SELECT validate_milestone(%s, %s, true)", (world.b1, world.milestones_b[1]))
