@@ -8,10 +8,11 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.rows import TupleRow
 
 GROUP_ROLES = ("certflow_app", "certflow_learner", "certflow_instructor", "certflow_worker")
 
-Connect = Callable[..., psycopg.Connection[tuple[object, ...]]]
+Connect = Callable[..., psycopg.Connection[TupleRow]]
 
 
 @pytest.fixture
@@ -28,9 +29,9 @@ def login_as(pg_admin_url: str, database_url: str) -> Iterator[Connect]:
                     sql.Identifier(user), sql.Identifier(group)
                 )
             )
-    opened: list[psycopg.Connection[tuple[object, ...]]] = []
+    opened: list[psycopg.Connection[TupleRow]] = []
 
-    def connect(group: str, **settings: str) -> psycopg.Connection[tuple[object, ...]]:
+    def connect(group: str, **settings: str) -> psycopg.Connection[TupleRow]:
         conn = psycopg.connect(database_url, user=users[group], autocommit=True)
         opened.append(conn)
         for name, value in settings.items():
