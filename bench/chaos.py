@@ -17,6 +17,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench._smoke import parse_args
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -25,7 +27,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=1000)
     parser.add_argument("-k", dest="select", default=None, help="pytest -k expression")
     parser.add_argument("--settle-timeout", type=float, default=1800)
-    args = parser.parse_args()
+    args = parse_args(parser, learners=8)
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "chaos.jsonl"
         env = {

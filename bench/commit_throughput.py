@@ -23,6 +23,7 @@ from pathlib import Path
 import psycopg
 
 from bench._db import bench_database, median, percentile
+from bench._smoke import parse_args
 
 ROWS = 200_000
 SCRIPT = """\\set n random(1, {rows})
@@ -116,7 +117,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = parse_args(parser, clients=4, seconds=1, runs=1)
 
     with bench_database() as settings, tempfile.TemporaryDirectory() as tmp:
         url = settings.libpq_url
