@@ -259,7 +259,7 @@ def main() -> None:
         default=["unbatched", "baseline", "tuned"],
         choices=["unbatched", "baseline", "tuned"],
     )
-    args = parse_args(parser, learners=6, unbatched=3)
+    args = parse_args(parser, learners=4, unbatched=2, phases=["baseline", "tuned"])
     report(args, run(args))
 
 
