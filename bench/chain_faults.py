@@ -34,8 +34,8 @@ from chain.rpc import make_web3
 from chain.transactions import Signer, send_direct
 from db import claims
 from db.engine import make_engine
-from issuance.issuer import Issuer
-from issuance.reconcile import reconcile_chain
+from issuance.certificates.issuer import Issuer
+from issuance.operations.reconcile import reconcile_chain
 from tests.fixtures.anvil import DEV_KEY
 from tests.integration.chain_faults.harness import (
     FAULT_ENV,

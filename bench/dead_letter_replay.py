@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from bench._db import bench_database, median
 from bench._smoke import parse_args
 from db.engine import make_engine
-from workers import admin
+from issuance.operations import dead_letters as console
 
 _PER_LETTER_TAKE = sa.text(
     "UPDATE dead_letters SET replayed_at = now() WHERE id = :id AND replayed_at IS NULL"
@@ -72,7 +72,7 @@ def main() -> None:
     args = parse_args(parser, letters=50, runs=1)
     with bench_database() as settings:
         engine = make_engine(settings, pool_size=1)
-        batched = [timed(engine, args.letters, admin.replay) for _ in range(args.runs)]
+        batched = [timed(engine, args.letters, console.replay) for _ in range(args.runs)]
         baseline = [timed(engine, args.letters, per_letter) for _ in range(args.runs)]
         engine.dispose()
     print(f"letters: {args.letters}, runs: {args.runs}, batch size: 100")

@@ -39,9 +39,9 @@ from chain.rpc import make_web3
 from chain.transactions import Signer
 from db import claims, seed
 from db.engine import make_engine
-from issuance.attestations import attest_for
-from issuance.grants import grant_for
-from issuance.issuer import Issuer
+from issuance.certificates.attestations import attest_for
+from issuance.certificates.grants import grant_for
+from issuance.certificates.issuer import Issuer
 
 #: anvil's dev account 0; worthless off a dev chain.
 DEV_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"

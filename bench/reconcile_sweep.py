@@ -20,7 +20,7 @@ from bench._db import bench_database
 from bench._smoke import parse_args
 from db.engine import make_engine
 from events.routes import actors_for, redeliverable
-from issuance.reconcile import reconcile_once
+from issuance.operations.reconcile import reconcile_once
 
 STATES = ("completions", "auto_claims", "renders", "lost_messages")
 #: Every actor a certified enrollment's key_granted event went to: each left its ledger key.

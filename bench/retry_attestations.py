@@ -38,10 +38,10 @@ from chain.transactions import Signer
 from cli.main import main as certflow
 from db import claims
 from db.engine import make_engine
-from issuance.attest_retry import retry_attestation
-from issuance.attestations import attest_for
-from issuance.grants import grant_for
-from issuance.issuer import Issuer
+from issuance.certificates.attestations import attest_for
+from issuance.certificates.grants import grant_for
+from issuance.certificates.issuer import Issuer
+from issuance.operations.attest_retry import retry_attestation
 from tests.fixtures.anvil import DEV_KEY
 from tests.integration.chain_faults.harness import fund, new_wallets, seed_claims
 from tests.integration.helpers import scalar

@@ -41,7 +41,7 @@ from cli import demo_services
 from db import seed
 from db.engine import make_engine
 from db.ledger import LedgerKey
-from issuance.certificate_pdf import render_certificate
+from issuance.certificates.certificate_pdf import render_certificate
 from render.storage import ObjectStore
 
 COMPLETED_AT = dt.datetime(2025, 3, 12, 15, 30, tzinfo=dt.UTC)

@@ -27,7 +27,7 @@ from chain.rpc import chain_errors, make_web3
 from chain.transactions import SentTransaction, Signer, send_direct
 
 #: How deployment sends: (intent, intent key, to, data). Workers' sender in commands
-#: (``issuance.sender``, so nonces stay in step); ``send_direct`` in tests and scripts.
+#: (``issuance.transactions.sender``, so nonces stay in step); ``send_direct`` in tests and scripts.
 Send = Callable[[str, str, str | None, bytes], SentTransaction]
 
 

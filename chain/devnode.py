@@ -174,14 +174,3 @@ class DevNode:
         tb: TracebackType | None,
     ) -> None:
         self.close()
-
-
-def mine_block(w3: Any) -> None:
-    """Ask an anvil node to mine one block now (``evm_mine``).
-
-    anvil's automine builds a block only when a transaction arrives, with the
-    pending transactions that fit; one that did not fit (a near-full-block
-    grantKeys or multiAttest) waits for the next arrival, which may never
-    come. A real chain mines on its own, so only dev settings use this.
-    """
-    w3.provider.make_request("evm_mine", [])

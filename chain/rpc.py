@@ -19,6 +19,7 @@ from web3.exceptions import (
     Web3Exception,
     Web3RPCError,
 )
+from web3.types import RPCEndpoint
 
 from certflow.errors import (
     BatchTooLarge,
@@ -172,3 +173,17 @@ def chain_errors(what: str) -> Iterator[None]:
         _raise(classify_rpc_error(message, code)(f"{what}: {redact_urls(message)}"), exc)
     except (Web3Exception, EncodingError) as exc:
         _raise(ChainRejected(f"{what}: {redact_urls(str(exc))}"), exc)
+
+
+def mine_block(w3: Web3) -> None:
+    """Ask a dev node (anvil) to mine one block now (``evm_mine``), for DEV_MINE_WHEN_SLOW.
+
+    anvil's automine builds a block only when a transaction arrives, with the
+    pending transactions that fit; one that did not fit (a near-full-block
+    grantKeys or multiAttest) waits for the next arrival, which may never
+    come. A real chain mines on its own, so only dev settings use this. It is
+    one RPC call: the production path never imports ``chain.devnode`` (the
+    process that runs anvil) for it.
+    """
+    with chain_errors("mining a dev block"):
+        w3.provider.make_request(RPCEndpoint("evm_mine"), [])

@@ -1,6 +1,6 @@
 """Chain-side transaction code: the signer, gas and fees, broadcast, receipts.
 
-No database here. ``issuance.sender.TransactionSender`` is what workers use:
+No database here. ``issuance.transactions.sender.TransactionSender`` is what workers use:
 it commits each signed transaction (and its nonce) to Postgres before
 calling ``broadcast``. ``send_direct`` is for one-off scripts that own the
 signer and need no bookkeeping.

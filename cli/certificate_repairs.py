@@ -79,7 +79,7 @@ def remark(enrollment_id: UUID, remark_type: str, text: str, as_json: bool) -> N
 def save_attestation(enrollment_id: UUID, uid: str, as_json: bool) -> None:
     """Admin: record an attestation made elsewhere, once EAS shows it is ours and matches."""
     from chain.rpc import web3_from_settings
-    from issuance.attestation_save import save_attestation as save
+    from issuance.operations.attestation_save import save_attestation as save
 
     settings = common.settings()
     arguments = {"enrollment_id": enrollment_id, "uid": uid}
@@ -100,8 +100,8 @@ def save_attestation(enrollment_id: UUID, uid: str, as_json: bool) -> None:
 @common.json_option
 def retry_attestations(cohort_id: str, limit: int, as_json: bool) -> None:
     """Admin: retry every pending attestation of a cohort, in multiAttest batches."""
-    from issuance.attest_retry_bulk import retry_attestations as retry
-    from issuance.issuer import Issuer
+    from issuance.certificates.issuer import Issuer
+    from issuance.operations.attest_retry_bulk import retry_attestations as retry
 
     settings = common.settings()
     with (

@@ -14,7 +14,7 @@ from certflow.errors import CertflowError
 from cli import common
 
 if TYPE_CHECKING:
-    from issuance.verification import Report
+    from issuance.verification.verification import Report
 
 
 @click.command()
@@ -135,7 +135,7 @@ def certificate_rerender(enrollment_id: UUID, as_json: bool) -> None:
 
     The older version is superseded but stays in storage and verifiable.
     """
-    from issuance.certificate_pdf import rerender
+    from issuance.certificates.certificate_pdf import rerender
     from render.storage import ObjectStore
 
     settings = common.settings()
@@ -162,7 +162,7 @@ def verify(target: str) -> None:
     Prints one line per check; exits 0 when every check passes, 1 otherwise.
     """
     from chain.rpc import web3_from_settings
-    from issuance.verification import Verifier
+    from issuance.verification.verification import Verifier
     from render.storage import ObjectStore
 
     settings = common.settings()
@@ -184,8 +184,8 @@ def verify(target: str) -> None:
 @common.json_option
 def revoke(enrollment_id: UUID, reason: str, as_json: bool) -> None:
     """Revoke a certificate (admin): expire the learner's key on the lock and record why."""
-    from issuance.issuer import Issuer
-    from issuance.revocation import revoke as revoke_certificate
+    from issuance.certificates.issuer import Issuer
+    from issuance.certificates.revocation import revoke as revoke_certificate
 
     settings = common.settings()
     arguments = {"enrollment_id": enrollment_id, "reason": reason}

@@ -18,14 +18,14 @@ from certflow.settings import Settings
 from cli import common
 
 if TYPE_CHECKING:
-    from issuance.sender import TransactionSender
+    from issuance.transactions.sender import TransactionSender
 
 
 @contextmanager
 def sender(settings: Settings) -> Iterator[TransactionSender]:
     """The transaction sender of ``settings``, on a small engine of its own."""
     from chain.rpc import web3_from_settings
-    from issuance.sender import TransactionSender
+    from issuance.transactions.sender import TransactionSender
 
     with common.engine(settings) as engine:
         yield TransactionSender.from_settings(settings, web3_from_settings(settings), engine)

@@ -1,74 +1,18 @@
 """``certflow dead-letters``: messages that failed for good, listed, shown, replayed, purged.
 
 Replay and purge (``cli/dead_letters_bulk.py``) take ids, a filter, or the
-selection a dry run froze; every one of them is audited.
+selection a dry run froze; every one of them is audited. The options both
+share are in ``cli/dead_letter_options.py``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any
 
 import click
 
-from cli import common
-
-if TYPE_CHECKING:
-    from db.dead_letters import Filters
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-class Duration(click.ParamType):  # type: ignore[type-arg]
-    """``90``, ``30s``, ``10m``, ``1h``, ``2d``: seconds."""
-
-    name = "duration"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        from certflow.errors import AdminRefused
-        from workers.admin import parse_duration
-
-        if isinstance(value, float):
-            return value
-        try:
-            return parse_duration(str(value))
-        except AdminRefused as exc:
-            self.fail(exc.user_message, param, ctx)
-
-
-def filter_options(command: F) -> F:
-    """The filters list, replay and purge share."""
-    for option in reversed(
-        [
-            click.option("--queue", help="Only this queue (completion, chain, render, ...)."),
-            click.option("--actor", help="Only this actor (grant_key, attest, ...)."),
-            click.option("--error", help="Only letters whose error contains TEXT."),
-            click.option("--older-than", type=Duration(), help="Failed longer ago (1h, 2d)."),
-            click.option("--newer-than", type=Duration(), help="Failed more recently (10m)."),
-        ]
-    ):
-        command = option(command)
-    return command
-
-
-def make_filters(ids: tuple[int, ...] = (), **given: Any) -> Filters:
-    from db.dead_letters import Filters
-
-    return Filters(
-        ids=ids or None,
-        queue=given.get("queue"),
-        actor=given.get("actor"),
-        error=given.get("error"),
-        older_than_seconds=given.get("older_than"),
-        newer_than_seconds=given.get("newer_than"),
-    )
-
-
-def age(seconds: int) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
+from cli import common, dead_letters_bulk
+from cli.dead_letter_options import age, filter_options, make_filters
 
 
 @click.group("dead-letters")
@@ -82,7 +26,7 @@ def dead_letters_group() -> None:
 @common.json_option
 def dead_letters_list(limit: int, as_json: bool, **given: Any) -> None:
     """Open dead letters (not replayed, not purged), oldest first."""
-    from workers.admin import list_letters
+    from issuance.operations.dead_letters import list_letters
 
     with common.engine(common.settings()) as engine:
         rows = list_letters(engine, make_filters(**given), limit)
@@ -106,7 +50,7 @@ def _print_letters(rows: list[dict[str, Any]]) -> None:
 @common.json_option
 def dead_letters_show(letter_id: int, as_json: bool) -> None:
     """One dead letter in full, payload included."""
-    from workers.admin import show
+    from issuance.operations.dead_letters import show
 
     with common.engine(common.settings()) as engine:
         letter = show(engine, letter_id)
@@ -121,13 +65,7 @@ def _print_letter(letter: dict[str, Any]) -> None:
         click.echo(f"{name}: {shown}")
 
 
-def _register() -> None:
-    from cli import dead_letters_bulk
-
-    for command in dead_letters_bulk.COMMANDS:
-        dead_letters_group.add_command(command)
-
-
-_register()
+for _command in dead_letters_bulk.COMMANDS:
+    dead_letters_group.add_command(_command)
 
 COMMANDS: list[click.Command] = [dead_letters_group]

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from cli import common
-from cli.dead_letters import filter_options, make_filters
+from cli.dead_letter_options import age, filter_options, make_filters
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -47,9 +47,9 @@ def dead_letters_replay(**given: Any) -> None:
     A letter whose effect already happened changes nothing when replayed; the
     dry run says which ones those are.
     """
-    from workers import admin
+    from issuance.operations import dead_letters as console
 
-    _run(admin.REPLAY, given, lambda engine, ids, progress, _: admin.replay(
+    _run(console.REPLAY, given, lambda engine, ids, progress, _: console.replay(
         engine, ids, given["batch_size"], progress
     ))  # fmt: skip
 
@@ -59,13 +59,13 @@ def dead_letters_replay(**given: Any) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def dead_letters_purge(yes: bool, **given: Any) -> None:
     """Drop dead letters for good: hidden, never replayed, never re-sent by the reconciler."""
-    from workers import admin
+    from issuance.operations import dead_letters as console
 
     def purge(engine: sa.Engine, ids: list[int], progress: Any, action: Action) -> list[int]:
         _confirm(len(ids), yes)
-        return admin.purge(engine, ids, action.actor, given["batch_size"], progress)
+        return console.purge(engine, ids, action.actor, given["batch_size"], progress)
 
-    _run(admin.PURGE, given, purge)
+    _run(console.PURGE, given, purge)
 
 
 def _confirm(count: int, yes: bool) -> None:
@@ -80,7 +80,7 @@ def _confirm(count: int, yes: bool) -> None:
 
 
 def _run(command: str, given: dict[str, Any], act: Callable[..., list[int]]) -> None:
-    from workers import admin
+    from issuance.operations import dead_letters as console
 
     ids, as_json, dry_run = given.pop("ids"), given.pop("as_json"), given.pop("dry_run")
     take_all, selection = given.pop("take_all"), given.pop("selection")
@@ -98,7 +98,9 @@ def _run(command: str, given: dict[str, Any], act: Callable[..., list[int]]) -> 
             with _progress(len(chosen), as_json) as progress:
                 return act(engine, chosen, progress, action)
 
-        admin.bulk(engine, action, filters, selection=selection, dry_run=dry_run, act=with_progress)
+        console.bulk(
+            engine, action, filters, selection=selection, dry_run=dry_run, act=with_progress
+        )
     _report(command, action, as_json)
 
 
@@ -118,8 +120,6 @@ def _report(command: str, action: Action, as_json: bool) -> None:
 
 
 def _print_report(command: str, outcome: str, result: dict[str, Any]) -> None:
-    from cli.dead_letters import age
-
     verb = command.rsplit(" ", 1)[-1]
     if outcome != "dry_run":
         done = {"replay": "replayed", "purge": "purged"}[verb]

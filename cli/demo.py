@@ -63,7 +63,7 @@ def run_demo(settings: Settings, *, learners: int, milestones: int, timeout: flo
     from cli import demo_cohort, demo_services
     from cli.demo_cohort import COMPLETED, RENDERED
     from db.engine import make_engine
-    from issuance.records import verify_url
+    from issuance.certificates.records import verify_url
 
     env = _demo_env(settings)
     log_dir = demo_services.LOG_DIR

@@ -20,7 +20,7 @@ from certflow.settings import Settings
 from cli.demo_services import LOG_DIR
 from db import certificates, outbox, seed
 from db.engine import transaction
-from issuance.records import verify_url
+from issuance.certificates.records import verify_url
 from render.storage import ObjectStore
 
 NAMES = [

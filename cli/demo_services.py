@@ -125,7 +125,7 @@ def chain(settings: Settings, stack: ExitStack, database_url: str) -> dict[str, 
 
 def _deploy(w3: Web3, signer: Signer, database_url: str) -> DevDeployment:
     from db.engine import make_engine
-    from issuance.sender import TransactionSender
+    from issuance.transactions.sender import TransactionSender
 
     engine = make_engine(load_settings({"DATABASE_URL": database_url}), pool_size=1)
     try:

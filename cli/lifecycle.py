@@ -50,7 +50,7 @@ def serve_operations_metrics(
     from certflow.metrics import serve
     from db.engine import make_engine
     from events.routes import QUEUES
-    from issuance.metrics import OperationsCollector
+    from issuance.operations.metrics import OperationsCollector
 
     read_balance = None
     if balance and settings.lock_manager_address:

@@ -10,11 +10,12 @@ from cli import common
 
 
 def show_overview(as_json: bool) -> None:
-    from workers.overview import overview
+    from events.routes import QUEUES
+    from issuance.operations.overview import overview
 
     settings = common.settings()
     with common.engine(settings) as engine:
-        picture = overview(settings, engine)
+        picture = overview(settings, engine, QUEUES.values())
     common.output(picture, as_json, _print)
 
 

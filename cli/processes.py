@@ -124,7 +124,7 @@ def reconcile(every: float | None, dry_run: bool, as_json: bool) -> None:
     settings = common.settings()
     lifecycle.on_terminate(stop.set, settings.shutdown_grace_seconds, "reconcile")
     from events.routes import redeliverable
-    from issuance.reconcile import run
+    from issuance.operations.reconcile import run
 
     with _audited_pass(settings, every is None and not dry_run) as action:
         report = run(settings, every, stop, routes=redeliverable(), dry_run=dry_run)

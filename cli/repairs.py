@@ -66,8 +66,8 @@ def force_unlock(enrollment_id: UUID, as_json: bool) -> None:
 @common.json_option
 def retry_attestation(enrollment_id: UUID, as_json: bool) -> None:
     """Retry a pending attestation: find an existing one, check the key, attest."""
-    from issuance.attest_retry import retry_attestation as retry
-    from issuance.issuer import Issuer
+    from issuance.certificates.issuer import Issuer
+    from issuance.operations.attest_retry import retry_attestation as retry
 
     settings = common.settings()
     with (

@@ -1,7 +1,7 @@
 """The ``chain_transactions`` table and the per-signer nonce counter.
 
 Every transaction the signer sends is signed, committed here and only then
-broadcast (``issuance.sender``). Each function runs in the caller's
+broadcast (``issuance.transactions.sender``). Each function runs in the caller's
 transaction: allocating a nonce locks the signer's counter row until that
 transaction ends, and a rollback returns the nonce to the counter.
 """
@@ -61,7 +61,7 @@ def pending(
 
 
 def allocate_nonce(conn: sa.Connection, chain_id: int, signer: str) -> int | None:
-    """The signer's next nonce, or None when it has no counter yet (see ``init_nonce``).
+    """The signer's next nonce, or None when it has no counter yet (see ``sync_nonce``).
 
     The counter row stays locked until the caller's transaction ends, so
     concurrent senders get consecutive nonces.
@@ -70,17 +70,6 @@ def allocate_nonce(conn: sa.Connection, chain_id: int, signer: str) -> int | Non
         query("chain_tx_allocate_nonce"), {"chain_id": chain_id, "signer": signer}
     ).scalar_one()
     return None if value is None else int(value)
-
-
-def init_nonce(conn: sa.Connection, chain_id: int, signer: str, nonce: int) -> None:
-    """Start the signer's counter at ``nonce`` (the node's pending nonce).
-
-    A concurrent creator wins; the counter is never moved by this.
-    """
-    conn.execute(
-        query("chain_tx_init_nonce"),
-        {"chain_id": chain_id, "signer": signer, "next_nonce": nonce},
-    )
 
 
 def insert_signed(

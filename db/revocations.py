@@ -1,7 +1,7 @@
 """Certificate revocations: one row per revoked enrollment, with its reason.
 
 The V2 attestation schema is not revocable, so a revocation is the key expired
-on the lock (``issuance/revocation.py``) and this row, which the verify page
+on the lock (``issuance/certificates/revocation.py``) and this row, which the verify page
 reads for the date and reason.
 """
 

@@ -12,10 +12,10 @@ from starlette.exceptions import HTTPException
 from certflow.errors import AdminRefused
 from db.audit import Action
 from db.dead_letters import Filters
+from issuance.operations import dead_letters as letters
 from web.admin_auth import Admin, check_csrf
 from web.admin_pages import AdminDep, AdminSiteDep, render
 from web.admin_site import AdminSite
-from workers import admin as letters
 
 router = APIRouter(prefix="/admin/dead-letters")
 FILTERS = ("queue", "actor", "error", "older_than", "newer_than")

@@ -10,10 +10,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from db import audit
 from db.engine import transaction
+from events.routes import QUEUES
+from issuance.operations.overview import overview
 from web.admin_auth import Admin, check_csrf, csrf_token, sign_in
 from web.admin_site import AdminSite, admin_site_of
 from web.site import site_of
-from workers.overview import overview
 
 log = structlog.get_logger(__name__)
 router = APIRouter(prefix="/admin")
@@ -70,7 +71,7 @@ def logout(request: Request, csrf: Annotated[str, Form()]) -> Response:
 
 @router.get("")
 def status(request: Request, admin_site: AdminSiteDep, admin: AdminDep) -> Response:
-    picture = overview(admin_site.settings, admin_site.engine)
+    picture = overview(admin_site.settings, admin_site.engine, QUEUES.values())
     return render(request, "admin_status.html", {"picture": picture}, admin)
 
 

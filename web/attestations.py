@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 from starlette.exceptions import HTTPException
 
 from db.offchain import StoredOffchain
-from issuance.offchain_page import explorer_link, json_path
+from issuance.verification.offchain_page import explorer_link, json_path
 from web.site import site_of
 
 router = APIRouter(prefix="/api")

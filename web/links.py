@@ -7,8 +7,8 @@ from uuid import UUID
 
 from certflow.settings import Settings
 from db.records import CertificateRecord
-from issuance.page_checks import Evidence
-from issuance.records import verify_url
+from issuance.certificates.records import verify_url
+from issuance.verification.page_checks import Evidence
 
 LINKEDIN_ADD = "https://www.linkedin.com/profile/add"
 

@@ -15,8 +15,8 @@ from fastapi.templating import Jinja2Templates
 from certflow.settings import Settings
 from chain.rpc import make_web3
 from db.engine import make_engine
-from issuance.certificate_page import CertificatePages
-from issuance.read_cache import ReadCache
+from issuance.verification.certificate_page import CertificatePages
+from issuance.verification.read_cache import ReadCache
 from render.storage import ObjectStore
 
 HERE = Path(__file__).resolve().parent

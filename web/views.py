@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 from certflow.settings import Settings
-from issuance.certificate_page import CertificatePage
-from issuance.page_checks import PASS, Step
+from issuance.verification.certificate_page import CertificatePage
+from issuance.verification.page_checks import PASS, Step
 from web import links
 
 

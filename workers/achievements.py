@@ -12,7 +12,7 @@ from db.achievements import EventRef
 from events.messages import Delivery, event_kind
 from events.routes import ACHIEVEMENT_EVENTS
 from events.schemas import SCHEMAS, EventBatch, parse
-from issuance.achievements import evaluate_events
+from issuance.achievements.evaluation import evaluate_events
 from workers.runtime import Runtime
 
 

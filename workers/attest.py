@@ -20,7 +20,7 @@ def attest(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:
     """Attestation on chain, recorded with certificate.attested (or attestation_failed)."""
     # Imported on the first message: a worker for other queues never loads web3 or
     # ReportLab, so it boots (and takes its first message) in well under a second.
-    from issuance import attest_drain, attestations
+    from issuance.certificates import attest_drain, attestations
 
     event = parse(EnrollmentEvent, "certificate.key_granted", payload)
     result = attestations.attest_for(

@@ -20,7 +20,7 @@ def grant_key(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:
     """Key on chain (or the existing one found), recorded with certificate.key_granted."""
     # Imported on the first message: a worker for other queues never loads web3 or
     # ReportLab, so it boots (and takes its first message) in well under a second.
-    from issuance import grants
+    from issuance.certificates import grants
 
     event = parse(ClaimRequested, "certificate.claim_requested", payload)
     result = grants.grant_for(

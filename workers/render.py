@@ -16,7 +16,7 @@ def render_certificate(rt: Runtime, payload: dict[str, Any], delivery: Delivery)
     """Key granted and attestation recorded or pending → a PDF in storage and a row, once."""
     # Imported on the first message: a worker for other queues never loads web3 or
     # ReportLab, so it boots (and takes its first message) in well under a second.
-    from issuance import certificate_pdf
+    from issuance.certificates import certificate_pdf
 
     # certificate.attested and certificate.attestation_failed carry the same payload.
     event = parse(EnrollmentEvent, "certificate.attested", payload)

@@ -19,7 +19,7 @@ from db.engine import make_engine
 from workers.broker import CertflowBroker, build_broker
 
 if TYPE_CHECKING:
-    from issuance.issuer import Issuer
+    from issuance.certificates.issuer import Issuer
     from render.storage import ObjectStore
 
 
@@ -55,7 +55,7 @@ class Runtime:
     def issuer(self) -> Issuer:
         with self._lock:
             if self._issuer is None:
-                from issuance.issuer import Issuer
+                from issuance.certificates.issuer import Issuer
 
                 self._issuer = Issuer.build(self.settings, self.engine)
             return self._issuer

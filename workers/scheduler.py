@@ -19,7 +19,7 @@ from certflow.errors import CertflowError
 from certflow.settings import Settings
 from db.operations import job_lock
 from events.routes import redeliverable
-from issuance.reconcile import prune_once, reconcile_once
+from issuance.operations.reconcile import prune_once, reconcile_once
 
 log = structlog.get_logger("certflow.scheduler")
 

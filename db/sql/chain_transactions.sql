@@ -17,12 +17,8 @@ WHERE chain_id = :chain_id AND signer = :signer AND status IN ('signed', 'broadc
 ORDER BY nonce;
 
 -- name: chain_tx_allocate_nonce
--- NULL when the signer has no counter yet (then chain_tx_init_nonce).
+-- NULL when the signer has no counter yet (then chain_tx_sync_nonce creates it).
 SELECT public.chain_allocate_nonce(:chain_id, :signer) AS nonce;
-
--- name: chain_tx_init_nonce
--- A concurrent creator wins; the counter is not moved.
-SELECT public.chain_init_nonce(:chain_id, :signer, :next_nonce);
 
 -- name: chain_tx_insert_signed
 -- No row when another process committed the same intent_key first.

@@ -17,9 +17,9 @@ from chain.devnode import DevNode
 from chain.lock import is_lock_manager
 from chain.transactions import Signer
 from db import claims, seed
-from issuance.attestations import attest_for
-from issuance.grants import grant_for
-from issuance.issuer import Issuer
+from issuance.certificates.attestations import attest_for
+from issuance.certificates.grants import grant_for
+from issuance.certificates.issuer import Issuer
 from tests.acceptance.processes import env_for, run
 from tests.fixtures.database import settings_for
 from tests.integration.certificates.conftest import fund, new_key

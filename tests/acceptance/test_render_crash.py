@@ -38,7 +38,7 @@ _DIE_AFTER_UPLOAD = textwrap.dedent(
     from db import certificates
     from db.engine import make_engine
     from db.ledger import LedgerKey
-    from issuance import certificate_pdf
+    from issuance.certificates import certificate_pdf
     from render.storage import ObjectStore
 
     def die(*args, **kwargs):

@@ -55,7 +55,7 @@ def replay_dead_letters(settings: Any, ids: list[int] | None) -> list[int]:
     admin login ``settings`` names: the named letters, or every open one (``None``)."""
     from db.dead_letters import Filters
     from db.engine import make_engine
-    from workers.admin import replay, select
+    from issuance.operations.dead_letters import replay, select
 
     engine = make_engine(settings, pool_size=1)
     try:

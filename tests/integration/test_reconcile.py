@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from certflow.settings import Settings
 from db import claims, seed
 from events.routes import redeliverable
-from issuance.reconcile import reconcile_once
+from issuance.operations.reconcile import reconcile_once
 from tests.integration.helpers import completion_activities, enrollment_status, rows, scalar
 
 LOCK = "0x" + "44" * 20

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import pytest
 
 from certflow.errors import BatchTooLarge, ChainReverted
-from issuance.batching import Estimates, culprits, fitting_count
+from issuance.transactions.batching import Estimates, culprits, fitting_count
 
 BAD = {7, 42, 99}
 

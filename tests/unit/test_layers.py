@@ -1,10 +1,13 @@
-"""The import layers of pyproject.toml's [tool.importlinter] contract hold.
+"""The import contracts of pyproject.toml's [tool.importlinter] hold.
 
 Top to bottom: cli, web, workers, events, issuance, then chain | render | db (siblings
 that may not import one another), then the core certflow. Each layer imports
-only layers below it; lint-imports checks that, and these tests check that
-lint-imports does, that it can fail, and that no two top-level packages import
-each other, even indirectly.
+only layers below it. Inside issuance: operations > verification > certificates >
+transactions, verification never reaching the transaction engine, achievements
+on its own; and the production path never imports the dev node. lint-imports
+checks that; these tests check that lint-imports does, that each kind of
+contract can fail, and that no two top-level packages import each other, even
+indirectly.
 """
 
 from __future__ import annotations
@@ -17,6 +20,9 @@ import tomllib
 from pathlib import Path
 
 import grimp
+import pytest
+
+from tests.unit.import_graph import strongly_connected
 
 REPO = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
@@ -52,8 +58,32 @@ def test_the_layers_contract_is_kept() -> None:
     assert "KEPT" in output, output
 
 
-def test_a_violating_import_breaks_the_contract(tmp_path: Path) -> None:
-    """A copy of the packages with one import the layers forbid fails lint-imports."""
+#: (module to add, what it imports, the line lint-imports reports): one probe per contract.
+PROBES = [
+    # db and chain are siblings: neither may import the other.
+    ("db/_layering_probe.py", "import chain", "db._layering_probe -> chain"),
+    # The transaction engine is the lowest sub-package of issuance.
+    (
+        "issuance/transactions/_probe.py",
+        "import issuance.certificates.grants",
+        "issuance.transactions._probe -> issuance.certificates.grants",
+    ),
+    # Verification reads: never the transaction engine, not even through certificates.
+    (
+        "issuance/verification/_probe.py",
+        "import issuance.certificates.issuer",
+        "issuance.certificates.issuer -> issuance.transactions.sender",
+    ),
+    ("issuance/achievements/_probe.py", "import issuance.certificates", "achievements._probe"),
+    ("workers/_probe.py", "import chain.devnode", "workers._probe -> chain.devnode"),
+]
+
+
+@pytest.mark.parametrize(("path", "statement", "reported"), PROBES)
+def test_a_violating_import_breaks_a_contract(
+    tmp_path: Path, path: str, statement: str, reported: str
+) -> None:
+    """A copy of the packages with one import a contract forbids fails lint-imports."""
     for package in ROOT_PACKAGES:
         source = REPO / package
         if source.is_dir():
@@ -66,10 +96,7 @@ def test_a_violating_import_breaks_the_contract(tmp_path: Path) -> None:
             (tmp_path / package).mkdir()
             (tmp_path / package / "__init__.py").write_text("")
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
-    # db and chain are siblings: neither may import the other.
-    (tmp_path / "db" / "_layering_probe.py").write_text(
-        '"""Forbidden on purpose."""\n\nimport chain\n'
-    )
+    (tmp_path / path).write_text(f'"""Forbidden on purpose."""\n\n{statement}\n')
 
     env = {**os.environ, "PYTHONPATH": str(tmp_path)}
     result = lint_imports(tmp_path, env)
@@ -77,7 +104,7 @@ def test_a_violating_import_breaks_the_contract(tmp_path: Path) -> None:
     output = result.stdout + result.stderr
     assert result.returncode != 0, output
     assert "BROKEN" in output, output
-    assert "db._layering_probe -> chain" in output, output
+    assert reported in output, output
 
 
 def test_no_import_cycles_between_top_level_packages() -> None:
@@ -93,7 +120,7 @@ def test_no_import_cycles_between_top_level_packages() -> None:
         for importer in present
     }
 
-    cycles = [component for component in _strongly_connected(imports) if len(component) > 1]
+    cycles = [component for component in strongly_connected(imports) if len(component) > 1]
 
     report = []
     for component in cycles:
@@ -112,37 +139,3 @@ def _one_direct_import(graph: grimp.ImportGraph, importer: str, imported: str) -
             if target == imported or target.startswith(imported + "."):
                 return f"{module} -> {target}"
     return f"{importer} -> {imported}"
-
-
-def _strongly_connected(edges: dict[str, set[str]]) -> list[set[str]]:
-    """Tarjan's algorithm: the groups of packages that reach one another."""
-    index: dict[str, int] = {}
-    low: dict[str, int] = {}
-    stack: list[str] = []
-    on_stack: set[str] = set()
-    components: list[set[str]] = []
-
-    def visit(node: str) -> None:
-        index[node] = low[node] = len(index)
-        stack.append(node)
-        on_stack.add(node)
-        for succ in edges[node]:
-            if succ not in index:
-                visit(succ)
-                low[node] = min(low[node], low[succ])
-            elif succ in on_stack:
-                low[node] = min(low[node], index[succ])
-        if low[node] == index[node]:
-            component = set()
-            while True:
-                member = stack.pop()
-                on_stack.discard(member)
-                component.add(member)
-                if member == node:
-                    break
-            components.append(component)
-
-    for node in sorted(edges):
-        if node not in index:
-            visit(node)
-    return components

@@ -12,9 +12,9 @@ from structlog.testing import capture_logs
 from certflow.settings import Settings, load_settings
 from db.certificates import CertificateRow
 from db.records import CertificateRecord
-from issuance.certificate_page import download_filename
-from issuance.page_checks import Evidence
-from issuance.read_cache import ReadCache
+from issuance.verification.certificate_page import download_filename
+from issuance.verification.page_checks import Evidence
+from issuance.verification.read_cache import ReadCache
 from web import links
 from web.server import startup_warnings, web_settings
 

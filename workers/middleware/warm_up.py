@@ -53,13 +53,13 @@ def warm_up(rt: Runtime, queues: set[str]) -> None:
 
 
 def _chain(rt: Runtime) -> None:
-    from issuance import attestations, grants  # noqa: F401
+    from issuance.certificates import attestations, grants  # noqa: F401
 
     _ = rt.issuer
 
 
 def _render(rt: Runtime) -> None:
-    from issuance import certificate_pdf  # noqa: F401
+    from issuance.certificates import certificate_pdf  # noqa: F401
     from render.fonts import check_fonts
 
     check_fonts()

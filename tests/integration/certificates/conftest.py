@@ -23,7 +23,7 @@ from chain.deploy import DevDeployment, deploy_lock
 from chain.devnode import DevNode
 from chain.transactions import Signer
 from db import claims, seed
-from issuance.issuer import Issuer
+from issuance.certificates.issuer import Issuer
 from tests.fixtures.database import TEST_ENV, settings_for
 
 

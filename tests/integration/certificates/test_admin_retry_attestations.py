@@ -17,9 +17,9 @@ from chain.attestation import attested_events
 from chain.deploy import DevDeployment
 from chain.transactions import Signer
 from cli.main import main
-from issuance.attestations import attest_for
-from issuance.grants import grant_for
-from issuance.issuer import Issuer
+from issuance.certificates.attestations import attest_for
+from issuance.certificates.grants import grant_for
+from issuance.certificates.issuer import Issuer
 from tests.integration.certificates.conftest import Learners, claim, enrollment
 from tests.integration.helpers import rows, scalar
 

@@ -18,9 +18,9 @@ from chain.deploy import DevDeployment
 from chain.transactions import Signer, send_direct
 from cli.main import main
 from db import records
-from issuance.grants import grant_for
-from issuance.issuer import Issuer
-from issuance.records import completion_attestation
+from issuance.certificates.grants import grant_for
+from issuance.certificates.issuer import Issuer
+from issuance.certificates.records import completion_attestation
 from tests.integration.certificates.conftest import Learners, claim, enrollment, fund, new_key
 from tests.integration.helpers import rows
 

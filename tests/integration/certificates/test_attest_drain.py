@@ -9,10 +9,10 @@ from certflow.settings import Settings
 from chain.attestation import attested_events
 from chain.deploy import DevDeployment
 from chain.transactions import Signer
-from issuance.attest_drain import attest_waiting
-from issuance.attestations import attest_for
-from issuance.grants import grant_for
-from issuance.issuer import Issuer
+from issuance.certificates.attest_drain import attest_waiting
+from issuance.certificates.attestations import attest_for
+from issuance.certificates.grants import grant_for
+from issuance.certificates.issuer import Issuer
 from tests.integration.certificates.conftest import Learners, claim, enrollment
 from tests.integration.helpers import rows
 

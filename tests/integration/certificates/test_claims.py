@@ -182,7 +182,7 @@ def test_attestation_values_come_from_the_enrollment_cohort_and_key(
 ) -> None:
     """completionDate in unix seconds (truncated), totalXpEarned the cohort's milestone XP."""
     from db import records
-    from issuance.records import completion_attestation
+    from issuance.certificates.records import completion_attestation
 
     [enrollment_id] = completed_learners()
     with engine.begin() as conn:

@@ -17,11 +17,11 @@ from web3 import Web3
 from certflow.settings import Settings
 from chain.devnode import DevNode
 from db.dead_letters import Filters
-from issuance.issuer import Issuer
+from issuance.certificates.issuer import Issuer
+from issuance.operations import dead_letters as console
 from tests.fixtures.database import TEST_ENV, settings_for, wait_until
 from tests.integration.certificates.conftest import Learners, claim, enrollment, transfers_to
 from tests.integration.helpers import rows
-from workers import admin
 
 
 class SwitchableRpc:
@@ -84,7 +84,7 @@ def test_replaying_a_grant_the_reconciler_already_healed_changes_nothing(
     pipeline: None,
     rpc_switch: SwitchableRpc,
 ) -> None:
-    from issuance.reconcile import reconcile_chain
+    from issuance.operations.reconcile import reconcile_chain
 
     [learner] = completed_learners(1)
     rpc_switch.up = False
@@ -108,9 +108,9 @@ def test_replaying_a_grant_the_reconciler_already_healed_changes_nothing(
 
     # The console's functions, not the CLI: this test's in-process worker logs to stdout,
     # which a CliRunner would capture along with the command's JSON.
-    chosen = admin.select(engine, Filters(actor="grant_key"))
-    preview = admin.preview(engine, chosen)
-    replayed = admin.replay(engine, chosen)
+    chosen = console.select(engine, Filters(actor="grant_key"))
+    preview = console.preview(engine, chosen)
+    replayed = console.replay(engine, chosen)
     wait_until(
         lambda: rows(
             engine,

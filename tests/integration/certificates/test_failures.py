@@ -21,10 +21,16 @@ from chain.deploy import DevDeployment
 from chain.rpc import make_web3
 from chain.transactions import Signer, send_direct
 from db import claims
-from issuance.attest_retry import retry_attestation
-from issuance.attestations import attest_for
-from issuance.grants import BAD_LOCK, BAD_WALLET, NO_LOCK_CONTRACT, NO_WALLET, grant_for
-from issuance.issuer import Issuer
+from issuance.certificates.attestations import attest_for
+from issuance.certificates.grants import (
+    BAD_LOCK,
+    BAD_WALLET,
+    NO_LOCK_CONTRACT,
+    NO_WALLET,
+    grant_for,
+)
+from issuance.certificates.issuer import Issuer
+from issuance.operations.attest_retry import retry_attestation
 from tests.fixtures.database import wait_until
 from tests.integration.certificates.conftest import Learners, claim, enrollment, transfers_to
 from tests.integration.helpers import rows, scalar

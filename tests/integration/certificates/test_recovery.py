@@ -13,9 +13,9 @@ from chain.deploy import DevDeployment
 from chain.lock import grant_keys_calldata, has_valid_key
 from chain.transactions import Signer
 from db import grants
-from issuance.attestations import attest_for
-from issuance.grants import grant_for
-from issuance.issuer import Issuer
+from issuance.certificates.attestations import attest_for
+from issuance.certificates.grants import grant_for
+from issuance.certificates.issuer import Issuer
 from tests.integration.certificates.conftest import Learners, claim, enrollment, transfers_to
 from tests.integration.helpers import scalar
 
@@ -121,7 +121,7 @@ def test_reconciler_heals_a_crashed_grant_and_a_missing_attestation_on_its_own(
     flags_on: None,
     completed_learners: Learners,
 ) -> None:
-    from issuance.reconcile import reconcile_chain
+    from issuance.operations.reconcile import reconcile_chain
 
     issuer = Issuer.build(
         settings.model_copy(update={"reconcile_after_seconds": 60, "batch_stale_seconds": 60}),

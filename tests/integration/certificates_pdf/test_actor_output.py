@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from certflow.settings import Settings
 from db import certificates, records
-from issuance.records import certificate_data
+from issuance.certificates.records import certificate_data
 from render.certificate import render_pdf
 from render.storage import ObjectStore
 from tests.fixtures.database import wait_until

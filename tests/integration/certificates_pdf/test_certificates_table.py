@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from db import certificates
 from db.certificates import CertificateRow
 from db.records import CertificateRecord
-from issuance.certificate_pdf import needs_render
+from issuance.certificates.certificate_pdf import needs_render
 from tests.integration.certificates_pdf.conftest import settled_learner
 from tests.integration.helpers import scalar
 

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from certflow.settings import Settings
-from issuance.certificate_pdf import rerender
+from issuance.certificates.certificate_pdf import rerender
 from render.storage import ObjectStore
 from tests.fixtures.database import wait_until
 from tests.integration.certificates_pdf.conftest import (
@@ -88,7 +88,7 @@ def rerender_or_render(
     first: bool = False,
 ) -> int:
     from db.ledger import LedgerKey
-    from issuance.certificate_pdf import render_certificate
+    from issuance.certificates.certificate_pdf import render_certificate
 
     if first:
         key = LedgerKey("render_certificate", f"certificate.attested:{enrollment}", "m")

@@ -28,7 +28,7 @@ from chain.transactions import Signer, send_direct
 from cli.main import main
 from db.certificates import CertificateRow
 from db.ledger import LedgerKey
-from issuance.certificate_pdf import render_certificate
+from issuance.certificates.certificate_pdf import render_certificate
 from render.storage import ObjectStore, PdfMetadata
 from tests.fixtures.s3 import S3Server
 from tests.integration.certificates_pdf.conftest import (

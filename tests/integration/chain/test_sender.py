@@ -20,7 +20,7 @@ from chain.lock import grant_keys_calldata, has_valid_key, lock_contract, parse_
 from chain.rpc import make_web3
 from chain.transactions import SentTransaction, Signer, broadcast
 from db.chain_transactions import ChainTransaction
-from issuance.sender import TransactionSender
+from issuance.transactions.sender import TransactionSender
 
 
 @pytest.fixture

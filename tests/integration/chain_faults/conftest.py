@@ -24,7 +24,7 @@ from chain.devnode import DevNode
 from chain.rpc import make_web3
 from chain.transactions import Signer
 from db import claims
-from issuance.issuer import Issuer
+from issuance.certificates.issuer import Issuer
 from tests.fixtures.anvil import DEV_KEY
 from tests.fixtures.database import TEST_ENV, settings_for
 from tests.integration.chain_faults.harness import FAULT_ENV, fund

@@ -42,10 +42,10 @@ from chain.logs import LogScan, get_logs
 from chain.transactions import account_nonce
 from db import grants, seed
 from db.chain_transactions import ChainTransaction
-from issuance.attestations import attest_for
-from issuance.grants import grant_for
-from issuance.issuer import Issuer
-from issuance.reconcile import reconcile_chain
+from issuance.certificates.attestations import attest_for
+from issuance.certificates.grants import grant_for
+from issuance.certificates.issuer import Issuer
+from issuance.operations.reconcile import reconcile_chain
 
 log = structlog.get_logger("tests.chain_faults")
 

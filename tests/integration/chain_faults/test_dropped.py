@@ -7,7 +7,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from web3 import Web3
 
-from issuance.issuer import Issuer
+from issuance.certificates.issuer import Issuer
 from tests.integration.chain_faults.harness import (
     Background,
     errors_shown,

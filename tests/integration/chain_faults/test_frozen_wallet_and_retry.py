@@ -9,10 +9,10 @@ import sqlalchemy as sa
 
 from certflow.errors import AttestationBusy
 from db import attestations
-from issuance.attest_retry import retry_attestation
-from issuance.attestations import attest_for, finish_attest_batch
-from issuance.grants import grant_for
-from issuance.issuer import Issuer
+from issuance.certificates.attestations import attest_for, finish_attest_batch
+from issuance.certificates.grants import grant_for
+from issuance.certificates.issuer import Issuer
+from issuance.operations.attest_retry import retry_attestation
 from tests.integration.chain_faults.harness import new_wallets, seed_claims, states
 
 

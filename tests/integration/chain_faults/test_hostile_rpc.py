@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from certflow.settings import Settings
-from issuance.issuer import Issuer
+from issuance.certificates.issuer import Issuer
 from tests.integration.chain_faults.harness import (
     HostileProxy,
     errors_shown,

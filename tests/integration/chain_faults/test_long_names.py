@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from web3 import Web3
 
 from chain.transactions import block_gas_limit
-from issuance.issuer import Issuer
+from issuance.certificates.issuer import Issuer
 from tests.integration.chain_faults.harness import new_wallets, seed_claims, settle
 from tests.integration.helpers import rows
 

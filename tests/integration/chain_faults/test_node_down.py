@@ -13,7 +13,7 @@ from chain.deploy import DevDeployment, deploy_dev
 from chain.devnode import DevNode
 from chain.rpc import make_web3
 from chain.transactions import Signer
-from issuance.issuer import Issuer
+from issuance.certificates.issuer import Issuer
 from tests.fixtures.anvil import DEV_KEY
 from tests.integration.chain_faults.conftest import start_node
 from tests.integration.chain_faults.harness import (

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from web3 import Web3
 
 from chain.transactions import Signer
-from issuance.issuer import Issuer
+from issuance.certificates.issuer import Issuer
 from tests.integration.chain_faults.harness import (
     OUTAGE_SECONDS,
     Background,

@@ -12,9 +12,9 @@ from chain.abi import ZERO_ADDRESS
 from chain.lock import grant_keys_calldata, has_valid_key, total_keys
 from chain.transactions import Signer, send_direct
 from db.grants import Member
-from issuance.grants import _isolate_reverts
-from issuance.issuer import Issuer
-from issuance.screening import BAD_WALLET, EXPIRED_KEY, ZERO_WALLET
+from issuance.certificates.grants import _isolate_reverts
+from issuance.certificates.issuer import Issuer
+from issuance.certificates.screening import BAD_WALLET, EXPIRED_KEY, ZERO_WALLET
 from tests.integration.chain_faults.harness import new_wallets, seed_claims, settle, states
 from tests.integration.helpers import rows
 

@@ -9,8 +9,8 @@ from web3 import Web3
 
 from chain.attestation import get_attestation
 from chain.deploy import DevDeployment
-from issuance.issuer import Issuer
-from issuance.reconcile import reconcile_chain
+from issuance.certificates.issuer import Issuer
+from issuance.operations.reconcile import reconcile_chain
 from tests.integration.chain_faults.harness import new_wallets, rpc, seed_claims, settle, states
 from tests.integration.helpers import scalar
 

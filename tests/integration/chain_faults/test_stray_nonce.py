@@ -8,8 +8,8 @@ import sqlalchemy as sa
 from web3 import Web3
 
 from chain.transactions import Signer, send_direct
-from issuance.issuer import Issuer
-from issuance.reconcile import reconcile_chain
+from issuance.certificates.issuer import Issuer
+from issuance.operations.reconcile import reconcile_chain
 from tests.integration.chain_faults.harness import (
     new_wallets,
     seed_claims,

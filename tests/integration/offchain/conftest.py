@@ -21,7 +21,7 @@ from chain.deploy import DevDeployment, deploy_lock
 from chain.devnode import DevNode, free_port
 from chain.transactions import Signer
 from db import seed
-from issuance.issuer import Issuer
+from issuance.certificates.issuer import Issuer
 from render.storage import ObjectStore
 from tests.fixtures.database import TEST_ENV, settings_for, wait_until
 from tests.fixtures.s3 import ACCESS_KEY, SECRET_KEY, S3Server

@@ -15,8 +15,8 @@ from certflow.settings import Settings
 from chain import merkle
 from chain.anchoring import get_timestamp
 from chain.deploy import DevDeployment
-from issuance import offchain_checks as oc
-from issuance.verification import Verifier
+from issuance.verification import offchain_checks as oc
+from issuance.verification.verification import Verifier
 from render.storage import ObjectStore
 from tests.fixtures.database import wait_until
 from tests.integration.helpers import rows

@@ -13,11 +13,11 @@ from chain.anchoring import get_timestamp
 from chain.deploy import DevDeployment
 from chain.transactions import Signer
 from db import attestations
-from issuance.attest_retry import retry_attestation
-from issuance.attestations import attest_for
-from issuance.grants import grant_for
-from issuance.issuer import Issuer
-from issuance.reconcile import reconcile_chain
+from issuance.certificates.attestations import attest_for
+from issuance.certificates.grants import grant_for
+from issuance.certificates.issuer import Issuer
+from issuance.operations.attest_retry import retry_attestation
+from issuance.operations.reconcile import reconcile_chain
 from tests.integration.certificates.conftest import fund
 from tests.integration.helpers import rows
 from tests.integration.offchain.conftest import Cohort, claim, stored

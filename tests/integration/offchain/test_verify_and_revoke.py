@@ -17,10 +17,10 @@ from chain.deploy import DevDeployment
 from chain.offchain_json import from_sdk_json
 from chain.transactions import Signer
 from cli.main import main
-from issuance import offchain_checks as oc
-from issuance.issuer import Issuer
-from issuance.revocation import revoke
-from issuance.verification import VALID_KEY, Verifier
+from issuance.certificates.issuer import Issuer
+from issuance.certificates.revocation import revoke
+from issuance.verification import offchain_checks as oc
+from issuance.verification.verification import VALID_KEY, Verifier
 from render.storage import ObjectStore
 from tests.integration.helpers import rows
 from tests.integration.offchain.conftest import Cohort, issue_offchain, stored

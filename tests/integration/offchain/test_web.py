@@ -16,8 +16,8 @@ from chain.anchoring import eas_version
 from chain.deploy import DevDeployment
 from chain.offchain_json import attestation_from_url
 from chain.transactions import Signer
-from issuance.issuer import Issuer
-from issuance.revocation import revoke
+from issuance.certificates.issuer import Issuer
+from issuance.certificates.revocation import revoke
 from tests.integration.chain.test_offchain_sdk import run_sdk
 from tests.integration.offchain.conftest import Cohort, issue_offchain, stored
 from tests.integration.web.conftest import Server

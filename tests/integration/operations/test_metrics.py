@@ -17,7 +17,7 @@ from web3 import Web3
 from chain.balance import balance_reader
 from chain.devnode import DevNode
 from db.engine import make_engine
-from issuance.metrics import OperationsCollector
+from issuance.operations.metrics import OperationsCollector
 from tests.fixtures.database import settings_for
 from tests.integration.certificates.conftest import fund
 

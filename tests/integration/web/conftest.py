@@ -32,7 +32,7 @@ from chain.lock import grant_keys_calldata
 from chain.transactions import Signer, send_direct
 from db.certificates import CertificateRow
 from db.ledger import LedgerKey
-from issuance.certificate_pdf import render_certificate
+from issuance.certificates.certificate_pdf import render_certificate
 from render.storage import ObjectStore
 from tests.fixtures.anvil import DEV_KEY
 from tests.fixtures.database import TEST_ENV, settings_for

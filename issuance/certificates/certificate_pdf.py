@@ -25,7 +25,7 @@ from db.certificates import CertificateRow
 from db.engine import transaction
 from db.ledger import LedgerKey
 from db.records import CertificateRecord
-from issuance.records import certificate_data
+from issuance.certificates.records import certificate_data
 from render.certificate import render_pdf
 from render.storage import ObjectStore, PdfMetadata
 

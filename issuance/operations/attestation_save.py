@@ -22,10 +22,10 @@ from chain.attestation import OnchainAttestation, get_attestation
 from db import attestations, claims, records
 from db.engine import transaction
 from db.records import CertificateRecord
-from issuance.attestations import attestation_config
-from issuance.records import completion_attestation
-from issuance.verification import expected_attester
-from issuance.verification_checks import attestation_mismatches, same_address
+from issuance.certificates.attestations import attestation_config
+from issuance.certificates.records import completion_attestation
+from issuance.verification.verification import expected_attester
+from issuance.verification.verification_checks import attestation_mismatches, same_address
 
 log = structlog.get_logger("certflow.issuance")
 

@@ -11,7 +11,13 @@ from chain.anchoring import eas_version, get_revoke_offchain, get_timestamp
 from db import offchain
 from db.engine import transaction
 from db.records import CertificateRecord
-from issuance.offchain_checks import ANCHORED, Deployment, Finding, anchored_value, findings
+from issuance.verification.offchain_checks import (
+    ANCHORED,
+    Deployment,
+    Finding,
+    anchored_value,
+    findings,
+)
 
 
 def deployment(settings: Settings, w3: Web3, attester: str) -> Deployment:

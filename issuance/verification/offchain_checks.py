@@ -21,8 +21,8 @@ from chain.offchain import OffchainAttestation, offchain_uid, recover_signer
 from chain.offchain_json import from_sdk_json
 from db.offchain import StoredOffchain
 from db.records import CertificateRecord
-from issuance import verification_checks as checks
-from issuance.records import completion_attestation
+from issuance.certificates.records import completion_attestation
+from issuance.verification import verification_checks as checks
 
 SIGNATURE = "off-chain attestation signed by our attester (EIP-712 v2)"
 UID = "off-chain UID is the EAS SDK's UID of the signed fields"

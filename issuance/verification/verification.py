@@ -25,9 +25,9 @@ from db import certificates, records
 from db.certificates import CertificateRow
 from db.engine import transaction
 from db.records import CertificateRecord
-from issuance import verification_checks as checks
-from issuance.offchain_verification import offchain_findings
-from issuance.records import certificate_data, completion_attestation
+from issuance.certificates.records import certificate_data, completion_attestation
+from issuance.verification import verification_checks as checks
+from issuance.verification.offchain_verification import offchain_findings
 from render.extract import PrintedFields, read_printed_fields
 from render.storage import ObjectStore
 

@@ -25,10 +25,10 @@ from chain.lock import has_valid_key
 from db import attestations, claims, records
 from db.engine import transaction
 from db.records import CertificateRecord
-from issuance.attestations import attest_data, attestation_config, match_attested
-from issuance.issuer import Issuer, fail_attest
-from issuance.offchain_attest import INTENT as OFFCHAIN_INTENT
-from issuance.offchain_attest import retry_offchain
+from issuance.certificates.attestations import attest_data, attestation_config, match_attested
+from issuance.certificates.issuer import Issuer, fail_attest
+from issuance.certificates.offchain_attest import INTENT as OFFCHAIN_INTENT
+from issuance.certificates.offchain_attest import retry_offchain
 
 log = structlog.get_logger("certflow.issuance")
 

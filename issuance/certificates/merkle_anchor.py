@@ -24,7 +24,7 @@ from chain.anchoring import (
 )
 from db.chain_transactions import ChainTransaction
 from db.offchain import Anchor
-from issuance.issuer import Issuer
+from issuance.certificates.issuer import Issuer
 
 #: The sender's intent of a root's ``timestamp``.
 ROOT_INTENT = "timestamp_root"

@@ -1,7 +1,7 @@
 """The pure comparisons behind ``certflow verify``: what was printed or attested, against
 what the record says it should be.
 
-Expected values are never mapped here: they come from ``issuance.records``
+Expected values are never mapped here: they come from ``issuance.certificates.records``
 (``certificate_data`` for the page, ``completion_attestation`` for the chain),
 the same functions that produced the certificate and the attestation.
 """

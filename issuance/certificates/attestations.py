@@ -35,11 +35,11 @@ from chain.transactions import SentTransaction, block_gas_limit, gas_needed
 from db import attestations, claims, records
 from db.engine import transaction
 from db.records import CertificateRecord
-from issuance.batching import Estimates, culprits, fitting_count
-from issuance.issuer import Issuer, PassResult, busy_or_batched, fail_attest
-from issuance.offchain_attest import INTENT as OFFCHAIN_INTENT
-from issuance.offchain_attest import finish_anchor_batch, is_offchain_batch
-from issuance.records import completion_attestation
+from issuance.certificates.issuer import Issuer, PassResult, busy_or_batched, fail_attest
+from issuance.certificates.offchain_attest import INTENT as OFFCHAIN_INTENT
+from issuance.certificates.offchain_attest import finish_anchor_batch, is_offchain_batch
+from issuance.certificates.records import completion_attestation
+from issuance.transactions.batching import Estimates, culprits, fitting_count
 
 log = structlog.get_logger("certflow.issuance")
 

@@ -24,9 +24,9 @@ from db.engine import transaction
 from db.offchain import StoredOffchain
 from db.records import CertificateRecord
 from db.revocations import Revocation
-from issuance import offchain_page, page_checks
-from issuance.page_checks import FAIL, PASS, PENDING, UNKNOWN, WARN, Evidence, Step
-from issuance.read_cache import ReadCache
+from issuance.verification import offchain_page, page_checks
+from issuance.verification.page_checks import FAIL, PASS, PENDING, UNKNOWN, WARN, Evidence, Step
+from issuance.verification.read_cache import ReadCache
 from render.storage import ObjectStore
 
 __all__ = ["CertificatePage", "CertificatePages", "Evidence", "Step"]

@@ -17,8 +17,8 @@ import structlog
 from certflow.errors import CertflowError
 from db import attestations
 from db.engine import transaction
-from issuance.attestations import attest_for
-from issuance.issuer import Issuer
+from issuance.certificates.attestations import attest_for
+from issuance.certificates.issuer import Issuer
 
 log = structlog.get_logger("certflow.issuance")
 

@@ -16,11 +16,11 @@ from certflow.errors import CertflowError
 from chain.transactions import SentTransaction
 from db import attestations, grants, records
 from db.engine import transaction
-from issuance.attestations import attestation_config, match_attested
-from issuance.issuer import Issuer
-from issuance.merkle_anchor import ROOT_INTENT
-from issuance.offchain_attest import INTENT as ANCHOR_INTENT
-from issuance.offchain_attest import record_reanchored
+from issuance.certificates.attestations import attestation_config, match_attested
+from issuance.certificates.issuer import Issuer
+from issuance.certificates.merkle_anchor import ROOT_INTENT
+from issuance.certificates.offchain_attest import INTENT as ANCHOR_INTENT
+from issuance.certificates.offchain_attest import record_reanchored
 
 log = structlog.get_logger("certflow.reconcile")
 

@@ -13,13 +13,12 @@ from web3 import Web3
 
 from certflow.errors import AttestationFailed, BatchBusy
 from certflow.settings import Settings
-from chain.devnode import mine_block
 from chain.logs import LogScan
-from chain.rpc import chain_errors, make_web3
+from chain.rpc import make_web3, mine_block
 from db import attestations, claims
 from db.engine import transaction
 from db.records import CertificateRecord
-from issuance.sender import TransactionSender
+from issuance.transactions.sender import TransactionSender
 
 log = structlog.get_logger("certflow.issuance")
 
@@ -40,7 +39,7 @@ class Issuer:
             settings,
             w3,
             engine,
-            nudge=functools.partial(_mine_with_errors, w3) if settings.dev_mine_when_slow else None,
+            nudge=functools.partial(mine_block, w3) if settings.dev_mine_when_slow else None,
         )
         check_w3 = make_web3(settings.rpc_url, settings.key_check_timeout_seconds)
         return cls(settings, engine, w3, check_w3, sender)
@@ -63,11 +62,6 @@ class PassResult:
     outcome: str
     batch: str | None = None
     recorded: int = 0
-
-
-def _mine_with_errors(w3: Web3) -> None:
-    with chain_errors("mining a dev block"):
-        mine_block(w3)
 
 
 def busy_or_batched(issuer: Issuer, enrollment_id: UUID, batch_column: str) -> PassResult:

@@ -40,9 +40,9 @@ from db import attestations, offchain, records
 from db.engine import transaction
 from db.offchain import Anchor
 from db.records import CertificateRecord
-from issuance.issuer import Issuer, fail_attest
-from issuance.merkle_anchor import ROOT_INTENT, anchor_root
-from issuance.records import completion_attestation
+from issuance.certificates.issuer import Issuer, fail_attest
+from issuance.certificates.merkle_anchor import ROOT_INTENT, anchor_root
+from issuance.certificates.records import completion_attestation
 
 log = structlog.get_logger("certflow.issuance")
 

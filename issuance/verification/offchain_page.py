@@ -1,7 +1,7 @@
 """The verify page's attestation step for a certificate attested off chain.
 
 The stored EAS off-chain attestation is checked as ``certflow verify`` checks
-it (``issuance.offchain_checks``); the chain reads (the EAS domain version,
+it (``issuance.verification.offchain_checks``); the chain reads (the EAS domain version,
 ``getTimestamp``, ``getRevokeOffchain``) go through the page's read cache, and
 an unreachable node makes the step "unknown", never a failure.
 """
@@ -19,8 +19,16 @@ from chain.offchain_json import offchain_url
 from db.certificates import CertificateRow
 from db.offchain import StoredOffchain
 from db.records import CertificateRecord
-from issuance.offchain_checks import Deployment, anchored_value, findings, parse
-from issuance.page_checks import FAIL, PASS, UNKNOWN, Evidence, Reads, Step, Unreachable
+from issuance.verification.offchain_checks import Deployment, anchored_value, findings, parse
+from issuance.verification.page_checks import (
+    FAIL,
+    PASS,
+    UNKNOWN,
+    Evidence,
+    Reads,
+    Step,
+    Unreachable,
+)
 
 T = TypeVar("T")
 TITLE = "Attestation (EAS off-chain)"

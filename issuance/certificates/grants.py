@@ -34,11 +34,11 @@ from chain.transactions import SentTransaction, gas_needed
 from db import claims, grants
 from db.engine import transaction
 from db.grants import Member
-from issuance.batching import Estimates, culprits
-from issuance.issuer import Issuer, PassResult, busy_or_batched
-from issuance.screening import BAD_WALLET, NO_WALLET, screen_grant, wallet_problem
+from issuance.certificates.issuer import Issuer, PassResult, busy_or_batched
+from issuance.certificates.screening import BAD_WALLET, NO_WALLET, screen_grant, wallet_problem
+from issuance.transactions.batching import Estimates, culprits
 
-# The wallet messages live with the checks (issuance.screening); named here too.
+# The wallet messages live with the checks (issuance.certificates.screening); named here too.
 __all__ = [
     "BAD_LOCK",
     "BAD_WALLET",

@@ -21,9 +21,9 @@ from chain.lock import has_valid_key
 from db.certificates import CertificateRow
 from db.records import CertificateRecord
 from db.revocations import Revocation
-from issuance import verification_checks as checks
-from issuance.read_cache import ReadCache
-from issuance.records import completion_attestation
+from issuance.certificates.records import completion_attestation
+from issuance.verification import verification_checks as checks
+from issuance.verification.read_cache import ReadCache
 from render.storage import ObjectStore
 
 PASS, FAIL, WARN, PENDING, UNKNOWN = "pass", "fail", "warn", "pending", "unknown"

@@ -16,7 +16,7 @@ import structlog
 from chain.anchoring import get_revoke_offchain, parse_revoked_offchain, revoke_offchain_calldata
 from db import offchain
 from db.engine import transaction
-from issuance.issuer import Issuer
+from issuance.certificates.issuer import Issuer
 
 INTENT = "revoke_offchain"
 

@@ -3,10 +3,13 @@ one picture. ``certflow status`` prints it and the admin page shows it.
 
 Each part that depends on a service says so when the service is not there,
 instead of failing the whole picture: ops open it precisely when things are down.
+The queues to show are the caller's (``events.routes.QUEUES``), as for the
+metrics collector: nothing here imports the layers above.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import redis
@@ -18,26 +21,28 @@ from chain.balance import balance_wei, in_ether
 from chain.transactions import Signer
 from db import overview as db_overview
 from db.engine import transaction
-from events.routes import QUEUES
 
 
-def overview(settings: Settings, engine: sa.Engine) -> dict[str, Any]:
+def overview(settings: Settings, engine: sa.Engine, queues: Iterable[str]) -> dict[str, Any]:
+    """The whole picture; ``queues``: the broker's queue names (each listed, even when empty)."""
     with transaction(engine) as conn:
         picture = db_overview.gather(conn, settings.chain_id)
         address = _signer_address(settings) or db_overview.last_signer(conn, settings.chain_id)
     letters = {row["queue"]: row["open"] for row in picture["dead_letters"]}
-    picture["queues"] = queue_depths(settings, letters)
+    picture["queues"] = queue_depths(settings, queues, letters)
     picture["signer"] = signer_status(settings, address)
     return picture
 
 
-def queue_depths(settings: Settings, dead_letters: dict[str, int]) -> list[dict[str, Any]]:
+def queue_depths(
+    settings: Settings, queues: Iterable[str], dead_letters: dict[str, int]
+) -> list[dict[str, Any]]:
     """Per queue: messages ready, taken by a worker (not acked yet), delayed (retries
     waiting out their backoff), and open dead letters; read from dramatiq's Redis keys."""
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=3)
     depths = []
     try:
-        for queue in sorted(set(QUEUES.values())):
+        for queue in sorted(set(queues)):
             key = f"{settings.broker_namespace}:{queue}"
             ready, stored, delayed = (
                 client.llen(key),

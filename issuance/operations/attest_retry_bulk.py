@@ -27,11 +27,11 @@ from chain.transactions import block_gas_limit, gas_needed
 from db import attestations, records
 from db.engine import transaction
 from db.records import CertificateRecord
-from issuance.attestations import attest_data, attestation_config, finish_attest_batch
-from issuance.batching import fitting_count
-from issuance.issuer import Issuer
-from issuance.offchain_attest import INTENT as OFFCHAIN_INTENT
-from issuance.offchain_attest import finish_anchor_batch
+from issuance.certificates.attestations import attest_data, attestation_config, finish_attest_batch
+from issuance.certificates.issuer import Issuer
+from issuance.certificates.offchain_attest import INTENT as OFFCHAIN_INTENT
+from issuance.certificates.offchain_attest import finish_anchor_batch
+from issuance.transactions.batching import fitting_count
 
 log = structlog.get_logger("certflow.issuance")
 

@@ -25,10 +25,10 @@ from chain.rpc import chain_errors
 from db import attestations, grants
 from db import reconcile as states
 from db.engine import make_engine, rehearsal, transaction
-from issuance.attestations import attest_for
-from issuance.grants import grant_for
-from issuance.issuer import Issuer, PassResult
-from issuance.reorgs import heal_reorgs
+from issuance.certificates.attestations import attest_for
+from issuance.certificates.grants import grant_for
+from issuance.certificates.issuer import Issuer, PassResult
+from issuance.operations.reorgs import heal_reorgs
 
 log = structlog.get_logger("certflow.reconcile")
 

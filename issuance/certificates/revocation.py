@@ -1,7 +1,7 @@
 """Revoke a certificate: expire the learner's key on the lock, then record why.
 
 In the off-chain attestation mode the attestation is revoked too, with
-``revokeOffchain`` (``issuance.offchain_revocation``), before the key.
+``revokeOffchain`` (``issuance.certificates.offchain_revocation``), before the key.
 
 The V2 attestation schema is not revocable, so the key is what the chain says
 about a revocation: the lock manager expires it (``expireAndRefundFor``, no
@@ -20,8 +20,8 @@ from chain.lock import expire_key_calldata, valid_key_token
 from db import records, revocations
 from db.engine import transaction
 from db.revocations import Revocation
-from issuance.issuer import Issuer
-from issuance.offchain_revocation import revoke_offchain
+from issuance.certificates.issuer import Issuer
+from issuance.certificates.offchain_revocation import revoke_offchain
 
 INTENT = "expire_key"
 

@@ -1,0 +1,1 @@
+"""The achievements engine's use case (the rules themselves live in SQL)."""
