@@ -20,10 +20,12 @@ if TYPE_CHECKING:
 
 @click.command()
 def migrate() -> None:
-    """Apply the SQL migrations in sql/ (safe to run again); create the database if missing."""
+    """Apply the SQL migrations in sql/, then the changed rules files of sql/rules/ (safe to
+    run again); create the database if missing."""
     from cli.errors import where
     from db.migrate import ensure_database
     from db.migrate import migrate as apply
+    from db.rules import PREFIX
 
     settings = common.settings()
     if ensure_database(settings):
@@ -31,7 +33,10 @@ def migrate() -> None:
     applied = apply(settings)
     for name in applied:
         click.echo(f"applied {name}")
-    click.echo(f"{len(applied)} migration(s) applied" if applied else "schema up to date")
+    rules = sum(name.startswith(PREFIX) for name in applied)
+    counts = [f"{len(applied) - rules} migration(s)"] if len(applied) > rules else []
+    counts += [f"{rules} rules file(s)"] if rules else []
+    click.echo(" and ".join(counts) + " applied" if applied else "schema up to date")
 
 
 @click.command()

@@ -1,4 +1,8 @@
-"""Schema migrations: numbered raw SQL files in sql/, applied by yoyo.
+"""Schema migrations: numbered raw SQL files in sql/, applied by yoyo, then the
+rules files of sql/rules/ that are new or changed (db.rules), under yoyo's lock.
+
+Numbered migrations never change once landed (sql/migrations.sha256 records
+each one); sql/schema.sql is what they and the rules build, for review and drift.
 
 yoyo logs every step at INFO (about a hundred lines for a fresh database):
 its logger is held at WARNING while it runs, and the callers say which
@@ -8,6 +12,7 @@ migrations were applied, one line each.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,12 +22,16 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from yoyo import get_backend, read_migrations
+from yoyo.migrations import MigrationList
 
 from certflow.errors import DatabaseFailed, DatabaseMissing, DatabaseNotCreated
 from certflow.settings import Settings
 from db.engine import server_message, unavailable, wrap_db_errors
+from db.rules import apply_rules, outdated, rules_files
 
 SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+#: A numbered migration's id (its file name without .sql); sql/schema.sql is not one.
+NUMBERED = re.compile(r"^\d{4}\.")
 #: The database every Postgres cluster has, where CREATE DATABASE can be run from.
 MAINTENANCE_DB = "postgres"
 
@@ -56,9 +65,15 @@ def _backend(settings: Settings) -> Iterator[Any]:
         backend.connection.close()
 
 
+def numbered_migrations() -> MigrationList:
+    """The numbered migrations of sql/, in order (yoyo would take any .sql file there)."""
+    return MigrationList([m for m in read_migrations(str(SQL_DIR)) if NUMBERED.match(m.id)])
+
+
 def pending_migrations(settings: Settings) -> list[str]:
-    """Migrations in sql/ that yoyo has not recorded as applied, read without writing
-    (yoyo's own check creates its tables, which a read-only user may not)."""
+    """What ``migrate`` would apply, read without writing (yoyo's own check creates its
+    tables, which a read-only user may not): numbered migrations yoyo has not recorded,
+    then rules files that are new or changed ("rules/claims.sql")."""
     try:
         with psycopg.connect(settings.database_url) as conn:
             table = conn.execute("SELECT to_regclass('public._yoyo_migration')").fetchone()
@@ -67,20 +82,23 @@ def pending_migrations(settings: Settings) -> list[str]:
                 if table and table[0]
                 else set()
             )
+            rules = [f.label for f in outdated(conn, rules_files())]
     except psycopg.OperationalError as exc:
         raise unavailable(exc) from exc
     except psycopg.Error as exc:
         raise DatabaseFailed(f"database error: {server_message(exc)}") from exc
-    return [m.id for m in read_migrations(str(SQL_DIR)) if m.id not in done]
+    return [m.id for m in numbered_migrations() if m.id not in done] + rules
 
 
 def migrate(settings: Settings) -> list[str]:
-    """Apply what is not applied yet; running it twice applies nothing the second time."""
-    migrations = read_migrations(str(SQL_DIR))
+    """Apply what is not applied yet: numbered migrations, then new or changed rules
+    files. Running it twice applies nothing the second time."""
+    migrations = numbered_migrations()
     with wrap_db_errors(), _quiet_yoyo(), _backend(settings) as backend, backend.lock():
         todo = backend.to_apply(migrations)
         backend.apply_migrations(todo)
-    return [m.id for m in todo]
+        rules = apply_rules(backend.connection)
+    return [m.id for m in todo] + rules
 
 
 def ensure_database(settings: Settings) -> bool:

@@ -1,16 +1,17 @@
-"""The schema built from the migrations matches what the code expects."""
+"""The schema built from the migrations matches what the code expects and sql/schema.sql."""
 
 from __future__ import annotations
 
 import re
 
 import psycopg
+import pytest
 import sqlalchemy as sa
 
 from db.migrate import migrate, pending_migrations
 from db.queries import all_queries
-from db.tables import metadata
 from tests.fixtures.database import settings_for
+from tests.fixtures.schema import REGENERATE, SNAPSHOT, differences, dump_schema
 
 MIGRATION_079_COLUMNS = {
     "enrollment_status",
@@ -27,49 +28,16 @@ MIGRATION_079_COLUMNS = {
 }
 
 
-def _is_yoyo_table(name: str) -> bool:
-    """yoyo's own bookkeeping (_yoyo_migration, _yoyo_log, ..., yoyo_lock)."""
-    return name.startswith("_yoyo") or name == "yoyo_lock"
-
-
-def test_every_migrated_table_is_in_code_and_every_table_in_code_is_migrated(
-    engine: sa.Engine,
-) -> None:
-    live = {name for name in sa.inspect(engine).get_table_names() if not _is_yoyo_table(name)}
-    declared = set(metadata.tables)
-    assert (sorted(live - declared), sorted(declared - live)) == ([], []), (
-        f"tables missing from db/tables.py: {sorted(live - declared)};"
-        f" tables missing from the schema: {sorted(declared - live)}"
-    )
-
-
-def test_tables_in_code_match_the_migrated_schema(engine: sa.Engine) -> None:
-    """Both ways: every column on both sides, with the same nullability and type affinity."""
-    inspector = sa.inspect(engine)
-    live_tables = set(inspector.get_table_names())
-    problems: list[str] = []
-    for table in metadata.sorted_tables:
-        if table.name not in live_tables:
-            problems.append(f"{table.name} missing from the schema")
-            continue
-        live = {c["name"]: c for c in inspector.get_columns(table.name)}
-        declared = {column.name: column for column in table.columns}
-        problems += [
-            f"{table.name}.{name} missing from db/tables.py" for name in live.keys() - declared
-        ]
-        problems += [
-            f"{table.name}.{name} missing from the schema" for name in declared.keys() - live
-        ]
-        for name in declared.keys() & live.keys():
-            column, actual = declared[name], live[name]
-            if actual["nullable"] != column.nullable:
-                problems.append(
-                    f"{table.name}.{name}: nullable {actual['nullable']} in the schema,"
-                    f" {column.nullable} in db/tables.py"
-                )
-            if actual["type"]._type_affinity != column.type._type_affinity:
-                problems.append(f"{table.name}.{name}: {actual['type']} vs {column.type}")
-    assert not problems, "db/tables.py and the migrations differ:\n" + "\n".join(sorted(problems))
+def test_a_fresh_migrate_builds_the_committed_snapshot(database_urls: dict[str, str]) -> None:
+    """sql/schema.sql is regenerated whenever a migration or a rules file changes the schema."""
+    expected = SNAPSHOT.read_text(encoding="utf-8")
+    actual = dump_schema(database_urls["owner"])  # a copy of the template: a fresh migrate
+    if actual != expected:
+        pytest.fail(
+            f"sql/schema.sql is not the schema the migrations build: run `{REGENERATE}`, "
+            "review its diff and commit it.\n"
+            + differences(expected, actual, "sql/schema.sql", "fresh migrate")
+        )
 
 
 def test_enrollments_have_every_column_and_index_of_migration_079(engine: sa.Engine) -> None:

@@ -22,17 +22,9 @@ PACKAGES: list[str] = [
     "tests",
 ]
 
-#: The hand-kept schema copy db/tables.py <-> db/tables_*.py (issue 17) is being
-#: replaced by helper "migrations" in parallel; until that lands, exactly these
-#: modules are left out. Delete this set when they are gone.
-NOT_YET = frozenset(
-    {"db.tables", "db.tables_achievements", "db.tables_admin", "db.tables_offchain"}
-)
-
-
 def import_edges(packages: list[str]) -> dict[str, set[str]]:
     graph = grimp.build_graph(*packages, cache_dir=None)
-    modules = graph.modules - NOT_YET
+    modules = graph.modules
     return {m: set(graph.find_modules_directly_imported_by(m)) & modules for m in modules}
 
 

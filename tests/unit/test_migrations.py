@@ -47,8 +47,16 @@ def naming_problems(names: list[str]) -> list[str]:
     return problems
 
 
+#: The files beside the migrations that are not migrations: the schema snapshot and the
+#: manifest of landed migrations (sql/rules/ is a folder).
+NOT_MIGRATIONS = frozenset({"schema.sql", "migrations.sha256"})
+
+
 def migration_files() -> list[Path]:
-    return sorted(path for path in SQL_DIR.iterdir() if path.is_file())
+    """Every file in sql/ but the snapshot and the manifest: each must be a migration."""
+    return sorted(
+        path for path in SQL_DIR.iterdir() if path.is_file() and path.name not in NOT_MIGRATIONS
+    )
 
 
 def test_migration_names_are_numbered_without_gaps() -> None:

@@ -11,9 +11,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from cli.main import main
+from db.rules import rules_files
 from tests.fixtures.database import create_database, drop_database
 
 SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
+#: The numbered migrations (sql/ also holds the schema snapshot and the manifest).
+MIGRATIONS = sorted(p.stem for p in SQL_DIR.glob("[0-9][0-9][0-9][0-9].*.sql"))
 PASSWORD = "hunter2-not-shown"  # noqa: S105 - must never be printed
 
 
@@ -66,11 +69,11 @@ def test_migrate_creates_a_missing_database_when_the_user_may(
     result = _run(monkeypatch, url, "migrate")
 
     assert result.exit_code == 0, result.output
-    migrations = sorted(p.stem for p in SQL_DIR.glob("*.sql"))
+    rules = [f.label for f in rules_files()]
     assert result.output.splitlines() == [
         f"created database {missing_name}",
-        *(f"applied {name}" for name in migrations),
-        f"{len(migrations)} migration(s) applied",
+        *(f"applied {name}" for name in [*MIGRATIONS, *rules]),
+        f"{len(MIGRATIONS)} migration(s) and {len(rules)} rules file(s) applied",
     ]
     again = _run(monkeypatch, url, "migrate")
     assert again.output == "schema up to date\n"
@@ -104,8 +107,8 @@ def test_a_database_never_migrated_says_run_migrate(
     assert 'run `certflow migrate` (relation "public.event_outbox" does not exist)\n' in (
         result.output
     )
-    migrations = len(list(SQL_DIR.glob("*.sql")))
-    assert f"{migrations} migration(s) not applied: 0001.schema" in result.output
+    pending = len(MIGRATIONS) + len(rules_files())
+    assert f"{pending} migration(s) not applied: 0001.schema" in result.output
 
 
 def test_version_comes_from_the_package_metadata() -> None:
