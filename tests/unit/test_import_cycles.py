@@ -22,6 +22,7 @@ PACKAGES: list[str] = [
     "tests",
 ]
 
+
 def import_edges(packages: list[str]) -> dict[str, set[str]]:
     graph = grimp.build_graph(*packages, cache_dir=None)
     modules = graph.modules
