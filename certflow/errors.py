@@ -34,6 +34,11 @@ class TransientError(CertflowError):
     """A dependency is unavailable for now; the work will be retried."""
 
 
+class RetryLater(TransientError):
+    """Expected control flow, not a failure: the work is retried shortly (logged at info,
+    in one line, never as an error with a traceback)."""
+
+
 class PermanentError(CertflowError):
     """The input or configuration is wrong; retrying cannot help."""
 
@@ -72,6 +77,11 @@ class ChainUnavailable(ChainError, TransientError):
     """The RPC node did not answer in time."""
 
 
+class ChainUnrecognised(ChainUnavailable):
+    """The RPC node answered an error certflow does not recognise; retried (a bounded
+    number of times, then dead-lettered), as a node's bad moment usually passes."""
+
+
 class KeyCheckUnavailable(ChainUnavailable):
     """Unable to verify certificate status. You may already have this certificate. Please check your wallet before retrying."""  # noqa: E501 - the source's message, verbatim
 
@@ -96,12 +106,16 @@ class NonceConflict(ChainBusy):
     """The nonce was used by a transaction certflow does not know; the intent is re-signed."""
 
 
-class NotFinal(ChainUnavailable):
+class NotFinal(ChainUnavailable, RetryLater):
     """The transaction is mined but not yet CHAIN_CONFIRMATIONS blocks deep."""
 
 
 class StorageUnavailable(StorageError, TransientError):
     """Object storage is not answering."""
+
+
+class PdfSigningUnavailable(TransientError):
+    """The timestamp authority (TSA_URL) could not be reached to timestamp a PDF signature."""
 
 
 class BrokerUnavailable(TransientError):
@@ -112,7 +126,7 @@ class RelayConnectionLost(TransientError):
     """The LISTEN connection dropped."""
 
 
-class BatchBusy(TransientError):
+class BatchBusy(RetryLater):
     """Another transaction holds this enrollment's row right now; the work is retried shortly."""
 
 
@@ -193,6 +207,10 @@ class KeyNoLongerValid(PermanentError):
 
 class AdminRefused(PermanentError):
     """The admin action was refused."""
+
+
+class CredentialError(PermanentError):
+    """The verifiable credential cannot be signed or read (a key, a context, a document)."""
 
 
 # ---------------------------------------------------------------- control flow

@@ -12,10 +12,20 @@ import structlog
 
 from certflow.settings import Settings
 
-# A private key or URL credentials must never reach a log line, whatever put them there.
+# A private key, URL credentials, an API key or a bearer token must never reach a log
+# line, an error or a dead letter, whatever put them there (a provider quoting its URL).
 _SECRET_PATTERNS = (
-    re.compile(r"0x[0-9a-fA-F]{64}(?![0-9a-fA-F])"),
-    re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]+(?=@)"),
+    (re.compile(r"0x[0-9a-fA-F]{64}(?![0-9a-fA-F])"), "[redacted]"),
+    (re.compile(r"(?<=://)[^/@\s:]+:[^/@\s]+(?=@)"), "[redacted]"),
+    # apikey=..., api_key=..., access_token=..., token=... in a query or anywhere in text.
+    (
+        re.compile(
+            r"(?i)\b((?:api[_-]?key|access[_-]?token|auth[_-]?token|token|secret|password"
+            r"|passwd|key)=)[^&\s'\",;)]+"
+        ),
+        r"\1[redacted]",
+    ),
+    (re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9._~+/=-]+"), r"\1[redacted]"),
 )
 #: Everything after the host of an http(s) URL: hosted RPC providers put API keys there.
 _URL_TAIL = re.compile(r"(?i)(https?://[^/\s'\"?#]+)[/?#][^\s'\"]*")
@@ -33,9 +43,11 @@ def redact_urls(text: str) -> str:
     return _URL_PATH.sub(r"\1[redacted]", _URL_TAIL.sub(r"\1/[redacted]", text))
 
 
-def _scrub(value: str) -> str:
-    for pattern in _SECRET_PATTERNS:
-        value = pattern.sub("[redacted]", value)
+def scrub(value: str) -> str:
+    """``value`` without anything shaped like a secret (see the patterns above), and
+    without the path and query of any URL."""
+    for pattern, replacement in _SECRET_PATTERNS:
+        value = pattern.sub(replacement, value)
     return redact_urls(value)
 
 
@@ -45,7 +57,7 @@ def redact_secrets(
     """Mask anything shaped like a private key or a password in a URL."""
     for key, value in event_dict.items():
         if isinstance(value, str) and key not in _SAFE_HEX_KEYS:
-            event_dict[key] = _scrub(value)
+            event_dict[key] = scrub(value)
     return event_dict
 
 

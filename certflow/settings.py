@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from certflow.errors import ConfigError
+from certflow.settings_types import (
+    BOOLEAN_WORDS,
+    DatabaseUrl,
+    LogLevelName,
+    Networks,
+    PrivateKey,
+    Rate,
+    private_key,
+)
 
 LogFormat = Literal["json", "console"]
 #: Chain ids of local development nodes (anvil, Hardhat, Ganache).
@@ -21,14 +30,16 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
 
-    database_url: str = Field("postgresql://postgres@127.0.0.1:5432/certflow", alias="DATABASE_URL")
+    database_url: DatabaseUrl = Field(
+        "postgresql://postgres@127.0.0.1:5432/certflow", alias="DATABASE_URL"
+    )
     redis_url: str = Field("redis://127.0.0.1:6379/0", alias="REDIS_URL")
     # Key prefix of every queue: two deployments (or test runs) can share a Redis.
     broker_namespace: str = Field("certflow", alias="BROKER_NAMESPACE", min_length=1)
 
     rpc_url: str = Field("http://127.0.0.1:8545", alias="RPC_URL")
     chain_id: int = Field(31337, alias="CHAIN_ID")
-    signer_private_key: SecretStr | None = Field(None, alias="SIGNER_PRIVATE_KEY")
+    signer_private_key: PrivateKey = Field(None, alias="SIGNER_PRIVATE_KEY")
     signer_private_key_file: Path | None = Field(None, alias="SIGNER_PRIVATE_KEY_FILE")
     lock_manager_address: str | None = Field(None, alias="LOCK_MANAGER_ADDRESS")
     eas_contract_address: str | None = Field(None, alias="EAS_CONTRACT_ADDRESS")
@@ -96,6 +107,19 @@ class Settings(BaseModel):
     web_api_token: SecretStr | None = Field(None, alias="WEB_API_TOKEN")
     #: The organization named on the page and in the LinkedIn add-to-profile form.
     issuer_name: str = Field("certflow", alias="ISSUER_NAME", min_length=1)
+    #: The credentials' issuer (a did:web); unset, did:web of VERIFY_BASE_URL's host.
+    issuer_did: str | None = Field(None, alias="ISSUER_DID")
+    #: Signs the Open Badges credentials and status lists (an Ed25519 secretKeyMultibase,
+    #: z3u2…); only the render worker and `certflow revoke` are given it.
+    credential_signing_key: SecretStr | None = Field(None, alias="CREDENTIAL_SIGNING_KEY")
+    credential_signing_key_file: Path | None = Field(None, alias="CREDENTIAL_SIGNING_KEY_FILE")
+    #: PAdES signing of the PDFs: the issuer's certificate (PEM, its chain after it) and its
+    #: key (the render worker only); unset, PDFs are not signed. The site and `certflow
+    #: verify` validate signatures against the chain's root in the certificate file.
+    pdf_signing_cert_file: Path | None = Field(None, alias="PDF_SIGNING_CERT_FILE")
+    pdf_signing_key_file: Path | None = Field(None, alias="PDF_SIGNING_KEY_FILE")
+    #: An RFC 3161 timestamp authority: with it PDF signatures are PAdES B-T, else B-B.
+    tsa_url: str | None = Field(None, alias="TSA_URL")
     #: Explorer link templates ({tx}, {address}, {uid}); unset, values are shown unlinked.
     explorer_tx_url: str | None = Field(None, alias="EXPLORER_TX_URL")
     explorer_address_url: str | None = Field(None, alias="EXPLORER_ADDRESS_URL")
@@ -116,10 +140,24 @@ class Settings(BaseModel):
     admin_proxy_header: str | None = Field(None, alias="ADMIN_PROXY_HEADER")
     #: Comma-separated proxy users with the admin role; every other proxy user is a viewer.
     admin_proxy_admins: str = Field("", alias="ADMIN_PROXY_ADMINS")
-    #: Signs the admin session cookie (and its CSRF token).
+    #: Signs the admin sign-in form's CSRF cookie; sessions themselves live in Postgres.
     web_session_secret: SecretStr | None = Field(None, alias="WEB_SESSION_SECRET")
+    #: Peers (addresses or networks) whose ADMIN_PROXY_HEADER and X-Forwarded-For/-Proto
+    #: are believed; from anyone else those headers are dropped and logged.
+    admin_trusted_proxies: Networks = Field("", alias="ADMIN_TRUSTED_PROXIES")
+    #: Host names the site answers for (Host header); unset: VERIFY_BASE_URL's and localhost.
+    allowed_hosts: str | None = Field(None, alias="ALLOWED_HOSTS")
+    #: Sign-in attempts (limits' notation), counted in Redis across web processes.
+    admin_login_limit_per_account: Rate = Field(
+        "5/minute;20/hour", alias="ADMIN_LOGIN_LIMIT_PER_ACCOUNT"
+    )
+    admin_login_limit_per_address: Rate = Field("20/minute", alias="ADMIN_LOGIN_LIMIT_PER_ADDRESS")
+    #: Password hashes (scrypt, 32 MiB each) computed at once; more attempts get a 503.
+    admin_login_concurrency: int = Field(2, alias="ADMIN_LOGIN_CONCURRENCY", gt=0, le=16)
+    #: The largest file POST /verify reads (a certificate PDF is ~60 kB).
+    max_upload_bytes: int = Field(5 * 1024 * 1024, alias="MAX_UPLOAD_BYTES", gt=0)
 
-    log_level: str = Field("INFO", alias="LOG_LEVEL")
+    log_level: LogLevelName = Field("INFO", alias="LOG_LEVEL")
     log_format: LogFormat = Field("console", alias="LOG_FORMAT")
 
     relay_batch_size: int = Field(500, alias="RELAY_BATCH_SIZE", gt=0)
@@ -159,7 +197,24 @@ class Settings(BaseModel):
                 raise ValueError(
                     f"SIGNER_PRIVATE_KEY_FILE cannot be read: {exc.strerror}"
                 ) from None
-            object.__setattr__(self, "signer_private_key", SecretStr(key))
+            try:
+                checked = private_key(SecretStr(key))
+            except ValueError as exc:
+                raise ValueError(f"SIGNER_PRIVATE_KEY_FILE: the key {exc}") from None
+            object.__setattr__(self, "signer_private_key", checked)
+        return self
+
+    @model_validator(mode="after")
+    def _read_credential_key_file(self) -> Settings:
+        path = self.credential_signing_key_file
+        if self.credential_signing_key is None and path is not None:
+            try:
+                key = path.read_text().strip()
+            except OSError as exc:
+                raise ValueError(
+                    f"CREDENTIAL_SIGNING_KEY_FILE cannot be read: {exc.strerror}"
+                ) from None
+            object.__setattr__(self, "credential_signing_key", SecretStr(key))
         return self
 
     @model_validator(mode="after")
@@ -178,6 +233,10 @@ class Settings(BaseModel):
             raise ValueError("ADMIN_DATABASE_URL needs WEB_SESSION_SECRET (32 characters or more)")
         if self.admin_users is None and self.admin_proxy_header is None:
             raise ValueError("ADMIN_DATABASE_URL needs ADMIN_USERS or ADMIN_PROXY_HEADER")
+        if self.admin_proxy_header and not self.admin_trusted_proxies:
+            raise ValueError(
+                "ADMIN_PROXY_HEADER needs ADMIN_TRUSTED_PROXIES (the proxy's addresses)"
+            )
         return self
 
     @property
@@ -210,23 +269,6 @@ class Settings(BaseModel):
             raise ConfigError(f"missing configuration: {', '.join(missing)}")
 
 
-#: The signer's key, in either form. Only processes that sign transactions get it.
-SIGNER_VARIABLES = ("SIGNER_PRIVATE_KEY", "SIGNER_PRIVATE_KEY_FILE")
-#: Queues whose actors sign: a worker consuming none of them never sees the key.
-SIGNING_QUEUES = frozenset({"chain"})
-
-
-def needs_signer(queues: Collection[str]) -> bool:
-    """Does a worker on ``queues`` (empty: every queue) sign transactions?"""
-    return not queues or bool(SIGNING_QUEUES & set(queues))
-
-
-def without_signer(environ: Mapping[str, str]) -> dict[str, str]:
-    """``environ`` minus the signer's key: what the relay, the completion and the render
-    workers run with, so neither their memory nor their children hold it."""
-    return {name: value for name, value in environ.items() if name not in SIGNER_VARIABLES}
-
-
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     """Build settings from ``environ`` (the process environment by default)."""
     source = os.environ if environ is None else environ
@@ -236,5 +278,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         problems = []
         for err in exc.errors(include_input=False, include_url=False):
             name = ".".join(str(part) for part in err["loc"]) or "settings"
-            problems.append(f"{name}: {err['msg']}")
+            message = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "bool_parsing":
+                message = f"not a boolean (accepted: {BOOLEAN_WORDS})"
+            problems.append(f"{name}: {message}")
         raise ConfigError("invalid configuration: " + "; ".join(problems)) from None

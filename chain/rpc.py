@@ -28,10 +28,11 @@ from certflow.errors import (
     ChainRejected,
     ChainReverted,
     ChainUnavailable,
+    ChainUnrecognised,
     FeeTooLow,
     InsufficientFunds,
 )
-from certflow.logging import redact_urls
+from certflow.logging import scrub
 from certflow.settings import Settings
 from chain.contracts import custom_error_name
 
@@ -113,17 +114,34 @@ _REFUSALS: tuple[tuple[type[ChainError], tuple[str, ...]], ...] = (
     ),
     (ChainUnavailable, ("timeout", "timed out", "unavailable")),
 )
+#: JSON-RPC 2.0's own codes for a request that is wrong (parse error, invalid request,
+#: no such method, invalid params): sending it again cannot help.
+_REQUEST_REFUSED_CODES = {-32700, -32600, -32601, -32602}
 #: JSON-RPC codes that mean "slow down" (EIP-1474 limit exceeded; providers' 429 echo).
 _BUSY_CODES = {-32005, 429, -32603}
 
 
 def classify_rpc_error(message: str, code: int | None = None) -> type[ChainError]:
-    """The certflow error for a node's JSON-RPC error: transient unless it cannot succeed."""
+    """The certflow error for a node's JSON-RPC error: transient unless it cannot succeed.
+    An error no node is known to send is transient too (retried a bounded number of times):
+    refusing for good on words nobody checked would dead-letter good work."""
+    return _classified(message, code)[0]
+
+
+def _classified(message: str, code: int | None) -> tuple[type[ChainError], str]:
+    """The error class and what certflow says about it, in its own words: a provider's
+    text (which may quote its URL and API key) never goes further than this function."""
     text = message.lower()
     for error, needles in _REFUSALS:
-        if any(needle in text for needle in needles):
-            return error
-    return ChainBusy if code in _BUSY_CODES else ChainRejected
+        for needle in needles:
+            if needle in text:
+                return error, f"the RPC node refused: {needle}"
+    if code in _BUSY_CODES:
+        return ChainBusy, f"the RPC node is busy (code {code})"
+    if code in _REQUEST_REFUSED_CODES:
+        return ChainRejected, f"the RPC node refused the request as malformed (code {code})"
+    shown = "" if code is None else f" (code {code})"
+    return ChainUnrecognised, f"the RPC node answered an error certflow does not recognise{shown}"
 
 
 def _rpc_error(exc: Web3RPCError) -> tuple[str, int | None]:
@@ -149,7 +167,7 @@ def _raise(error: ChainError, exc: BaseException) -> NoReturn:
     sits in that URL's path or query: such a cause is dropped so no
     traceback, log or dead letter can carry it.
     """
-    if redact_urls(str(exc)) != str(exc):
+    if scrub(str(exc)) != str(exc):
         raise error from None
     raise error from exc
 
@@ -169,10 +187,12 @@ def chain_errors(what: str) -> Iterator[None]:
     except (ContractCustomError, ContractLogicError) as exc:
         _raise(ChainReverted(f"{what}: reverted: {revert_reason(exc)}"), exc)
     except Web3RPCError as exc:
-        message, code = _rpc_error(exc)
-        _raise(classify_rpc_error(message, code)(f"{what}: {redact_urls(message)}"), exc)
+        kind, said = _classified(*_rpc_error(exc))
+        _raise(kind(f"{what}: {said}"), exc)
     except (Web3Exception, EncodingError) as exc:
-        _raise(ChainRejected(f"{what}: {redact_urls(str(exc))}"), exc)
+        _raise(
+            ChainRejected(f"{what}: the RPC node's answer was refused ({type(exc).__name__})"), exc
+        )
 
 
 def mine_block(w3: Web3) -> None:

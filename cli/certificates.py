@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import click
@@ -75,22 +75,44 @@ def status(enrollment_id: UUID | None, as_json: bool) -> None:
     common.print_json(result)
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @common.json_option
-def flags(as_json: bool) -> None:
-    """Write BOOTCAMP_CERTIFICATES_ENABLED and AUTO_CLAIM where the SQL claim reads them."""
+@click.pass_context
+def flags(ctx: click.Context, as_json: bool) -> None:
+    """Show the feature flags request_certificate_claim() and auto_claim read (changes
+    nothing); `certflow flags set` writes them."""
+    if ctx.invoked_subcommand is not None:
+        return
     from db import claims
 
+    with common.transaction(common.settings()) as conn:
+        common.output(claims.read_flags(conn), as_json, _print_flags)
+
+
+ON_OFF = click.Choice(["on", "off"])
+
+
+@flags.command("set")
+@click.option("--certificates", type=ON_OFF, help="Certificate claims (the feature flag).")
+@click.option("--auto-claim", type=ON_OFF, help="Claim automatically on completion.")
+@common.json_option
+def set_flags(certificates: str | None, auto_claim: str | None, as_json: bool) -> None:
+    """Admin: turn claims or automatic claims on or off (audited); unnamed flags stay."""
+    from db import claims
+
+    if certificates is None and auto_claim is None:
+        raise click.UsageError("name a flag: --certificates on|off and/or --auto-claim on|off")
+    wanted = {"certificates": certificates, "auto_claim": auto_claim}
     settings = common.settings()
-    wanted = {
-        "certificates_enabled": settings.bootcamp_certificates_enabled,
-        "auto_claim": settings.auto_claim,
-    }
     with (
-        common.audited(settings, "flags", **wanted) as action,
+        common.audited(settings, "flags set", **{k: v for k, v in wanted.items() if v}) as action,
         common.transaction(settings) as conn,
     ):
-        claims.sync_flags(conn, settings)
+        claims.set_flags(
+            conn,
+            enabled=None if certificates is None else certificates == "on",
+            auto_claim=None if auto_claim is None else auto_claim == "on",
+        )
         action.done(claims.read_flags(conn))
     common.output(action.result, as_json, _print_flags)
 
@@ -183,9 +205,11 @@ def verify(target: str) -> None:
 @click.option("--reason", required=True, help="Why: shown on the certificate's page.")
 @common.json_option
 def revoke(enrollment_id: UUID, reason: str, as_json: bool) -> None:
-    """Revoke a certificate (admin): expire the learner's key on the lock and record why."""
+    """Revoke a certificate (admin): expire the learner's key on the lock, record why, and set
+    its credentials' bits in the status lists (re-signed with CREDENTIAL_SIGNING_KEY)."""
     from issuance.certificates.issuer import Issuer
     from issuance.certificates.revocation import revoke as revoke_certificate
+    from issuance.credentials.issue import publish_for_enrollment
 
     settings = common.settings()
     arguments = {"enrollment_id": enrollment_id, "reason": reason}
@@ -194,21 +218,26 @@ def revoke(enrollment_id: UUID, reason: str, as_json: bool) -> None:
         common.engine(settings, pool_size=2) as engine,
     ):
         done = revoke_certificate(Issuer.build(settings, engine), enrollment_id, reason)
-        revoked = {
+        revoked: dict[str, Any] = {
             "enrollment_id": str(done.enrollment_id),
             "revoked_at": done.revoked_at.isoformat(),
             "reason": done.reason,
             "tx_hash": done.tx_hash,
         }
+        # After the record: a run that fails here (no credential key) is finished by the next.
+        revoked["status_lists"] = publish_for_enrollment(engine, settings, enrollment_id)
         action.done(revoked)
     common.output(revoked, as_json, _print_revoked)
 
 
-def _print_revoked(r: dict[str, str]) -> None:
+def _print_revoked(r: dict[str, Any]) -> None:
     click.echo(
         f"revoked {r['enrollment_id']} at {r['revoked_at']} (key expired in {r['tx_hash']}): "
         f"{r['reason']}"
     )
+    if r["status_lists"]:
+        lists = ", ".join(str(n) for n in r["status_lists"])
+        click.echo(f"credential status list(s) {lists} re-signed with the revocation")
 
 
 def _print_report(report: Report) -> bool:

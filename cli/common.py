@@ -7,6 +7,7 @@ Only click and the core are imported here: every ``certflow`` invocation,
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -81,6 +82,17 @@ def audited(current: Settings, command: str, **arguments: Any) -> Iterator[Actio
         yield action
 
 
+def require_schema(current: Settings) -> None:
+    """Refuse to work on a database whose migrations are behind ``sql/``: a command that
+    only reads old tables would otherwise report on a schema the workers do not match."""
+    from certflow.errors import SchemaOutOfDate
+    from db.migrate import pending_migrations
+
+    pending = pending_migrations(current)
+    if pending:
+        raise SchemaOutOfDate(f"{SchemaOutOfDate.__doc__} ({len(pending)} behind)")
+
+
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
@@ -90,3 +102,13 @@ def output(value: Any, as_json: bool, human: Callable[[Any], None] | None = None
         print_json(value)
     else:
         human(value)
+
+
+def finish(action: Action, as_json: bool, human: Callable[[Any], None] | None = None) -> None:
+    """Print an audited command's result; a refusal (the source's ``"success": false``,
+    audited as refused) also says why on stderr and exits 1."""
+    output(action.result, as_json, human)
+    if action.outcome == "refused":
+        result = action.result if isinstance(action.result, dict) else {}
+        click.echo(f"error: {result.get('message') or result.get('error') or 'refused'}", err=True)
+        sys.exit(1)

@@ -28,9 +28,22 @@ from cli import common
 @click.option(
     "--timeout", default=180.0, show_default=True, help="Seconds to wait for the pipeline."
 )
-def demo(learners: int, milestones: int, timeout: float) -> None:
+@click.option(
+    "--keep-running",
+    is_flag=True,
+    help="Keep the site, the S3 server, the chain and the pipeline up until Ctrl-C.",
+)
+def demo(learners: int, milestones: int, timeout: float, keep_running: bool) -> None:
     """Run the pipeline end to end: migrate, start relay and worker, seed, complete, report."""
-    sys.exit(run_demo(common.settings(), learners=learners, milestones=milestones, timeout=timeout))
+    sys.exit(
+        run_demo(
+            common.settings(),
+            learners=learners,
+            milestones=milestones,
+            timeout=timeout,
+            keep_running=keep_running,
+        )
+    )
 
 
 def _demo_env(settings: Settings) -> dict[str, str]:
@@ -59,18 +72,25 @@ def _demo_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def run_demo(settings: Settings, *, learners: int, milestones: int, timeout: float) -> int:
-    from cli import demo_cohort, demo_services
+def run_demo(
+    settings: Settings,
+    *,
+    learners: int,
+    milestones: int,
+    timeout: float,
+    keep_running: bool = False,
+) -> int:
+    from cli import demo_cohort, demo_services, demo_signing
     from cli.demo_cohort import COMPLETED, RENDERED
     from db.engine import make_engine
     from issuance.certificates.records import verify_url
 
     env = _demo_env(settings)
-    log_dir = demo_services.LOG_DIR
-    log_dir.mkdir(parents=True, exist_ok=True)
+    demo_services.LOG_DIR.mkdir(parents=True, exist_ok=True)
     with ExitStack() as stack:
         env.update(demo_services.chain(settings, stack, env["DATABASE_URL"]))
         env.update(demo_services.storage(settings, stack))
+        env.update(demo_signing.signing_env())
         if "VERIFY_BASE_URL" not in os.environ:
             env.update(demo_services.web_env(settings))
         demo_settings = load_settings(env)
@@ -85,17 +105,37 @@ def run_demo(settings: Settings, *, learners: int, milestones: int, timeout: flo
             verdict = demo_services.verdict(site, shown)
             print(f"\nopen one learner's certificate page: {verify_url(demo_settings, shown)}")
             print(f"  the site says: {verdict} (it runs until the demo ends)")
+            site_root = demo_settings.verify_base_url.rstrip("/").removesuffix("/verify")
+            print(f"  its Open Badges credential: {site_root}/credentials/{shown}.json")
         completed = demo_cohort.count(engine, COMPLETED, cohort.cohort_id)
         rendered = demo_cohort.count(engine, RENDERED, cohort.cohort_id)
         engine.dispose()
-    print(
-        f"\n{completed} of {len(cohort.learners)} learners completed (expected {expected});"
-        f" {rendered} certificates on chain and in storage"
-    )
-    if preview is not None:
-        print(f"preview of one certificate: {preview}")
-    print(f"process logs: {log_dir}/")
+        print(
+            f"\n{completed} of {len(cohort.learners)} learners completed (expected {expected});"
+            f" {rendered} certificates on chain and in storage"
+        )
+        if preview is not None:
+            print(f"preview of one certificate: {preview}")
+        _leave(env, keep_running)
     return 0 if completed == expected == rendered else 1
+
+
+def _leave(env: dict[str, str], keep_running: bool) -> None:
+    """Write var/demo/env, say where everything is, and keep the services up if asked."""
+    from cli import demo_services
+
+    env_file = demo_services.write_env(env)
+    print(f"process logs: {demo_services.LOG_DIR}/")
+    print(
+        f"the demo's environment: {env_file} (`set -a; . {env_file}; set +a`, then"
+        " certflow web, certflow status, ...)"
+    )
+    if not keep_running:
+        print("the services stop now; `scripts/demo --keep-running` keeps them up until Ctrl-C")
+        return
+    print("the site, the S3 server, the chain and the pipeline keep running: Ctrl-C stops them")
+    sys.stdout.flush()
+    demo_services.keep_running()
 
 
 COMMANDS: list[click.Command] = [demo]

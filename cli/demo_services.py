@@ -198,3 +198,37 @@ def verdict(site_url: str, certificate_id: object) -> str:
             return str(json.loads(response.read())["verdict"])
     except (OSError, ValueError, KeyError) as exc:
         return f"site did not answer: {exc}"
+
+
+#: What `certflow web` and the admin commands need to work against the demo.
+ENV_FILE_VARIABLES = (
+    "DATABASE_URL", "REDIS_URL", "BROKER_NAMESPACE", "RPC_URL", "CHAIN_ID",
+    "LOCK_MANAGER_ADDRESS", "EAS_CONTRACT_ADDRESS", "BOOTCAMP_COMPLETION_SCHEMA_UID",
+    "S3_ENDPOINT", "S3_ACCESS_KEY", "S3_SECRET_KEY", "S3_BUCKET",
+    "PORT", "VERIFY_BASE_URL", "BOOTCAMP_CERTIFICATES_ENABLED", "AUTO_CLAIM",
+    "SIGNER_PRIVATE_KEY",
+)  # fmt: skip
+
+
+def write_env(env: dict[str, str], path: Path = LOG_DIR / "env") -> Path:
+    """The demo's environment as ``NAME=value`` lines (readable by its owner only):
+    ``set -a; . var/demo/env; set +a`` before ``certflow web`` or any command."""
+    lines = ["# certflow demo: `set -a; . var/demo/env; set +a`, then certflow web, status, ..."]
+    if env.get("SIGNER_PRIVATE_KEY") == ANVIL_DEV_KEY:
+        lines.append("# SIGNER_PRIVATE_KEY is anvil's published development key (dev chain only)")
+    lines += [f"{name}={env[name]}" for name in ENV_FILE_VARIABLES if env.get(name)]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.chmod(0o600)
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def keep_running() -> None:
+    """Wait for Ctrl-C (or SIGTERM); the caller's ExitStack then stops every service."""
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    try:
+        while True:
+            signal.pause()
+    except (KeyboardInterrupt, SystemExit):
+        print("\nstopping the demo's services")

@@ -20,6 +20,7 @@ from cli import (
     certificate_repairs,
     certificates,
     chain,
+    credentials,
     dead_letters,
     demo,
     errors,
@@ -53,6 +54,7 @@ for _module in (
     processes, repairs, dead_letters, outbox, certificates, chain, demo, web, achievements, audit,
     certificate_repairs,
     scheduler,
+    credentials,
 ):  # fmt: skip
     for _command in _module.COMMANDS:
         main.add_command(_command)

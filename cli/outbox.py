@@ -20,7 +20,9 @@ def outbox_status(as_json: bool) -> None:
     """Counts of pending, dispatched and failed events, and the failed ones."""
     from db import outbox
 
-    with common.transaction(common.settings()) as conn:
+    settings = common.settings()
+    common.require_schema(settings)
+    with common.transaction(settings) as conn:
         counts = outbox.counts(conn)
         failed = [
             {

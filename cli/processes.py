@@ -5,13 +5,19 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from certflow.settings import Settings, needs_signer, without_signer
+from certflow.process_secrets import (
+    needs_credential_key,
+    needs_signer,
+    without_credential_key,
+    without_signer,
+)
+from certflow.settings import Settings
 from cli import common, lifecycle
 
 if TYPE_CHECKING:
@@ -73,6 +79,8 @@ def worker(queues: tuple[str, ...], processes: int, threads: int, metrics_port: 
 
     if not needs_signer(queues):
         _drop_signer()  # completion and render workers never see the signer's key
+    if not needs_credential_key(queues):
+        _drop(without_credential_key)  # only the render worker signs credentials
     if metrics_port is not None:
         os.environ["WORKER_METRICS_PORT"] = str(metrics_port)
     settings = common.settings()  # fail here, naming the variable, before forking workers
@@ -96,11 +104,13 @@ def _restart_without_signer() -> None:
     environment (``/proc/PID/environ``, a core dump) keeps it, so exec afresh.
     The restarted command reloads ``.env``, hence ``_drop_signer`` after.
     """
-    if os.environ.get(_RESTARTED) is None and without_signer(os.environ) != dict(os.environ):
-        env = {**without_signer(os.environ), _RESTARTED: "1"}
+    kept = without_credential_key(without_signer(os.environ))
+    if os.environ.get(_RESTARTED) is None and kept != dict(os.environ):
+        env = {**kept, _RESTARTED: "1"}
         argv = [sys.executable, "-m", "cli", *sys.argv[1:]]
         os.execve(sys.executable, argv, env)  # noqa: S606 - a fixed argv: this same command
     _drop_signer()
+    _drop(without_credential_key)
 
 
 _RESTARTED = "CERTFLOW_RESTARTED_WITHOUT_SIGNER"
@@ -108,7 +118,12 @@ _RESTARTED = "CERTFLOW_RESTARTED_WITHOUT_SIGNER"
 
 def _drop_signer() -> None:
     """Remove the signer's key from this process's environment (and so its children's)."""
-    kept = without_signer(os.environ)
+    _drop(without_signer)
+
+
+def _drop(keep: Callable[[Mapping[str, str]], dict[str, str]]) -> None:
+    """Remove what ``keep`` leaves out from this process's environment (and its children's)."""
+    kept = keep(os.environ)
     for name in set(os.environ) - set(kept):
         del os.environ[name]
 
@@ -127,6 +142,7 @@ def reconcile(every: float | None, dry_run: bool, as_json: bool) -> None:
     """
     stop = threading.Event()
     settings = common.settings()
+    common.require_schema(settings)
     lifecycle.on_terminate(stop.set, settings.shutdown_grace_seconds, "reconcile")
     from events.routes import redeliverable
     from issuance.operations.reconcile import run

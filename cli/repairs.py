@@ -25,7 +25,7 @@ def fix_status(enrollment_id: UUID, as_json: bool) -> None:
         common.transaction(settings) as conn,
     ):
         action.done(completion.fix_status(conn, enrollment_id))
-    common.output(action.result, as_json)
+    common.finish(action, as_json)
 
 
 @click.command("fix-statuses")
@@ -42,7 +42,7 @@ def fix_statuses(cohort_id: str, limit: int, as_json: bool) -> None:
         common.transaction(settings) as conn,
     ):
         action.done(completion.fix_statuses(conn, cohort_id, limit))
-    common.output(action.result, as_json)
+    common.finish(action, as_json)
 
 
 @click.command("force-unlock")
@@ -58,7 +58,7 @@ def force_unlock(enrollment_id: UUID, as_json: bool) -> None:
         common.transaction(settings) as conn,
     ):
         action.done(completion.force_clear_claim_lock(conn, enrollment_id))
-    common.output(action.result, as_json)
+    common.finish(action, as_json)
 
 
 @click.command("retry-attestation")
@@ -75,7 +75,7 @@ def retry_attestation(enrollment_id: UUID, as_json: bool) -> None:
         common.engine(settings, pool_size=2) as engine,
     ):
         action.done(retry(Issuer.build(settings, engine), enrollment_id))
-    common.output(action.result, as_json)
+    common.finish(action, as_json)
 
 
 COMMANDS: list[click.Command] = [fix_status, fix_statuses, force_unlock, retry_attestation]

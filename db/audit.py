@@ -44,15 +44,31 @@ class Action:
 
 
 def record(conn: sa.Connection, action: Action) -> int:
+    """The action's row, through the database's writer (it sets the time and db_user)."""
     params = {
-        "actor": action.actor,
-        "via": action.via,
-        "command": action.command,
-        "arguments": json.dumps(action.arguments, default=str),
+        **_who(action),
         "outcome": action.outcome,
         "result": json.dumps(action.result, default=str),
     }
     return int(conn.execute(query("audit_insert"), params).scalar_one())
+
+
+def record_dry_run(conn: sa.Connection, action: Action, ids: list[int]) -> int:
+    """A dead-letter dry run's row and its selection (the open letters among ``ids``),
+    written by the one function that may write a selection; the action is then done."""
+    params = {**_who(action), "ids": ids}
+    action.outcome = "dry_run"
+    action.audit_id = int(conn.execute(query("audit_dry_run"), params).scalar_one())
+    return action.audit_id
+
+
+def _who(action: Action) -> dict[str, str]:
+    return {
+        "actor": action.actor,
+        "via": action.via,
+        "command": action.command,
+        "arguments": json.dumps(action.arguments, default=str),
+    }
 
 
 @contextmanager
@@ -75,6 +91,8 @@ def audited(engine: sa.Engine, action: Action) -> Iterator[Action]:
         # An unexpected error's text may hold anything: only its type is kept.
         _finish(engine, action, "failed", {"error": type(exc).__name__})
         raise
+    if action.outcome == "dry_run" and action.audit_id is not None:
+        return  # recorded with its selection (record_dry_run)
     _finish(engine, action, action.outcome, action.result)
 
 

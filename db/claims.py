@@ -25,6 +25,11 @@ def sync_flags(conn: sa.Connection, settings: Settings) -> None:
     )
 
 
+def set_flags(conn: sa.Connection, *, enabled: bool | None, auto_claim: bool | None) -> None:
+    """Write the flags an admin named (None keeps a flag as it is)."""
+    conn.execute(query("certificate_flags_set"), {"enabled": enabled, "auto_claim": auto_claim})
+
+
 #: Refusals that a later fix (flag on, lock address set) turns into a claim: an
 #: automatic claim refused for one of these must not use up its ledger key.
 FIXABLE_REFUSALS = frozenset({"disabled", "not_configured", "not_completed"})

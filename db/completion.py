@@ -67,7 +67,10 @@ def fix_status(conn: sa.Connection, enrollment_id: UUID) -> dict[str, Any]:
 
 
 def fix_statuses(conn: sa.Connection, cohort_id: str, limit: int = 500) -> dict[str, Any]:
-    """Every eligible enrollment of the cohort (up to ``limit``) fixed in one statement."""
+    """Every eligible enrollment of the cohort (up to ``limit``) fixed in one statement;
+    an unknown cohort is refused with the source's message."""
+    if not conn.execute(query("cohort_exists"), {"cohort_id": cohort_id}).scalar_one():
+        return {"success": False, "message": "Cohort not found"}
     return dict(
         conn.execute(
             query("fix_completion_statuses"), {"cohort_id": cohort_id, "limit": limit}

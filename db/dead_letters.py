@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -60,6 +61,11 @@ def matching(conn: sa.Connection, filters: Filters, limit: int) -> list[dict[str
     return [dict(row._mapping) for row in conn.execute(query("dead_letters_matching"), params)]
 
 
+def existing(conn: sa.Connection, ids: Sequence[int]) -> list[int]:
+    """Which of ``ids`` are dead letters at all (open, replayed or purged)."""
+    return list(conn.execute(query("dead_letters_existing"), {"ids": list(ids)}).scalars())
+
+
 def one(conn: sa.Connection, letter_id: int) -> dict[str, Any] | None:
     row = conn.execute(query("dead_letter_one"), {"id": letter_id}).first()
     return None if row is None else dict(row._mapping)
@@ -86,8 +92,6 @@ def per_queue(conn: sa.Connection) -> list[dict[str, Any]]:
 
 
 def selection(conn: sa.Connection, audit_id: int, command: str) -> list[int] | None:
-    """The letter ids a dry run of ``command`` froze in its audit row, or None."""
+    """The letter ids a dry run of ``command`` froze (its selection), or None."""
     row = conn.execute(query("dead_letter_selection"), {"id": audit_id, "command": command}).first()
-    if row is None or not isinstance(row.result, dict):
-        return None
-    return [int(i) for i in row.result.get("ids", [])]
+    return None if row is None else [int(i) for i in row.ids]

@@ -14,6 +14,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from certflow.names import without_controls
 from db.queries import query
 
 
@@ -41,10 +42,12 @@ class CertificateRecord:
     @property
     def learner_name(self) -> str:
         """The name printed: the display name, else the username, else the wallet in its
-        short form (0x1234…abcd); empty when the learner has none of them."""
+        short form (0x1234…abcd); empty when the learner has none of them. Without bidi
+        controls or control characters (certflow.names), so the page and the PDF agree."""
         for name in (self.display_name, self.username):
-            if name and name.strip():
-                return name.strip()
+            cleaned = without_controls(name or "")
+            if cleaned:
+                return cleaned
         wallet = (self.wallet_address or "").strip()
         return f"{wallet[:6]}\u2026{wallet[-4:]}" if len(wallet) > 12 else wallet
 

@@ -10,5 +10,8 @@ import-linter contracts check it):
 - ``certificates``: claims become keys, attestations (on and off chain), the
   PDF, revocation;
 - ``transactions``: the transaction engine every send goes through;
+- ``credentials``: Open Badges 3.0 verifiable credentials (did:web issuer,
+  eddsa-rdfc-2022 proofs, Bitstring Status Lists): signed when a certificate
+  is rendered, checked by verification; it imports no other sub-package;
 - ``achievements``: the achievements engine's use case, on its own.
 """

@@ -82,6 +82,20 @@ def _printable(data: CertificateData) -> layout.Page:
     )
 
 
+def name_problem(name: str) -> str | None:
+    """Why this learner name cannot be printed on a certificate, in words the learner can
+    act on; None when it can. Checked before any chain work (a grant), not at render."""
+    try:
+        _field(name, layout.NAME_FACE, "learner name")
+    except RenderError as exc:
+        detail = exc.user_message.removeprefix("learner name ")
+        return (
+            f"Your name cannot be printed on a certificate ({detail})"
+            " - change your display name, then claim again."
+        )
+    return None
+
+
 def _field(value: str, face: Face, field: str) -> str:
     return printable(clean(value, field), face, field)
 

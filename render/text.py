@@ -6,6 +6,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from certflow.errors import RenderError
+from certflow.names import without_bidi
 from render.fonts import Face, Style, covers, width
 
 ELLIPSIS = "…"
@@ -26,7 +27,9 @@ def clean(value: str, field: str, *, max_chars: int | None = MAX_CHARS) -> str:
     Raises RenderError naming ``field`` when nothing printable is left. Cuts
     the result to ``max_chars`` (None: callers that must not cut, like URLs).
     """
-    normal = unicodedata.normalize("NFC", value)
+    # Direction overrides would make a browser show this text in another order than
+    # the PDF draws it (certflow.names): gone here too.
+    normal = unicodedata.normalize("NFC", without_bidi(value))
     kept = "".join(" " if unicodedata.category(c) in _DROP else c for c in normal)
     text = " ".join(kept.split())
     if not text:

@@ -205,6 +205,56 @@ $$;
 
 ALTER FUNCTION public.activity_local_date() OWNER TO certflow_owner;
 
+CREATE FUNCTION public.admin_audit_write(p_actor text, p_via text, p_command text, p_arguments jsonb, p_outcome text, p_result jsonb) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    written bigint;
+BEGIN
+    -- A dry run is a selection a replay may take: only admin_dead_letter_dry_run writes one.
+    IF p_outcome = 'dry_run' THEN
+        RAISE EXCEPTION 'a dry run is recorded by admin_dead_letter_dry_run only'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    INSERT INTO public.admin_audit (actor, via, command, arguments, outcome, result, at, db_user)
+    VALUES (p_actor, p_via, p_command, coalesce(p_arguments, '{}'::jsonb), p_outcome, p_result,
+            now(), session_user)
+    RETURNING id INTO written;
+    RETURN written;
+END;
+$$;
+
+ALTER FUNCTION public.admin_audit_write(p_actor text, p_via text, p_command text, p_arguments jsonb, p_outcome text, p_result jsonb) OWNER TO certflow_owner;
+
+CREATE FUNCTION public.admin_dead_letter_dry_run(p_actor text, p_via text, p_command text, p_arguments jsonb, p_ids bigint[]) RETURNS bigint
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    written bigint;
+    chosen int8multirange;
+    counted integer;
+BEGIN
+    IF p_command NOT IN ('dead-letters replay', 'dead-letters purge') THEN
+        RAISE EXCEPTION 'no dry run of %', p_command USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    SELECT coalesce(range_agg(int8range(d.id, d.id, '[]')), '{}'::int8multirange), count(*)
+    INTO chosen, counted
+    FROM public.dead_letters d
+    WHERE d.id = ANY(p_ids) AND d.replayed_at IS NULL AND d.purged_at IS NULL;
+    INSERT INTO public.admin_audit (actor, via, command, arguments, outcome, result, at, db_user)
+    VALUES (p_actor, p_via, p_command, coalesce(p_arguments, '{}'::jsonb), 'dry_run',
+            jsonb_build_object('letters', counted), now(), session_user)
+    RETURNING id INTO written;
+    INSERT INTO public.dead_letter_selections (audit_id, command, ids, letters)
+    VALUES (written, p_command, chosen, counted);
+    RETURN written;
+END;
+$$;
+
+ALTER FUNCTION public.admin_dead_letter_dry_run(p_actor text, p_via text, p_command text, p_arguments jsonb, p_ids bigint[]) OWNER TO certflow_owner;
+
 CREATE FUNCTION public.certflow_metrics() RETURNS TABLE(metric text, label text, value double precision)
     LANGUAGE sql STABLE SECURITY DEFINER
     SET search_path TO ''
@@ -395,6 +445,34 @@ END;
 $$;
 
 ALTER FUNCTION public.claim_certificate(p_enrollment_id uuid, p_enabled boolean) OWNER TO certflow_owner;
+
+CREATE FUNCTION public.clean_profile_name(p_name text) RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path TO ''
+    AS $$
+    SELECT CASE WHEN p_name IS NULL THEN NULL ELSE
+        btrim(regexp_replace(
+            regexp_replace(
+                regexp_replace(p_name, '[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]', '', 'g'),
+                '[\u0001-\u001f\u007f-\u009f]', ' ', 'g'),
+            '\s+', ' ', 'g'))
+    END
+$$;
+
+ALTER FUNCTION public.clean_profile_name(p_name text) OWNER TO certflow_owner;
+
+CREATE FUNCTION public.clean_profile_names() RETURNS trigger
+    LANGUAGE plpgsql
+    SET search_path TO ''
+    AS $$
+BEGIN
+    NEW.display_name := public.clean_profile_name(NEW.display_name);
+    NEW.username := public.clean_profile_name(NEW.username);
+    RETURN NEW;
+END;
+$$;
+
+ALTER FUNCTION public.clean_profile_names() OWNER TO certflow_owner;
 
 CREATE FUNCTION public.community_of_cohort(p_cohort_id text) RETURNS text
     LANGUAGE sql STABLE SECURITY DEFINER
@@ -1236,6 +1314,16 @@ ALTER TABLE public.admin_audit_id_seq OWNER TO certflow_owner;
 
 ALTER SEQUENCE public.admin_audit_id_seq OWNED BY public.admin_audit.id;
 
+CREATE TABLE public.admin_sessions (
+    token_sha256 bytea NOT NULL,
+    admin text NOT NULL,
+    csrf text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone NOT NULL
+);
+
+ALTER TABLE public.admin_sessions OWNER TO certflow_owner;
+
 CREATE TABLE public.applied_rules (
     file text NOT NULL,
     sha256 text NOT NULL,
@@ -1454,6 +1542,57 @@ CREATE TABLE public.communities (
 
 ALTER TABLE public.communities OWNER TO certflow_owner;
 
+CREATE TABLE public.credential_keys (
+    public_key_multibase text NOT NULL,
+    first_used_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT credential_keys_public_key_multibase_check CHECK ((public_key_multibase ~ '^z6Mk[1-9A-HJ-NP-Za-km-z]+$'::text))
+);
+
+ALTER TABLE public.credential_keys OWNER TO certflow_owner;
+
+CREATE TABLE public.credential_status_lists (
+    list_id integer NOT NULL,
+    document text NOT NULL,
+    signed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT credential_status_lists_document_check CHECK (((document)::jsonb ? 'proof'::text)),
+    CONSTRAINT credential_status_lists_list_id_check CHECK ((list_id >= 0))
+);
+
+ALTER TABLE public.credential_status_lists OWNER TO certflow_owner;
+
+CREATE SEQUENCE public.credential_status_positions
+    START WITH 0
+    INCREMENT BY 1
+    MINVALUE 0
+    NO MAXVALUE
+    CACHE 1;
+
+ALTER TABLE public.credential_status_positions OWNER TO certflow_owner;
+
+CREATE TABLE public.credentials (
+    certificate_id uuid NOT NULL,
+    enrollment_id uuid NOT NULL,
+    document text NOT NULL,
+    public_key_multibase text NOT NULL,
+    status_list integer NOT NULL,
+    status_index integer NOT NULL,
+    signed_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT credentials_document_check CHECK (((document)::jsonb ? 'proof'::text)),
+    CONSTRAINT credentials_status_index_check CHECK (((status_index >= 0) AND (status_index <= 131071))),
+    CONSTRAINT credentials_status_list_check CHECK ((status_list >= 0))
+);
+
+ALTER TABLE public.credentials OWNER TO certflow_owner;
+
+CREATE TABLE public.dead_letter_selections (
+    audit_id bigint NOT NULL,
+    command text NOT NULL,
+    ids int8multirange NOT NULL,
+    letters integer NOT NULL
+);
+
+ALTER TABLE public.dead_letter_selections OWNER TO certflow_owner;
+
 CREATE TABLE public.dead_letters (
     id bigint NOT NULL,
     actor text NOT NULL,
@@ -1636,6 +1775,9 @@ ALTER TABLE ONLY public.achievements
 ALTER TABLE ONLY public.admin_audit
     ADD CONSTRAINT admin_audit_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.admin_sessions
+    ADD CONSTRAINT admin_sessions_pkey PRIMARY KEY (token_sha256);
+
 ALTER TABLE ONLY public.applied_rules
     ADD CONSTRAINT applied_rules_pkey PRIMARY KEY (file);
 
@@ -1705,6 +1847,21 @@ ALTER TABLE ONLY public.cohorts
 ALTER TABLE ONLY public.communities
     ADD CONSTRAINT communities_pkey PRIMARY KEY (id);
 
+ALTER TABLE ONLY public.credential_keys
+    ADD CONSTRAINT credential_keys_pkey PRIMARY KEY (public_key_multibase);
+
+ALTER TABLE ONLY public.credential_status_lists
+    ADD CONSTRAINT credential_status_lists_pkey PRIMARY KEY (list_id);
+
+ALTER TABLE ONLY public.credentials
+    ADD CONSTRAINT credentials_pkey PRIMARY KEY (certificate_id);
+
+ALTER TABLE ONLY public.credentials
+    ADD CONSTRAINT credentials_status_list_status_index_key UNIQUE (status_list, status_index);
+
+ALTER TABLE ONLY public.dead_letter_selections
+    ADD CONSTRAINT dead_letter_selections_pkey PRIMARY KEY (audit_id);
+
 ALTER TABLE ONLY public.dead_letters
     ADD CONSTRAINT dead_letters_pkey PRIMARY KEY (id);
 
@@ -1753,6 +1910,8 @@ CREATE INDEX idx_admin_audit_at ON public.admin_audit USING btree (at DESC);
 
 CREATE INDEX idx_admin_audit_command ON public.admin_audit USING btree (command, at DESC);
 
+CREATE INDEX idx_admin_sessions_expires ON public.admin_sessions USING btree (expires_at);
+
 CREATE INDEX idx_be_attest_batch ON public.bootcamp_enrollments USING btree (certificate_attest_batch) WHERE (certificate_attest_batch IS NOT NULL);
 
 CREATE INDEX idx_be_attest_pending ON public.bootcamp_enrollments USING btree (certificate_issued_at) WHERE (certificate_issued AND (certificate_attestation_uid IS NULL));
@@ -1782,6 +1941,8 @@ CREATE INDEX idx_chain_tx_attempts_tx ON public.chain_tx_attempts USING btree (c
 CREATE INDEX idx_cohort_instructors_user ON public.cohort_instructors USING btree (user_profile_id);
 
 CREATE INDEX idx_cohort_milestones_cohort ON public.cohort_milestones USING btree (cohort_id);
+
+CREATE INDEX idx_credentials_enrollment ON public.credentials USING btree (enrollment_id);
 
 CREATE INDEX idx_dead_letters_listed ON public.dead_letters USING btree (id) WHERE ((replayed_at IS NULL) AND (purged_at IS NULL));
 
@@ -1818,6 +1979,8 @@ CREATE UNIQUE INDEX uq_dead_letters_message ON public.dead_letters USING btree (
 CREATE UNIQUE INDEX uq_user_activities_bootcamp_completed ON public.user_activities USING btree (((activity_data ->> 'enrollment_id'::text))) WHERE (activity_type = 'bootcamp_completed'::text);
 
 CREATE TRIGGER trg_activity_local_date BEFORE INSERT ON public.user_activities FOR EACH ROW EXECUTE FUNCTION public.activity_local_date();
+
+CREATE TRIGGER trg_clean_profile_names BEFORE INSERT OR UPDATE OF display_name, username ON public.user_profiles FOR EACH ROW EXECUTE FUNCTION public.clean_profile_names();
 
 CREATE TRIGGER trg_milestone_completed_insert AFTER INSERT ON public.user_milestone_progress FOR EACH ROW WHEN ((new.status = 'completed'::text)) EXECUTE FUNCTION public.enqueue_milestone_completed();
 
@@ -1884,6 +2047,18 @@ ALTER TABLE ONLY public.cohort_milestones
 
 ALTER TABLE ONLY public.cohorts
     ADD CONSTRAINT cohorts_bootcamp_program_id_fkey FOREIGN KEY (bootcamp_program_id) REFERENCES public.bootcamp_programs(id);
+
+ALTER TABLE ONLY public.credentials
+    ADD CONSTRAINT credentials_certificate_id_fkey FOREIGN KEY (certificate_id) REFERENCES public.certificates(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.credentials
+    ADD CONSTRAINT credentials_enrollment_id_fkey FOREIGN KEY (enrollment_id) REFERENCES public.bootcamp_enrollments(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.credentials
+    ADD CONSTRAINT credentials_public_key_multibase_fkey FOREIGN KEY (public_key_multibase) REFERENCES public.credential_keys(public_key_multibase);
+
+ALTER TABLE ONLY public.dead_letter_selections
+    ADD CONSTRAINT dead_letter_selections_audit_id_fkey FOREIGN KEY (audit_id) REFERENCES public.admin_audit(id);
 
 ALTER TABLE ONLY public.dead_letters
     ADD CONSTRAINT dead_letters_outbox_id_fkey FOREIGN KEY (outbox_id) REFERENCES public.event_outbox(id) ON DELETE SET NULL;
@@ -2025,6 +2200,12 @@ REVOKE ALL ON FUNCTION public.activity_local_date() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.activity_local_date() TO certflow_app;
 GRANT ALL ON FUNCTION public.activity_local_date() TO certflow_worker;
 
+REVOKE ALL ON FUNCTION public.admin_audit_write(p_actor text, p_via text, p_command text, p_arguments jsonb, p_outcome text, p_result jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.admin_audit_write(p_actor text, p_via text, p_command text, p_arguments jsonb, p_outcome text, p_result jsonb) TO certflow_admin;
+
+REVOKE ALL ON FUNCTION public.admin_dead_letter_dry_run(p_actor text, p_via text, p_command text, p_arguments jsonb, p_ids bigint[]) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.admin_dead_letter_dry_run(p_actor text, p_via text, p_command text, p_arguments jsonb, p_ids bigint[]) TO certflow_admin;
+
 REVOKE ALL ON FUNCTION public.certflow_metrics() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.certflow_metrics() TO certflow_worker;
 GRANT ALL ON FUNCTION public.certflow_metrics() TO certflow_admin;
@@ -2162,11 +2343,12 @@ GRANT SELECT ON TABLE public.achievements TO certflow_instructor;
 GRANT SELECT ON TABLE public.achievements TO certflow_worker;
 GRANT INSERT,UPDATE ON TABLE public.achievements TO certflow_admin;
 
-GRANT SELECT,INSERT ON TABLE public.admin_audit TO certflow_admin;
+GRANT SELECT ON TABLE public.admin_audit TO certflow_admin;
 
-GRANT USAGE ON SEQUENCE public.admin_audit_id_seq TO certflow_admin;
+GRANT SELECT,INSERT,DELETE ON TABLE public.admin_sessions TO certflow_admin;
 
 GRANT SELECT ON TABLE public.applied_rules TO certflow_admin;
+GRANT SELECT ON TABLE public.applied_rules TO certflow_worker;
 
 GRANT SELECT ON TABLE public.bootcamp_completion_remarks TO certflow_worker;
 GRANT SELECT ON TABLE public.bootcamp_completion_remarks TO certflow_app;
@@ -2252,6 +2434,22 @@ GRANT SELECT ON TABLE public.communities TO certflow_learner;
 GRANT SELECT ON TABLE public.communities TO certflow_instructor;
 GRANT SELECT ON TABLE public.communities TO certflow_worker;
 GRANT INSERT,UPDATE ON TABLE public.communities TO certflow_admin;
+
+GRANT SELECT,INSERT ON TABLE public.credential_keys TO certflow_worker;
+GRANT SELECT ON TABLE public.credential_keys TO certflow_web;
+GRANT SELECT ON TABLE public.credential_keys TO certflow_app;
+
+GRANT SELECT,INSERT,UPDATE ON TABLE public.credential_status_lists TO certflow_worker;
+GRANT SELECT ON TABLE public.credential_status_lists TO certflow_web;
+GRANT SELECT ON TABLE public.credential_status_lists TO certflow_app;
+
+GRANT USAGE ON SEQUENCE public.credential_status_positions TO certflow_worker;
+
+GRANT SELECT,INSERT ON TABLE public.credentials TO certflow_worker;
+GRANT SELECT ON TABLE public.credentials TO certflow_web;
+GRANT SELECT ON TABLE public.credentials TO certflow_app;
+
+GRANT SELECT ON TABLE public.dead_letter_selections TO certflow_admin;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.dead_letters TO certflow_worker;
 

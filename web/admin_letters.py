@@ -13,7 +13,7 @@ from certflow.errors import AdminRefused
 from db.audit import Action
 from db.dead_letters import Filters
 from issuance.operations import dead_letters as letters
-from web.admin_auth import Admin, check_csrf
+from web.admin_auth import Admin
 from web.admin_pages import AdminDep, AdminSiteDep, render
 from web.admin_site import AdminSite
 
@@ -73,7 +73,7 @@ def dry_run(
     older_than: Field = "",
     newer_than: Field = "",
 ) -> Response:
-    check_csrf(request, csrf)
+    admin_site.gate.check_csrf(request, csrf)
     given = {"queue": queue, "actor": actor, "error": error}
     given |= {"older_than": older_than, "newer_than": newer_than}
     filters = _filters(given, ids)
@@ -90,7 +90,7 @@ def dry_run(
 def replay(
     request: Request, admin_site: AdminSiteDep, admin: AdminDep, csrf: Field, selection: Selection
 ) -> Response:
-    check_csrf(request, csrf)
+    admin_site.gate.check_csrf(request, csrf)
     with admin_site.action(admin, letters.REPLAY, selection=selection) as action:
         result = _bulk(admin_site, action, Filters(), selection=selection)
     return _done(request, admin, "replayed", result, action.audit_id)
@@ -105,7 +105,7 @@ def purge(
     selection: Selection,
     confirm: Field = "",
 ) -> Response:
-    check_csrf(request, csrf)
+    admin_site.gate.check_csrf(request, csrf)
     with admin_site.action(admin, letters.PURGE, selection=selection) as action:
         if confirm != "yes":
             raise AdminRefused("Tick the confirmation box to purge these dead letters.")

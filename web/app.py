@@ -10,13 +10,13 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from certflow.errors import CertflowError
-from web import admin_letters, admin_pages, api, attestations, pages
+from web import admin_letters, admin_pages, api, attestations, credentials, pages
 from web.admin_auth import LoginRequired
-from web.admin_site import AdminSite
+from web.admin_site import AdminConsoleOff, AdminSite
+from web.proxies import protect
 from web.site import HERE, Site, site_of
 
 log = structlog.get_logger(__name__)
@@ -33,6 +33,8 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
+#: Only over https (a browser ignores it on http): a year, this host and its subdomains.
+HSTS = [(b"strict-transport-security", b"max-age=31536000; includeSubDomains")]
 
 
 class SecurityHeaders:
@@ -46,9 +48,12 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        # The scheme as the client used it: a trusted proxy's X-Forwarded-Proto is applied.
+        headers = SECURITY_HEADERS + (HSTS if scope.get("scheme") == "https" else [])
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS]
+                message["headers"] = [*message.get("headers", []), *headers]
             await send(message)
 
         await self.app(scope, receive, with_headers)
@@ -76,29 +81,21 @@ def create_app(site: Site) -> FastAPI:
     app.include_router(admin_pages.router)
     app.include_router(admin_letters.router)
     app.include_router(attestations.router)
+    app.include_router(credentials.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.add_exception_handler(HTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(CertflowError, _unavailable)  # type: ignore[arg-type]
     app.add_exception_handler(LoginRequired, _login_required)
-    _admin_session(app, site)
+    app.add_exception_handler(AdminConsoleOff, _admin_off)
     app.add_middleware(SecurityHeaders)
+    protect(app, site.settings)
     return app
 
 
-def _admin_session(app: FastAPI, site: Site) -> None:
-    """The admin pages' signed session cookie: sent to /admin only, never cross-site."""
-    secret = site.settings.web_session_secret
-    if app.state.admin is None or secret is None:
-        return
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=secret.get_secret_value(),
-        session_cookie="certflow_admin",
-        max_age=8 * 3600,
-        path="/admin",
-        same_site="strict",
-        https_only=site.settings.verify_base_url.startswith("https://"),
-    )
+async def _admin_off(request: Request, exc: Exception) -> Response:
+    response = site_of(request).html(request, "admin_off.html", {"admin": None}, status_code=404)
+    response.headers["cache-control"] = "no-store"
+    return response
 
 
 async def _login_required(request: Request, exc: Exception) -> Response:

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-import hashlib
-from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
-from web.site import site_of
+from issuance.verification.certificate_page import CertificatePage
+from web.site import Site, site_of
+from web.uploads import read_upload
 from web.views import page_view
 
 router = APIRouter()
-
-#: A certificate PDF is ~60 kB; anything far larger is not one of ours.
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 
 
 def parse_id(value: str) -> UUID:
@@ -50,21 +48,29 @@ def verify(request: Request, cert_id: str) -> Response:
 
 
 @router.post("/verify", response_class=HTMLResponse)
-def check_file(request: Request, file: Annotated[UploadFile, File()]) -> Response:
-    """Compare an uploaded file's sha256 with every recorded certificate."""
+async def check_file(request: Request) -> Response:
+    """Compare an uploaded file's sha256 with every recorded certificate (the file is
+    hashed as it arrives, up to MAX_UPLOAD_BYTES, held in memory for the signature
+    check and never stored)."""
     site = site_of(request)
-    data = file.file.read(MAX_UPLOAD_BYTES + 1)
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise HTTPException(413, "That file is too large to be a certificate.")
-    digest = hashlib.sha256(data).hexdigest()
-    row = site.pages.match(digest)
-    page = None if row is None else site.pages.page(row.id)
+    upload = await read_upload(request, "file", site.settings.max_upload_bytes)
+    page = await run_in_threadpool(_matching_page, site, upload.sha256)
     context = {
-        "upload": {"name": file.filename or "the file", "sha256": digest, "matched": page},
+        "upload": {
+            "name": upload.filename or "the file",
+            "sha256": upload.sha256,
+            "matched": page,
+            "signature": await run_in_threadpool(site.pages.pdf_signature, upload.content),
+        },
         "view": None if page is None else page_view(site.settings, page),
     }
     template = "verify.html" if page is not None else "lookup.html"
     return site.html(request, template, context, status_code=200)
+
+
+def _matching_page(site: Site, digest: str) -> CertificatePage | None:
+    row = site.pages.match(digest)
+    return None if row is None else site.pages.page(row.id)
 
 
 @router.get("/certificates/{cert_id}.pdf")

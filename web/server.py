@@ -28,7 +28,21 @@ def web_settings(settings: Settings) -> Settings:
             message="SIGNER_PRIVATE_KEY is set for the web process; it is not needed and dropped."
             " Remove it from this process's environment.",
         )
-    return settings.model_copy(update={"signer_private_key": None, "signer_private_key_file": None})
+    if settings.credential_signing_key is not None:
+        log.warning(
+            "web.credential_key_ignored",
+            message="CREDENTIAL_SIGNING_KEY is set for the web process; it is not needed and"
+            " dropped (the site reads the public keys from the database).",
+        )
+    return settings.model_copy(
+        update={
+            "signer_private_key": None,
+            "signer_private_key_file": None,
+            "credential_signing_key": None,
+            "credential_signing_key_file": None,
+            "pdf_signing_key_file": None,  # the certificate file stays: it validates uploads
+        }
+    )
 
 
 def startup_warnings(settings: Settings) -> list[str]:
@@ -62,6 +76,9 @@ def serve(settings: Settings, host: str, port: int) -> None:
         port=port,
         access_log=False,
         server_header=False,
+        # X-Forwarded-* are the app's business (web/proxies.py: ADMIN_TRUSTED_PROXIES
+        # only); uvicorn's own default would believe them from 127.0.0.1.
+        proxy_headers=False,
         # Requests in flight get this long after SIGTERM; then connections are closed.
         timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds)),
     )

@@ -50,6 +50,7 @@ def page_view(settings: Settings, page: CertificatePage) -> dict[str, Any]:
             "current": None
             if page.current is None or page.current.id == row.id
             else links.certificate_urls(settings, page.current.id)["verify"],
+            "credential": None if page.credential is None else f"/credentials/{row.id}.json",
             # Never invite anyone to show off a certificate that does not hold.
             "linkedin": None
             if page.verdict in ("revoked", "failed")

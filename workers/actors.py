@@ -11,8 +11,10 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import dramatiq
+import structlog
 from dramatiq.middleware import CurrentMessage
 
+from certflow.errors import RetryLater
 from events.messages import Delivery, delivery_of
 from events.routes import queue_of
 from workers import policy
@@ -24,6 +26,7 @@ from workers.grant_key import grant_key
 from workers.render import render_certificate
 from workers.runtime import Runtime
 
+log = structlog.get_logger(__name__)
 Handler = Callable[[Runtime, dict[str, Any], Delivery], None]
 
 HANDLERS: Mapping[str, Handler] = {
@@ -54,6 +57,19 @@ def declare_actors(rt: Runtime) -> dict[str, dramatiq.Actor[Any, None]]:
 def _bind(rt: Runtime, handler: Handler) -> Callable[[dict[str, Any]], None]:
     @functools.wraps(handler)
     def actor(payload: dict[str, Any]) -> None:
-        handler(rt, payload, delivery_of(CurrentMessage.get_current_message()))
+        delivery = delivery_of(CurrentMessage.get_current_message())
+        try:
+            handler(rt, payload, delivery)
+        except RetryLater as exc:
+            # Expected (a batch holds the row, a transaction is not final yet): one info
+            # line, and dramatiq's Retry, which it retries without logging an error.
+            log.info(
+                "actor.retry_later",
+                actor=handler.__name__,
+                reason=exc.user_message,
+                error_type=type(exc).__name__,
+                retries=delivery.retries,
+            )
+            raise dramatiq.Retry(exc.user_message) from exc
 
     return actor

@@ -12,9 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from dramatiq import Retry
 from dramatiq.middleware import Retries
 
 from certflow.errors import CertflowError, PermanentError
+from certflow.logging import scrub
 from certflow.settings import Settings
 from events.messages import Delivery
 
@@ -22,8 +24,16 @@ from events.messages import Delivery
 ACTOR_OPTIONS: dict[str, Any] = {"throws": (PermanentError,)}
 
 
+def cause(exc: BaseException) -> BaseException:
+    """The error itself: an expected retry reaches dramatiq as its ``Retry``, raised
+    from ours (``workers/actors.py``); policy and dead letters read ours."""
+    if isinstance(exc, Retry) and exc.__cause__ is not None:
+        return exc.__cause__
+    return exc
+
+
 def is_permanent(exc: BaseException) -> bool:
-    return isinstance(exc, PermanentError)
+    return isinstance(cause(exc), PermanentError)
 
 
 def retry_when(settings: Settings) -> Callable[[int, BaseException], bool]:
@@ -52,5 +62,7 @@ def is_retry(delivery: Delivery) -> bool:
 
 def reason(exc: BaseException) -> str:
     """What an admin reads on the dead letter."""
+    exc = cause(exc)
     text = exc.user_message if isinstance(exc, CertflowError) else str(exc)
-    return text or type(exc).__name__
+    # Whatever the error quotes (a provider's URL, its API key, a token) stays out of it.
+    return scrub(text) or type(exc).__name__

@@ -1,9 +1,14 @@
 -- Named queries: the admin audit trail. Each section is one statement.
 
 -- name: audit_insert
-INSERT INTO public.admin_audit (actor, via, command, arguments, outcome, result)
-VALUES (:actor, :via, :command, CAST(:arguments AS jsonb), :outcome, CAST(:result AS jsonb))
-RETURNING id;
+-- Through the writer (sql/rules/audit.sql): the database sets the time and db_user.
+SELECT public.admin_audit_write(:actor, :via, :command, CAST(:arguments AS jsonb), :outcome,
+                                CAST(:result AS jsonb));
+
+-- name: audit_dry_run
+-- A dead-letter dry run: its audit row and the selection (the open letters among :ids).
+SELECT public.admin_dead_letter_dry_run(:actor, :via, :command, CAST(:arguments AS jsonb),
+                                        CAST(:ids AS bigint[]));
 
 -- name: audit_list
 -- Newest first; every filter is optional (NULL matches everything).

@@ -4,6 +4,13 @@
 UPDATE public.certificate_flags
 SET certificates_enabled = :enabled, auto_claim = :auto_claim, updated_at = now();
 
+-- name: certificate_flags_set
+-- `certflow flags set`: a flag left NULL keeps its value.
+UPDATE public.certificate_flags
+SET certificates_enabled = coalesce(CAST(:enabled AS boolean), certificates_enabled),
+    auto_claim = coalesce(CAST(:auto_claim AS boolean), auto_claim),
+    updated_at = now();
+
 -- name: certificate_flags_read
 SELECT certificates_enabled, auto_claim, updated_at FROM public.certificate_flags;
 

@@ -22,6 +22,9 @@ WHERE replayed_at IS NULL AND purged_at IS NULL
 ORDER BY id
 LIMIT :limit;
 
+-- name: dead_letters_existing
+SELECT id FROM public.dead_letters WHERE id = ANY(CAST(:ids AS bigint[])) ORDER BY id;
+
 -- name: dead_letter_one
 SELECT id, queue, actor, message_id, enrollment_id, idempotency_key, outbox_id, payload,
        error_type, reason, permanent, retries, created_at AS failed_at,
@@ -78,7 +81,10 @@ WHERE replayed_at IS NULL AND purged_at IS NULL
 GROUP BY queue ORDER BY queue;
 
 -- name: dead_letter_selection
--- A dry run's audit row is the frozen selection it previewed: append-only, so the
--- set a replay takes is exactly the set the admin saw.
-SELECT id, result FROM public.admin_audit
-WHERE id = :id AND command = :command AND outcome = 'dry_run';
+-- The letters a dry run froze (written only by admin_dead_letter_dry_run, never
+-- updated): the set a replay takes is exactly the set the admin saw.
+SELECT s.audit_id,
+       ARRAY(SELECT generate_series(lower(r), upper(r) - 1) FROM unnest(s.ids) AS r
+             ORDER BY 1) AS ids
+FROM public.dead_letter_selections s
+WHERE s.audit_id = :id AND s.command = :command;

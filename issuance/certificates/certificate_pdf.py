@@ -25,7 +25,9 @@ from db.certificates import CertificateRow
 from db.engine import transaction
 from db.ledger import LedgerKey
 from db.records import CertificateRecord
+from issuance.certificates.pdf_signing import signed_pdf
 from issuance.certificates.records import certificate_data
+from issuance.credentials.issue import sign_if_configured
 from render.certificate import render_pdf
 from render.storage import ObjectStore, PdfMetadata
 
@@ -125,7 +127,7 @@ def _render_and_store(
     version: int,
 ) -> CertificateRow:
     cert_id = certificates.certificate_id(record.enrollment_id, version)
-    pdf = render_pdf(certificate_data(settings, record, cert_id))
+    pdf = signed_pdf(settings, render_pdf(certificate_data(settings, record, cert_id)), cert_id)
     digest = hashlib.sha256(pdf).hexdigest()
     object_key = store.object_key(
         record.bootcamp_id, record.cohort_id, record.user_profile_id, cert_id
@@ -145,7 +147,7 @@ def _render_and_store(
         store.ensure_bucket()
         store.put_pdf(object_key, pdf, metadata)
     # Only now, with the object in place, does the row exist (same transaction as the ledger key).
-    return certificates.record(
+    row = certificates.record(
         conn,
         cert_id=cert_id,
         enrollment_id=record.enrollment_id,
@@ -155,3 +157,5 @@ def _render_and_store(
         size_bytes=len(pdf),
         attestation_uid=uid,
     )
+    sign_if_configured(conn, settings, record, row)  # its credential commits with it
+    return row

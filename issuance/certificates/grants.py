@@ -31,12 +31,13 @@ from chain.abi import checksum
 from chain.lock import grant_keys_calldata, parse_key_transfers
 from chain.rpc import chain_errors
 from chain.transactions import SentTransaction, gas_needed
-from db import claims, grants
+from db import claims, grants, records
 from db.engine import transaction
 from db.grants import Member
 from issuance.certificates.issuer import Issuer, PassResult, busy_or_batched
 from issuance.certificates.screening import BAD_WALLET, NO_WALLET, screen_grant, wallet_problem
 from issuance.transactions.batching import Estimates, culprits
+from render.certificate import name_problem
 
 # The wallet messages live with the checks (issuance.certificates.screening); named here too.
 __all__ = [
@@ -161,6 +162,8 @@ def _record_minted(
 def _screen(issuer: Issuer, lock: str, members: list[Member]) -> list[Member]:
     """Record members who already hold a key and refuse those who cannot get one;
     the others, who still need a key."""
+    unprintable = _unprintable_names(issuer, members)
+    members = [m for m in members if m.id not in unprintable]
     try:
         screened = screen_grant(issuer.w3, issuer.check_w3, lock, members, issuer.scan)
     except ChainUnavailable as exc:
@@ -171,6 +174,7 @@ def _screen(issuer: Issuer, lock: str, members: list[Member]) -> list[Member]:
             grants.release_grant_batch(conn, ids)
         log.warning("key_check_unavailable", lock_address=lock, error=str(exc))
         raise KeyCheckUnavailable() from exc
+    screened.refused.update(unprintable)
     with transaction(issuer.engine) as conn:
         grants.record_keys(conn, screened.held)
         for enrollment_id, problem in screened.refused.items():
@@ -180,6 +184,15 @@ def _screen(issuer: Issuer, lock: str, members: list[Member]) -> list[Member]:
     for enrollment_id, problem in screened.refused.items():
         log.warning("grant_member_refused", enrollment_id=str(enrollment_id), error=problem)
     return screened.to_grant
+
+
+def _unprintable_names(issuer: Issuer, members: list[Member]) -> dict[UUID, str]:
+    """Members whose name no certificate font can print: refused before the grant, with
+    an error they can act on, rather than found at render after the chain work."""
+    with transaction(issuer.engine) as conn:
+        found = records.records(conn, [m.id for m in members])
+    problems = {r.enrollment_id: name_problem(r.learner_name) for r in found if r.learner_name}
+    return {enrollment_id: problem for enrollment_id, problem in problems.items() if problem}
 
 
 def _isolate_reverts(

@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from certflow.errors import AdminRefused
-from db import dead_letters
+from db import audit, dead_letters
 from db.audit import Action
 from db.dead_letters import Filters
 from db.engine import transaction
@@ -49,14 +49,17 @@ def bulk(
 ) -> dict[str, Any]:
     """One audited bulk action (``action.command`` is REPLAY or PURGE) on a fixed set.
 
-    A dry run records the set it shows in its own audit row: that row's id is
-    the selection a later action takes, exactly.
+    A dry run records the set it shows with its audit row (as ranges of ids, in
+    ``dead_letter_selections``): that row's id is the selection a later action
+    takes, exactly.
     """
     chosen = select(engine, filters, selection=selection, command=action.command)
     if dry_run:
-        action.outcome = "dry_run"
         letters = preview(engine, chosen)
-        result: dict[str, Any] = {"ids": [letter["id"] for letter in letters], "letters": letters}
+        shown = [letter["id"] for letter in letters]
+        with transaction(engine) as conn:
+            audit.record_dry_run(conn, action, shown)
+        result: dict[str, Any] = {"ids": shown, "letters": letters}
     else:
         done = act(chosen)
         result = {"ids": done, "skipped": sorted(set(chosen) - set(done))}
@@ -100,7 +103,13 @@ def select(
                 raise AdminRefused(f"no dry run #{selection} of {command} to take a selection from")
             return frozen
         if filters.ids is not None and filters == Filters(ids=filters.ids):
-            return list(filters.ids)  # named ids: the ones no longer open are reported skipped
+            # Named ids: the ones no longer open are reported skipped; one that never
+            # existed is a mistake, refused (and audited as refused).
+            unknown = sorted(set(filters.ids) - set(dead_letters.existing(conn, filters.ids)))
+            if unknown:
+                named = ", ".join(str(i) for i in unknown)
+                raise AdminRefused(f"Dead letter {named} not found")
+            return list(filters.ids)
         return [row["id"] for row in dead_letters.matching(conn, filters, MAX_SELECTION)]
 
 

@@ -17,6 +17,7 @@ from uuid import UUID
 import sqlalchemy as sa
 from web3 import Web3
 
+from certflow.errors import RenderError
 from certflow.settings import Settings
 from db import certificates, offchain, records, revocations
 from db.certificates import CertificateRow
@@ -24,9 +25,12 @@ from db.engine import transaction
 from db.offchain import StoredOffchain
 from db.records import CertificateRecord
 from db.revocations import Revocation
+from issuance.credentials.checks import CredentialCheck, check_credential
+from issuance.credentials.published import credential_path
 from issuance.verification import offchain_page, page_checks
 from issuance.verification.page_checks import FAIL, PASS, PENDING, UNKNOWN, WARN, Evidence, Step
 from issuance.verification.read_cache import ReadCache
+from render.signing import check_pdf_signature, trust_roots
 from render.storage import ObjectStore
 
 __all__ = ["CertificatePage", "CertificatePages", "Evidence", "Step"]
@@ -53,6 +57,8 @@ class CertificatePage:
     revocation: Revocation | None
     steps: tuple[Step, ...]
     verdict: str
+    #: The version's verifiable credential, checked (None: it has none).
+    credential: CredentialCheck | None = None
 
     @property
     def chain_reachable(self) -> bool:
@@ -89,7 +95,8 @@ class CertificatePages:
             current = certificates.current(conn, row.enrollment_id)
             revocation = revocations.by_enrollment(conn, row.enrollment_id)
             signed = offchain.by_uid(conn, row.attestation_uid) if row.attestation_uid else None
-        assert record is not None  # the certificate's foreign key keeps its enrollment
+            assert record is not None  # the certificate's foreign key keeps its enrollment
+            credential = check_credential(conn, self.settings, row, record, revocation)
         steps = [
             page_checks.record_step(row, current),
             self.reads.pdf_step(row),
@@ -99,15 +106,33 @@ class CertificatePages:
             else offchain_page.offchain_step(self.reads, row, record, signed),
             page_checks.revocation_step(revocation, signed.revoke_tx_hash if signed else None),
         ]
+        # A version signed before credentials (or without a key) has no step and no link.
+        checked = None if credential.ok is None else credential
+        if checked is not None:
+            steps.append(credential_step(row.id, checked))
         verdict = _verdict(steps, row, revocation)
         status, summary = VERDICTS[verdict]
         steps.append(Step("verdict", "Verdict", status, summary))
-        return CertificatePage(row, record, current, revocation, tuple(steps), verdict)
+        return CertificatePage(row, record, current, revocation, tuple(steps), verdict, checked)
 
     def offchain(self, uid: str) -> StoredOffchain | None:
         """The stored off-chain attestation with this UID (what the site serves as JSON)."""
         with transaction(self.engine) as conn:
             return offchain.by_uid(conn, uid)
+
+    def pdf_signature(self, pdf: bytes) -> tuple[bool, str] | None:
+        """What a file's PAdES signature says, pyHanko's validation against our root:
+        (all good, one sentence); None when this deployment does not sign PDFs."""
+        cert_file = self.settings.pdf_signing_cert_file
+        if cert_file is None:
+            return None
+        try:
+            found = check_pdf_signature(pdf, trust_roots(cert_file))
+        except RenderError:
+            return False, "The file cannot be read as a PDF."
+        if found is None:
+            return False, "The file carries no signature of the issuer."
+        return found.ok, f"Its signature: {found.summary()}."
 
     def match(self, sha256: str) -> CertificateRow | None:
         """The certificate whose recorded bytes have this digest (an uploaded file)."""
@@ -143,7 +168,7 @@ class CertificatePages:
 
 def download_filename(record: CertificateRecord, row: CertificateRow) -> str:
     """``Certificate - <learner> - <bootcamp>.pdf``, with a version suffix after the first."""
-    name = " ".join((record.display_name or "learner").split())
+    name = record.learner_name or "learner"
     title = " ".join(record.bootcamp_title.split())
     suffix = f" (v{row.version})" if row.version > 1 else ""
     # Path separators would be a directory in some clients' save dialogs.
@@ -164,3 +189,10 @@ def _verdict(steps: list[Step], row: CertificateRow, revocation: Revocation | No
     if not row.is_current:
         return "superseded"
     return "verified"
+
+
+def credential_step(certificate_id: UUID, check: CredentialCheck) -> Step:
+    """The step of a version that has a verifiable credential."""
+    evidence = (Evidence("Open Badges 3.0 credential", credential_path(certificate_id)),)
+    status = PASS if check.ok else FAIL
+    return Step("credential", "Verifiable credential", status, check.summary, evidence)

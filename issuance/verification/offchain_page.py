@@ -28,6 +28,7 @@ from issuance.verification.page_checks import (
     Reads,
     Step,
     Unreachable,
+    could_not_check,
 )
 
 T = TypeVar("T")
@@ -54,8 +55,8 @@ def _read(reads: Reads, key: tuple[str, ...], load: Callable[[], T]) -> T:
     try:
         return reads.cache.get(key, load)
     except CertflowError as exc:
-        if exc.transient:
-            raise Unreachable(str(exc)) from exc
+        if could_not_check(exc):
+            raise Unreachable(type(exc).__name__) from exc
         raise
 
 
@@ -92,7 +93,7 @@ def offchain_step(
         summary = "The chain could not be reached now, so the anchoring was not checked."
         return Step("attestation", TITLE, UNKNOWN, summary, evidence)
     except CertflowError as exc:
-        return Step("attestation", TITLE, FAIL, f"Cannot check: {exc}", evidence)
+        return Step("attestation", TITLE, FAIL, f"Cannot check ({type(exc).__name__}).", evidence)
     schema = str(settings.bootcamp_completion_schema_uid)
     dep = Deployment(eas, settings.chain_id, version, schema, attester)
     uid = row.attestation_uid or stored.uid

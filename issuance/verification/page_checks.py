@@ -14,7 +14,14 @@ from typing import TypeVar
 
 from web3 import Web3
 
-from certflow.errors import CertflowError, CertificateInputError
+from certflow.errors import (
+    CertflowError,
+    CertificateInputError,
+    ChainError,
+    ChainReverted,
+    ObjectNotFound,
+    StorageError,
+)
 from certflow.settings import Settings
 from chain.attestation import OnchainAttestation, get_attestation
 from chain.lock import has_valid_key
@@ -47,6 +54,16 @@ class Step:
     status: str
     summary: str
     evidence: tuple[Evidence, ...] = ()
+
+
+def could_not_check(exc: CertflowError) -> bool:
+    """The chain or the store failed to answer, whatever it said: the page says "could not
+    check now", never "not verified". A revert or a missing object is an answer."""
+    if exc.transient:
+        return True
+    return isinstance(exc, ChainError | StorageError) and not isinstance(
+        exc, ChainReverted | ObjectNotFound
+    )
 
 
 class Unreachable(Exception):
@@ -97,8 +114,8 @@ class Reads:
         try:
             return self.cache.get(key, load)
         except CertflowError as exc:
-            if exc.transient:
-                raise Unreachable(str(exc)) from exc
+            if could_not_check(exc):
+                raise Unreachable(type(exc).__name__) from exc
             raise
 
     def pdf_step(self, row: CertificateRow) -> Step:
@@ -114,7 +131,8 @@ class Reads:
             summary = "The certificate store could not be reached now."
             return Step("pdf", title, UNKNOWN, summary, (recorded,))
         except CertflowError as exc:
-            return Step("pdf", title, FAIL, f"The stored PDF cannot be read: {exc}", (recorded,))
+            summary = f"The stored PDF cannot be read ({type(exc).__name__})."
+            return Step("pdf", title, FAIL, summary, (recorded,))
         if actual != row.sha256:
             summary = "The stored PDF's sha256 differs from the recorded one."
             return Step("pdf", title, FAIL, summary, (recorded, Evidence("Stored sha256", actual)))
@@ -140,7 +158,8 @@ class Reads:
             summary = "The chain could not be reached now, so the key was not checked."
             return Step("key", title, UNKNOWN, summary, tuple(evidence))
         except CertflowError as exc:
-            return Step("key", title, FAIL, f"The key cannot be read: {exc}", tuple(evidence))
+            summary = f"The key cannot be read ({type(exc).__name__})."
+            return Step("key", title, FAIL, summary, tuple(evidence))
         if valid:
             summary = "The learner's wallet holds a valid key of the bootcamp's lock (read live)."
             return Step("key", title, PASS, summary, tuple(evidence))
@@ -165,7 +184,7 @@ class Reads:
             summary = "The chain could not be reached now, so the attestation was not checked."
             return Step("attestation", title, UNKNOWN, summary, tuple(evidence))
         except CertflowError as exc:
-            summary = f"The attestation cannot be read: {exc}"
+            summary = f"The attestation cannot be read ({type(exc).__name__})."
             return Step("attestation", title, FAIL, summary, tuple(evidence))
         if found is None:
             summary = f"EAS has no attestation {uid}."

@@ -21,14 +21,16 @@ from certflow.settings import Settings
 from chain.attestation import OnchainAttestation, get_attestation
 from chain.lock import has_valid_key
 from chain.transactions import Signer
-from db import certificates, records
+from db import certificates, records, revocations
 from db.certificates import CertificateRow
 from db.engine import transaction
 from db.records import CertificateRecord
 from issuance.certificates.records import certificate_data, completion_attestation
+from issuance.credentials.checks import check_credential
 from issuance.verification import verification_checks as checks
 from issuance.verification.offchain_verification import offchain_findings
 from render.extract import PrintedFields, read_printed_fields
+from render.signing import check_pdf_signature, trust_roots
 from render.storage import ObjectStore
 
 ON_RECORD = "certificate on record"
@@ -40,6 +42,8 @@ ATTESTATION = "attestation exists on chain"
 ATTESTER = "attested by our attester"
 SCHEMA = "attestation uses the V2 schema"
 ATTESTED_VALUES = "attestation matches the certificate"
+CREDENTIAL = "verifiable credential (proof, issuer DID, status, subject and evidence)"
+PDF_SIGNATURE = "PDF signature (PAdES, validated by pyHanko)"
 
 T = TypeVar("T")
 
@@ -135,8 +139,13 @@ class Verifier:
         with transaction(self.engine) as conn:
             record = records.record(conn, row.enrollment_id)
             newest = certificates.current(conn, row.enrollment_id)
-        assert record is not None  # the row's foreign key keeps the enrollment
+            assert record is not None  # the row's foreign key keeps the enrollment
+            revoked = revocations.by_enrollment(conn, row.enrollment_id)
+            credential = check_credential(conn, self.settings, row, record, revoked)
         report.add(CURRENT, row.is_current, checks.current_detail(row, newest))
+        if credential.ok is not None:  # a version signed before credentials has none
+            report.add(CREDENTIAL, credential.ok, credential.summary)
+        self._check_signature(report, pdf)
         try:
             printed = read_printed_fields(pdf)
         except CertflowError as exc:
@@ -154,6 +163,17 @@ class Verifier:
                 report.add(name, None, "not checked: no attestation")
             return
         self._check_attested(report, attestation, record, printed)
+
+    def _check_signature(self, report: Report, pdf: bytes) -> None:
+        """With PDF signing configured, the file must carry a signature our root trusts."""
+        cert_file = self.settings.pdf_signing_cert_file
+        if cert_file is None:
+            return
+        found = check_pdf_signature(pdf, trust_roots(cert_file))
+        if found is None:
+            report.add(PDF_SIGNATURE, False, "the file is not signed")
+            return
+        report.add(PDF_SIGNATURE, found.ok, found.summary())
 
     def _check_printed(
         self, report: Report, row: CertificateRow, record: CertificateRecord, printed: PrintedFields

@@ -58,3 +58,33 @@ def test_only_chain_workers_see_the_signer_key(
     assert [DEV_KEY.encode() in environ for environ in environments] == [sees_key] * len(
         environments
     )
+
+
+#: A credential signing key: the W3C vc-di-eddsa test vector's (public) Ed25519 key.
+CREDENTIAL_KEY = "z3u2en7t5LR2WtQH5PfFqMqwVHBeXouLzo6haApm8XHqvjxq"
+
+
+@pytest.mark.parametrize(
+    ("args", "processes", "sees_key"),
+    [
+        (["relay"], 1, False),
+        (["worker", "--queues", "chain", "--processes", "1", "--threads", "1"], 2, False),
+        (["worker", "--queues", "render", "--processes", "1", "--threads", "1"], 2, True),
+    ],
+)
+def test_only_render_workers_see_the_credential_key(
+    args: list[str],
+    processes: int,
+    sees_key: bool,
+    database_url: str,
+    redis_url: str,
+    tmp_path: Path,
+) -> None:
+    env = env_for(database_url, redis_url, CREDENTIAL_SIGNING_KEY=CREDENTIAL_KEY, LOG_LEVEL="DEBUG")
+    with running(args, env, tmp_path / "process.log") as proc:
+        environments = _settled_environments(proc.pid, processes, tmp_path / "process.log")
+        assert proc.poll() is None, (tmp_path / "process.log").read_text()
+    assert len(environments) >= processes
+    assert [CREDENTIAL_KEY.encode() in environ for environ in environments] == [sees_key] * len(
+        environments
+    )

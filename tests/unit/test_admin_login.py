@@ -51,5 +51,6 @@ def test_the_admin_pages_need_a_session_secret_and_a_way_to_sign_in() -> None:
         load_settings({**url, "WEB_SESSION_SECRET": "short"})
     with pytest.raises(ConfigError, match="needs ADMIN_USERS or ADMIN_PROXY_HEADER"):
         load_settings({**url, **secret})
-    assert load_settings({**url, **secret, "ADMIN_PROXY_HEADER": "X-Forwarded-User"})
+    proxy = {"ADMIN_PROXY_HEADER": "X-Forwarded-User", "ADMIN_TRUSTED_PROXIES": "10.0.0.1"}
+    assert load_settings({**url, **secret, **proxy})
     assert load_settings({}).admin_database_url is None

@@ -52,7 +52,7 @@ def test_database_url_is_given_to_each_driver_in_its_dialect() -> None:
 
 
 def test_only_workers_of_the_chain_queue_need_the_signer() -> None:
-    from certflow.settings import needs_signer, without_signer
+    from certflow.process_secrets import needs_signer, without_signer
 
     assert [needs_signer(q) for q in ([], ["chain"], ["completion"], ["render", "chain"])] == [
         True,

@@ -70,7 +70,7 @@ def _letter(message: Any, exception: BaseException) -> dead_letters.DeadLetter:
         enrollment_id=payload.get("enrollment_id"),
         outbox_id=message.options.get(OUTBOX_ID),
         payload=payload,
-        error_type=type(exception).__name__,
+        error_type=type(policy.cause(exception)).__name__,
         reason=policy.reason(exception),
         permanent=policy.is_permanent(exception),
         retries=int(message.options.get(RETRIES, 0)),

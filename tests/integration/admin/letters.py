@@ -45,3 +45,16 @@ def dead_letter(
                 },
             ).scalar_one()
         )
+
+
+def selected(engine: sa.Engine, audit_id: int) -> list[int]:
+    """The letter ids a dry run's selection holds (stored as ranges)."""
+    with engine.connect() as conn:
+        found = conn.execute(
+            sa.text(
+                "SELECT generate_series(lower(r), upper(r) - 1) AS id"
+                " FROM dead_letter_selections, unnest(ids) AS r WHERE audit_id = :id ORDER BY 1"
+            ),
+            {"id": audit_id},
+        )
+        return [int(row.id) for row in found]

@@ -58,20 +58,42 @@ def test_outbox_status_and_retry_for_people_and_for_scripts(
     )
 
 
-def test_flags_are_audited_with_what_was_written(
+def test_flags_shows_and_changes_nothing_whatever_the_environment(
     cli: CliRunner, engine: sa.Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("BOOTCAMP_CERTIFICATES_ENABLED", "true")
-    monkeypatch.setenv("AUTO_CLAIM", "false")
+    """Issue 19, item 10: `certflow flags` with nothing set used to turn both flags off."""
+    set_on = cli.invoke(main, ["flags", "set", "--certificates", "on", "--auto-claim", "on"])
+    monkeypatch.delenv("BOOTCAMP_CERTIFICATES_ENABLED", raising=False)
+    monkeypatch.delenv("AUTO_CLAIM", raising=False)
 
     human = cli.invoke(main, ["flags"])
     machine = cli.invoke(main, ["flags", "--json"])
 
-    assert human.stdout.startswith("certificates on, automatic claims off (since ")
-    assert json.loads(machine.stdout)["certificates_enabled"] is True
+    assert set_on.exit_code == 0, set_on.output
+    assert human.stdout.startswith("certificates on, automatic claims on (since ")
+    shown = json.loads(machine.stdout)
+    assert (shown["certificates_enabled"], shown["auto_claim"]) == (True, True)
+    audit = rows(engine, "SELECT command FROM admin_audit ORDER BY id")
+    assert [a.command for a in audit] == ["flags set"]  # showing is not audited: it writes nothing
+
+
+def test_flags_set_writes_only_what_it_names_and_is_audited(
+    cli: CliRunner, engine: sa.Engine
+) -> None:
+    first = cli.invoke(main, ["flags", "set", "--certificates", "on", "--auto-claim", "off"])
+    second = cli.invoke(main, ["flags", "set", "--auto-claim", "on", "--json"])
+    nothing = cli.invoke(main, ["flags", "set"])
+
+    assert first.stdout.startswith("certificates on, automatic claims off (since ")
+    written = json.loads(second.stdout)
+    assert (written["certificates_enabled"], written["auto_claim"]) == (True, True)
+    assert nothing.exit_code == 2
+    assert "--certificates on|off" in nothing.output
     audit = rows(engine, "SELECT command, arguments, outcome FROM admin_audit ORDER BY id")
-    assert [(a.command, a.outcome) for a in audit] == [("flags", "ok")] * 2
-    assert audit[0].arguments == {"certificates_enabled": True, "auto_claim": False}
+    assert [(a.command, a.arguments, a.outcome) for a in audit] == [
+        ("flags set", {"certificates": "on", "auto_claim": "off"}, "ok"),
+        ("flags set", {"auto_claim": "on"}, "ok"),
+    ]
 
 
 def test_an_admins_reconcile_pass_is_audited_and_a_dry_run_is_not(

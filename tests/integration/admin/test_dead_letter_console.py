@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from cli.main import main
 from db import seed
-from tests.integration.admin.letters import dead_letter
+from tests.integration.admin.letters import dead_letter, selected
 from tests.integration.helpers import rows, scalar
 
 
@@ -109,7 +109,8 @@ def test_dry_run_lists_exactly_what_would_be_replayed_and_which_already_happened
         "dry_run",
     )
     assert audit.arguments["queue"] == "chain"
-    assert audit.result["ids"] == [done, todo]
+    assert audit.result == {"letters": 2}
+    assert selected(engine, audit.id) == [done, todo]
 
 
 def test_a_selection_replays_the_previewed_set_never_a_letter_that_died_after(

@@ -15,6 +15,7 @@ from cli.main import main
 from render.storage import ObjectStore
 from tests.fixtures.database import wait_until
 from tests.fixtures.s3 import S3Server
+from tests.integration.admin.letters import selected
 from tests.integration.certificates_pdf.conftest import (
     Learner,
     certificate_rows,
@@ -82,9 +83,10 @@ def test_replayed_after_recovery_has_its_effect_once_and_twice_changes_nothing(
     assert second == {"ids": [], "skipped": [letter], "audit_id": second["audit_id"]}
     assert object_keys(store, learner.prefix) == [row.object_key]
     assert certificate_rows(engine, learner.enrollment_id) == [row]
-    outcomes = rows(engine, "SELECT outcome, result FROM admin_audit ORDER BY id")
-    assert [(o.outcome, o.result["ids"]) for o in outcomes] == [
-        ("dry_run", [letter]),
+    outcomes = rows(engine, "SELECT id, outcome, result FROM admin_audit ORDER BY id")
+    assert selected(engine, outcomes[0].id) == [letter]
+    assert [(o.outcome, o.result.get("ids", o.result)) for o in outcomes] == [
+        ("dry_run", {"letters": 1}),
         ("ok", [letter]),
         ("ok", []),
     ]

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 import uvicorn
 from eth_account import Account
 from psycopg import sql
+from starlette.types import ASGIApp
 from web3 import Web3
 
 from certflow.settings import Settings, load_settings
@@ -126,10 +127,18 @@ def web_env(settings: Settings, web_database_url: str) -> dict[str, str]:
 class Server:
     """The site in uvicorn on a thread: real HTTP on a real port."""
 
-    def __init__(self, settings: Settings, port: int) -> None:
+    def __init__(
+        self, settings: Settings, port: int, wrap: Callable[[ASGIApp], ASGIApp] | None = None
+    ) -> None:
+        """``wrap``: an ASGI middleware a test puts around the app to watch what it does."""
         self.site = Site.build(web_settings(settings))
+        app: ASGIApp = create_app(self.site)
         config = uvicorn.Config(
-            create_app(self.site), host="127.0.0.1", port=port, log_level="warning"
+            wrap(app) if wrap else app,
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+            proxy_headers=False,  # as web.server.serve: the app decides whom to believe
         )
         self.server = uvicorn.Server(config)
         self.url = f"http://127.0.0.1:{port}"

@@ -12,6 +12,7 @@ from certflow.errors import (
     ChainRejected,
     ChainReverted,
     ChainUnavailable,
+    ChainUnrecognised,
     FeeTooLow,
     InsufficientFunds,
 )
@@ -39,10 +40,13 @@ URL = f"https://base-mainnet.example.com/v2/{SECRET}?apikey={SECRET}"
         ("execution reverted: MAX_KEYS_REACHED", 3, ChainReverted),
         ("Out of gas: gas required exceeds allowance: 30000000", -32000, BatchTooLarge),
         ("invalid argument 0: hex string has length 3", -32602, ChainRejected),
+        # Issue 19, item 2: words no node is known to say are transient (retried, bounded).
+        ("upstream exploded at https://rpc.example/v2/KEY", -32099, ChainUnrecognised),
+        ("something odd", None, ChainUnrecognised),
     ],
 )
 def test_node_errors_are_classified_by_meaning(
-    message: str, code: int, expected: type[Exception]
+    message: str, code: int | None, expected: type[Exception]
 ) -> None:
     assert classify_rpc_error(message, code) is expected
 
@@ -94,14 +98,14 @@ def test_a_connection_error_quoting_the_url_path_is_dropped_too() -> None:
     assert caught.value.__cause__ is None
 
 
-def test_a_json_rpc_error_message_is_kept_but_any_url_in_it_is_redacted() -> None:
+def test_a_json_rpc_error_is_said_in_certflows_words_never_the_providers() -> None:
     with pytest.raises(ChainBusy) as caught, chain_errors("broadcasting"):
         raise Web3RPCError(
             "rate limited",
             rpc_response={"error": {"code": -32005, "message": f"rate limited, see {URL}"}},
         )
 
-    assert "rate limited" in str(caught.value)
+    assert str(caught.value) == "broadcasting: the RPC node refused: rate limit"
     assert SECRET not in str(caught.value)
 
 
