@@ -48,13 +48,11 @@ def processed(engine: sa.Engine, actor: str = "check_completion") -> int:
 
 def drained(engine: sa.Engine) -> bool:
     """Every outbox event dispatched or parked."""
-    return (
-        scalar(
-            engine,
-            "SELECT count(*) FROM event_outbox WHERE dispatched_at IS NULL AND failed_at IS NULL",
-        )
-        == 0
+    pending = scalar(
+        engine,
+        "SELECT count(*) FROM event_outbox WHERE dispatched_at IS NULL AND failed_at IS NULL",
     )
+    return int(pending) == 0
 
 
 def replay_dead_letters(settings: Any, ids: list[int] | None) -> list[int]:

@@ -110,7 +110,7 @@ def progress(engine: sa.Engine, user: UUID, code: str) -> tuple[int, int] | None
     return None if row is None else (row[0], row[1])
 
 
-def streak(engine: sa.Engine, user: UUID, kind: str = "any") -> dict[str, Any] | None:
+def streak(engine: sa.Engine, user: UUID, kind: str = "any") -> dict[str, Any]:
     with engine.connect() as conn:
         row = conn.execute(
             sa.text(
@@ -119,7 +119,8 @@ def streak(engine: sa.Engine, user: UUID, kind: str = "any") -> dict[str, Any] |
             ),
             {"u": user, "k": kind},
         ).first()
-    return None if row is None else dict(row._mapping)
+    assert row is not None, f"no {kind} streak row for {user}"
+    return dict(row._mapping)
 
 
 def cohort(

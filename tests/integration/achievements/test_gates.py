@@ -6,6 +6,7 @@ import re
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -49,9 +50,11 @@ def test_completing_a_milestone_before_its_prerequisites_is_refused(engine: sa.E
     s.complete(engine, user, ids[:1])
     with pytest.raises(sa.exc.IntegrityError) as refused:
         s.complete(engine, user, ids[2:])
-    message = str(refused.value.orig).splitlines()[0]
+    orig = refused.value.orig
+    assert isinstance(orig, psycopg.Error)
+    message = str(orig).splitlines()[0]
     assert message == ('Cannot complete milestone "c1-m3" before its prerequisites: c1-m2 (c1-m2)')
-    assert refused.value.orig.diag.message_hint == "Complete the prerequisite milestones first."
+    assert orig.diag.message_hint == "Complete the prerequisite milestones first."
     assert (
         scalar(
             engine, "SELECT count(*) FROM event_outbox WHERE payload ->> 'milestone_id' = 'c1-m3'"

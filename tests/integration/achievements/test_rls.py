@@ -15,6 +15,7 @@ from uuid import UUID
 import psycopg
 import pytest
 import sqlalchemy as sa
+from psycopg.rows import TupleRow
 
 from tests.integration.achievements import support as s
 from tests.integration.achievements.conftest import Connect
@@ -79,18 +80,18 @@ def world(engine: sa.Engine) -> World:
     return World(a1, a2, b1, instructor, ids_a, ids_b)
 
 
-def _visible_users(conn: psycopg.Connection[tuple[object, ...]], table: str) -> set[UUID]:
+def _visible_users(conn: psycopg.Connection[TupleRow], table: str) -> set[UUID]:
     column = _user_column(table)
-    return {r[0] for r in conn.execute(f"SELECT DISTINCT {column} FROM {table}")}  # type: ignore[misc]
+    return {r[0] for r in conn.execute(f"SELECT DISTINCT {column} FROM {table}")}
 
 
-def _leaks(conn: psycopg.Connection[tuple[object, ...]], world: World) -> list[str]:
+def _leaks(conn: psycopg.Connection[TupleRow], world: World) -> list[str]:
     """Tables in which community A's app can see a row of community B, by scan or by id."""
     found = []
     for table in USER_TABLES:
         column = _user_column(table)
         guessed = conn.execute(
-            f"SELECT count(*) FROM {table} WHERE {column} = %s",  # type: ignore[arg-type]
+            f"SELECT count(*) FROM {table} WHERE {column} = %s",
             (world.b1,),
         ).fetchone()
         if world.b1 in _visible_users(conn, table) or (guessed and guessed[0]):
@@ -145,7 +146,7 @@ def test_community_as_app_cannot_write_the_other_communitys_rows(
     )
 
 
-def _achievements(conn: psycopg.Connection[tuple[object, ...]], user: UUID) -> set[str]:
+def _achievements(conn: psycopg.Connection[TupleRow], user: UUID) -> set[str]:
     return {
         r[0]
         for r in conn.execute(

@@ -12,9 +12,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from certflow.errors import StorageError, StorageUnavailable
+from certflow.errors import ObjectNotFound, StorageError, StorageUnavailable
 from render.certificate import render_pdf
-from render.storage import ObjectNotFound, ObjectStore, PdfMetadata, http_client
+from render.storage import ObjectStore, PdfMetadata, http_client
 from tests.fixtures.s3 import S3Server, s3_settings
 from tests.unit.render.samples import ATTESTATION_UID, sample
 

@@ -71,7 +71,7 @@ def _seen(conn: Conn, world: World) -> dict[str, int]:
             continue
         keys = [str(k) for k in _b_keys(world)[table]]
         row = conn.execute(
-            f"SELECT count(*) FROM {table} WHERE {column}::text = ANY(%s)",  # type: ignore[arg-type]
+            f"SELECT count(*) FROM {table} WHERE {column}::text = ANY(%s)",
             (keys,),
         ).fetchone()
         seen[table] = int(row[0]) if row else 0

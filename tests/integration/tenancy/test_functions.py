@@ -118,7 +118,7 @@ def _answer(conn: Conn, probe: Probe, args: tuple[Any, ...]) -> tuple[str, Any]:
 
     try:
         with conn.transaction(force_rollback=True):
-            row = conn.execute(probe.statement, args).fetchone()  # type: ignore[arg-type]
+            row = conn.execute(probe.statement, args).fetchone()
     except psycopg.Error as exc:
         return ("error", (exc.diag.sqlstate, blank(str(exc.diag.message_primary))))
     value = None if row is None else row[0]
