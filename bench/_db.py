@@ -12,19 +12,22 @@ from psycopg import sql
 
 from certflow.settings import Settings, load_settings
 from db.migrate import migrate
+from tests.fixtures.database import create_database, ensure_roles, login_url
 
 ADMIN_URL = os.environ.get("CERTFLOW_BENCH_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 @contextmanager
 def bench_database(prefix: str = "certflow_bench") -> Iterator[Settings]:
+    """A fresh database migrated as in a deployment: owned by ``certflow_owner``, whose
+    login runs the migrations (the audit's SECURITY DEFINER functions run as the owner
+    and write its tables); the bench itself connects as the superuser."""
     name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(ADMIN_URL, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    ensure_roles(ADMIN_URL)
+    url = create_database(ADMIN_URL, name)
     settings = load_settings({**os.environ, "DATABASE_URL": url, "LOG_LEVEL": "WARNING"})
     try:
-        migrate(settings)
+        migrate(load_settings({**os.environ, "DATABASE_URL": login_url(url, "owner")}))
         yield settings
     finally:
         with psycopg.connect(ADMIN_URL, autocommit=True) as conn:

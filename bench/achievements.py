@@ -26,6 +26,7 @@ import redis
 import sqlalchemy as sa
 
 from bench._db import bench_database
+from bench._smoke import parse_args
 from bench.pipeline import REDIS_URL, stop, wait_for
 from bench.pipeline import start as start_process
 from certflow.settings import Settings
@@ -79,6 +80,11 @@ def timed_rate(engine: sa.Engine, actor: str, events: int, timeout: float = 600)
             now = time.perf_counter()
             if done and first is None:
                 first = (now, done)
+                if done >= events:
+                    raise SystemExit(
+                        f"{actor}: all {events} events were done at the first look, too few"
+                        " to time (a message carries up to ACTOR_BATCH_SIZE): raise --learners"
+                    )
             if done >= events and first is not None and now > first[0]:
                 return (done - first[1]) / (now - first[0])
             if time.monotonic() > deadline:
@@ -113,7 +119,7 @@ def main() -> None:
     parser.add_argument("--milestones", type=int, default=10)
     parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--threads", type=int, default=8)
-    args = parser.parse_args()
+    args = parse_args(parser, learners=300, milestones=4)
     clear_queues()
     with bench_database("certflow_bench_ach") as settings:
         engine = make_engine(settings)

@@ -93,6 +93,7 @@ async def _load(
             while queue:
                 method, path, headers, body = queue.pop()
                 began = time.perf_counter()
+                status: int | str
                 try:
                     response = await client.request(method, path, headers=headers, json=body)
                     status = response.status_code
@@ -177,14 +178,16 @@ def measure(bases: list[str], idp: DevIdentity, args: argparse.Namespace, pids: 
         {"Authorization": f"Bearer {idp.token(f'did:bench:{i}')}"}
         for i in range(1, args.learners + 1)
     ]
-    warm: Plan = [("GET", "/cohorts/c/completion-status", tokens[0], None)] * 20 * len(bases)
+    one: Plan = [("GET", "/cohorts/c/completion-status", tokens[0], None)]
+    warm = one * 20 * len(bases)
     asyncio.run(_load(bases, warm, 4 * len(bases)))
-    health = [("GET", "/health", {}, None)] * args.requests
-    status = [
+    health_one: Plan = [("GET", "/health", {}, None)]
+    health = health_one * args.requests
+    status: Plan = [
         ("GET", "/cohorts/c/completion-status", tokens[i % len(tokens)], None)
         for i in range(args.requests)
     ]
-    claims = [("POST", "/certificates/claim", token, {"cohortId": "c"}) for token in tokens]
+    claims: Plan = [("POST", "/certificates/claim", t, {"cohortId": "c"}) for t in tokens]
     print(
         f"{args.requests} requests each, {args.concurrency} in flight; {len(claims)} claims;"
         f" {len(bases)} web process(es)"

@@ -44,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._burst_procs import S3_KEYS, Layout, cpu_by_role, s3_server, start_phase, stop
 from bench._burst_stages import stage_lines
 from bench._db import bench_database
+from bench._smoke import parse_args
 from certflow.settings import Settings, load_settings
 from chain.deploy import deploy_dev, deploy_lock
 from chain.devnode import DevNode
@@ -258,7 +259,7 @@ def main() -> None:
         default=["unbatched", "baseline", "tuned"],
         choices=["unbatched", "baseline", "tuned"],
     )
-    args = parser.parse_args()
+    args = parse_args(parser, learners=4, unbatched=2, phases=["baseline", "tuned"])
     report(args, run(args))
 
 

@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from eth_account import Account
 
 from bench._db import bench_database
+from bench._smoke import parse_args
 from certflow.settings import Settings, load_settings
 from chain.deploy import DevDeployment, deploy_dev, deploy_lock
 from chain.devnode import DevNode
@@ -165,7 +166,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--claims", type=int, default=40)
     parser.add_argument("--outage", type=float, default=30.0)
-    args = parser.parse_args()
+    args = parse_args(parser, claims=4, outage=2.0)
     with bench_database("certflow_bench_faults") as base, DevNode() as node, DevNode() as spare:
         dev = deploy_dev(make_web3(node.url, 10), Signer.from_key(DEV_KEY))
         spare_dev = deploy_dev(make_web3(spare.url, 10), Signer.from_key(DEV_KEY))

@@ -1,6 +1,6 @@
 """Gas per certificate part on anvil with the real Unlock and EAS contracts.
 
-    .venv/bin/python bench/chain_gas.py
+    .venv/bin/python bench/chain_gas.py    (``--smoke`` is the same run: it takes 3 s)
 
 Starts its own anvil, deploys the dev contracts and prints one figure per
 line: each batched figure next to its unbatched baseline from the same run,
@@ -12,6 +12,7 @@ is enough.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from web3 import Web3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._smoke import parse_args
 from chain.anchoring import eas_version, multi_timestamp_calldata, timestamp_calldata
 from chain.attestation import CompletionAttestation, attest_calldata, multi_attest_calldata
 from chain.deploy import DevDeployment, deploy_dev, deploy_lock
@@ -88,6 +90,7 @@ def per_item(label: str, gas: int, count: int) -> int:
 
 
 def main() -> None:
+    parse_args(argparse.ArgumentParser(description=__doc__.splitlines()[0]))  # --smoke: as is
     with DevNode() as node:
         w3, signer = make_web3(node.url), Signer.from_key(DEV_KEY)
         dev = deploy_dev(w3, signer)

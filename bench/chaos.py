@@ -1,7 +1,8 @@
 """The chaos scenarios at full size: 1,000 learners each (the suite runs a few dozen).
 
 Runs tests/chaos with CHAOS_LEARNERS and collects each scenario's row, then
-prints the README's table. The scenarios, the processes and the invariants are
+prints the README's table; the baseline is scenario "none", the same burst with no
+fault. The scenarios, the processes and the invariants are
 the suite's own; only the size and the settle timeout differ.
 
     .venv/bin/python bench/chaos.py [--learners 1000] [-k SCENARIO]
@@ -17,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from bench._smoke import parse_args
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -25,7 +28,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=1000)
     parser.add_argument("-k", dest="select", default=None, help="pytest -k expression")
     parser.add_argument("--settle-timeout", type=float, default=1800)
-    args = parser.parse_args()
+    args = parse_args(parser, learners=8, select="none or redis")
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "chaos.jsonl"
         env = {
@@ -48,8 +51,9 @@ def main() -> None:
     )
     print("| --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
+        scenario = "none (baseline)" if r["scenario"] == "none" else r["scenario"]
         print(
-            f"| {r['scenario']} | {r['learners']:,} | {r['faults']} |"
+            f"| {scenario} | {r['learners']:,} | {r['faults']} |"
             f" {'yes' if r['settled'] else 'NO'} | {r['duplicates']} | {r['lost']} |"
             f" {r['seconds']} |"
         )

@@ -9,6 +9,7 @@ interleaved, median of several runs each:
 Each transaction updates one random progress row; about half become completed.
 
     .venv/bin/python bench/commit_throughput.py [--clients 100] [--seconds 10] [--runs 3]
+        [--rows 200000]
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from pathlib import Path
 import psycopg
 
 from bench._db import bench_database, median, percentile
+from bench._smoke import parse_args
 
-ROWS = 200_000
 SCRIPT = """\\set n random(1, {rows})
 \\set r random(0, 1)
 UPDATE user_milestone_progress
@@ -39,7 +40,7 @@ def pgbench() -> str:
     return found[-1] if found else "pgbench"
 
 
-def setup(url: str) -> str:
+def setup(url: str, rows: int) -> str:
     with psycopg.connect(url) as conn:
         user = conn.execute(
             "INSERT INTO user_profiles (display_name) VALUES ('bench') RETURNING id"
@@ -48,7 +49,7 @@ def setup(url: str) -> str:
         conn.execute(
             "INSERT INTO user_milestone_progress (user_profile_id, milestone_id, status)"
             " SELECT %s, 'bm' || g, 'in_progress' FROM generate_series(1, %s) g",
-            (user[0], ROWS),
+            (user[0], rows),
         )
     return str(user[0])
 
@@ -116,12 +117,13 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=100)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    parser.add_argument("--rows", type=int, default=200_000, help="progress rows to update")
+    args = parse_args(parser, clients=4, seconds=1, runs=1, rows=5_000)
 
     with bench_database() as settings, tempfile.TemporaryDirectory() as tmp:
         url = settings.libpq_url
         script = Path(tmp) / "complete.sql"
-        script.write_text(SCRIPT.format(rows=ROWS, user=setup(url)))
+        script.write_text(SCRIPT.format(rows=args.rows, user=setup(url, args.rows)))
         results: dict[str, list[tuple[float, float]]] = {"none": [], "outbox": [], "notify": []}
         for _ in range(args.runs):
             for mode, runs in results.items():
@@ -134,7 +136,8 @@ def main() -> None:
     for mode, runs in results.items():
         tps = median([t for t, _ in runs])
         p95 = median([p for _, p in runs])
-        print(f"{mode}_commits_per_s: {tps:.0f}")
+        label = " (baseline)" if mode == "none" else ""
+        print(f"{mode}_commits_per_s{label}: {tps:.0f}")
         print(f"{mode}_p95_commit_ms: {p95:.1f}")
         print(f"{mode}_vs_none: {tps / base:.0%}")
 

@@ -28,6 +28,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from bench._smoke import parse_args
 from certflow.settings import load_settings
 from db.certificates import CertificateRow
 from db.records import CertificateRecord
@@ -103,9 +104,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--smoke", action="store_true", help="5 credentials, 1 run")
-    args = parser.parse_args()
-    count, runs = (5, 1) if args.smoke else (args.count, args.runs)
+    args = parse_args(parser, count=5, runs=1)
+    count, runs = args.count, args.runs
     issuer, batch = documents(count)
     public = issuer.private_key.public_key()
     created = "2026-03-12T15:30:00Z"
@@ -127,7 +127,7 @@ def main() -> None:
         found[name] for name in ("canonical", "sign", "verify", "ed25519")
     )
     print(f"credentials: {count} per run, {runs} run(s), median rates")
-    print(f"canonicalise one credential (RDFC-1.0, pyld): {canonical:,.1f}/s")
+    print(f"canonicalise one credential (RDFC-1.0, pyld; baseline): {canonical:,.1f}/s")
     print(f"sign (eddsa-rdfc-2022: 2 canonicalisations + Ed25519): {signing:,.1f}/s")
     print(f"verify: {verifying:,.1f}/s")
     print(f"Ed25519 signature alone: {ed25519:,.0f}/s")
@@ -153,7 +153,7 @@ def pdf_figures(count: int, runs: int) -> None:
             runs,
         )
     cost = found["render"] / found["signed"] - 1
-    print(f"PDFs: {len(pages)} per run; render unsigned: {found['render']:,.1f}/s")
+    print(f"PDFs: {len(pages)} per run; render unsigned (baseline): {found['render']:,.1f}/s")
     print(f"render + PAdES B-B signature: {found['signed']:,.1f}/s")
     print(f"signing adds to a render: {cost:.0%}")
 

@@ -14,6 +14,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from bench._db import bench_database, median
+from bench._smoke import parse_args
 from db.engine import make_engine
 from issuance.operations import dead_letters as console
 
@@ -68,7 +69,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--letters", type=int, default=2000)
     parser.add_argument("--runs", type=int, default=5)
-    args = parser.parse_args()
+    args = parse_args(parser, letters=50, runs=1)
     with bench_database() as settings:
         engine = make_engine(settings, pool_size=1)
         batched = [timed(engine, args.letters, console.replay) for _ in range(args.runs)]

@@ -20,6 +20,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 
 from bench._db import bench_database, median, percentile
+from bench._smoke import parse_args
 from db.engine import make_engine
 from db.operations import metrics_snapshot
 
@@ -76,7 +77,7 @@ def main() -> None:
     parser.add_argument("--enrollments", type=int, default=100_000)
     parser.add_argument("--events", type=int, default=500_000)
     parser.add_argument("--runs", type=int, default=200)
-    args = parser.parse_args()
+    args = parse_args(parser, enrollments=1000, events=5000, runs=5)
     with bench_database("certflow_metrics") as settings:
         engine = make_engine(settings, pool_size=1)
         with engine.begin() as conn:

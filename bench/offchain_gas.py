@@ -30,6 +30,7 @@ from eth_account import Account
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._db import bench_database
+from bench._smoke import parse_args
 from certflow.logging import configure_logging
 from certflow.settings import load_settings
 from chain.deploy import deploy_dev, deploy_lock
@@ -135,7 +136,7 @@ def report(mode: str, label: str, figures: dict[str, Any], count: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--claims", type=int, default=1000)
-    args = parser.parse_args()
+    args = parse_args(parser, claims=10)
     with DevNode() as node, bench_database("certflow_offchain") as base:
         w3, signer = make_web3(node.url), Signer.from_key(DEV_KEY)
         dev = deploy_dev(w3, signer)

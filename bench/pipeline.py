@@ -31,6 +31,7 @@ import redis
 import sqlalchemy as sa
 
 from bench._db import bench_database, median, percentile
+from bench._smoke import parse_args
 from certflow.settings import Settings
 from db import seed
 from db.engine import make_engine
@@ -186,7 +187,7 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=1000)
     parser.add_argument("--interval", type=float, default=0.05, help="seconds between idle commits")
     parser.add_argument("--processes", type=int, default=2, help="completion worker processes")
-    args = parser.parse_args()
+    args = parse_args(parser, events=200, samples=10, processes=1)
     with bench_database() as settings:
         engine = make_engine(settings)
         per_message = throughput(
@@ -195,7 +196,11 @@ def main() -> None:
         batched = throughput(engine, settings, args.events, args.processes)
         notify = idle_latencies(engine, settings, args.samples, args.interval)
         poll = idle_latencies(
-            engine, settings, max(args.samples // 5, 50), args.interval, RELAY_NOTIFY="false"
+            engine,
+            settings,
+            max(args.samples // 5, min(args.samples, 50)),
+            args.interval,
+            RELAY_NOTIFY="false",
         )
         engine.dispose()
     client = redis.Redis.from_url(REDIS_URL)

@@ -1,6 +1,7 @@
 """Certificates rendered per second on one core, and their size, against a baseline.
 
-Run from the repository root: ``.venv/bin/python -m bench.render_bench [COUNT] [RUNS]``.
+Run from the repository root: ``.venv/bin/python -m bench.render_bench [COUNT] [RUNS]``
+(``--smoke``: 5 certificates, 1 run).
 Prints one figure per line. The baseline is a one-page ReportLab PDF with a
 single line of Helvetica (no embedded fonts, no QR code), so the ratio shows
 what the certificate itself costs.
@@ -8,16 +9,17 @@ what the certificate itself costs.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import datetime as dt
 import io
 import statistics
-import sys
 import time
 from collections.abc import Callable
 
 from reportlab.pdfgen.canvas import Canvas
 
+from bench._smoke import parse_args
 from render.certificate import CertificateData, render_pdf
 from render.fonts import check_fonts
 
@@ -84,9 +86,12 @@ def measure(
     return statistics.median(rates), statistics.median(sizes)
 
 
-def main(argv: list[str]) -> None:
-    count = int(argv[0]) if argv else 200
-    runs = int(argv[1]) if len(argv) > 1 else 5
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("count", type=int, nargs="?", default=200, help="certificates per run")
+    parser.add_argument("runs", type=int, nargs="?", default=5)
+    args = parse_args(parser, count=5, runs=1)
+    count, runs = args.count, args.runs
     check_fonts()  # font parsing happens once per worker process, not per PDF
     batch = certificates(count)
     render_pdf(batch[0])  # warm up imports and caches
@@ -101,4 +106,4 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1:])
+    main()

@@ -27,6 +27,7 @@ from click.testing import CliRunner
 from eth_account import Account
 
 from bench._db import bench_database, median
+from bench._smoke import parse_args
 from certflow.errors import AttestationFailed
 from certflow.logging import configure_logging
 from certflow.settings import Settings, load_settings
@@ -121,7 +122,7 @@ def main() -> int:
     parser.add_argument("--enrollments", type=int, default=500)
     parser.add_argument("--baseline", type=int, default=50)
     parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
+    args = parse_args(parser, enrollments=10, baseline=5, runs=1)
     with bench_database("certflow_bench_retry") as base, DevNode() as node:
         dev = deploy_dev(make_web3(node.url, 10), Signer.from_key(DEV_KEY))
         env = chain_settings(base, node, dev)

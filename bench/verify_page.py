@@ -1,6 +1,7 @@
 """The verify page under load with a warm cache, against static pages from the same server.
 
-Run from the repository root: ``.venv/bin/python -m bench.verify_page [SECONDS] [CLIENTS]``.
+Run from the repository root: ``.venv/bin/python -m bench.verify_page [SECONDS] [CLIENTS]``
+(``--smoke``: 0.2 s, 2 clients).
 
 Sets up what a deployment has: a fresh migrated database, an S3-compatible
 server, anvil with the real PublicLock and EAS contracts (or the configured
@@ -16,10 +17,10 @@ page (a template with no database or chain read).
 
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import http.client
 import os
-import sys
 import threading
 import time
 import uuid
@@ -29,6 +30,7 @@ import sqlalchemy as sa
 from eth_account import Account
 
 from bench._db import bench_database, median, percentile
+from bench._smoke import parse_args
 from certflow.settings import Settings, load_settings
 from chain.attestation import CompletionAttestation, attest_calldata, parse_attested
 from chain.devnode import free_port
@@ -131,7 +133,7 @@ def wait_for(port: int, path: str, timeout: float = 30) -> None:
 def run(seconds: float, clients: int) -> None:
     with bench_database("certflow_bench_web") as db, ExitStack() as stack:
         env = {**os.environ, "DATABASE_URL": db.database_url, "LOG_LEVEL": "WARNING"}
-        env.update(demo_services.chain(db, stack))
+        env.update(demo_services.chain(db, stack, db.database_url))
         env.update(demo_services.storage(db, stack))
         port = free_port()
         env.update(PORT=str(port), VERIFY_BASE_URL=f"http://127.0.0.1:{port}/verify")
@@ -160,8 +162,13 @@ def run(seconds: float, clients: int) -> None:
             print(f"{name}: {median(rates[name]):,.0f} req/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms")
 
 
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("seconds", type=float, nargs="?", default=5.0, help="per target, per round")
+    parser.add_argument("clients", type=int, nargs="?", default=8)
+    args = parse_args(parser, seconds=0.2, clients=2)
+    run(args.seconds, args.clients)
+
+
 if __name__ == "__main__":
-    run(
-        float(sys.argv[1]) if len(sys.argv) > 1 else 5.0,
-        int(sys.argv[2]) if len(sys.argv) > 2 else 8,
-    )
+    main()

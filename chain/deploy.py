@@ -1,29 +1,22 @@
 """Dev deployment: a grant-only PublicLock, SchemaRegistry, EAS and the V2 schema.
 
-    RPC_URL=http://127.0.0.1:8545 SIGNER_PRIVATE_KEY=0x... python -m chain.deploy >> .env
-    python -m chain.deploy register-schema --registry 0x...
-
-The key is read from SIGNER_PRIVATE_KEY or SIGNER_PRIVATE_KEY_FILE, never from
-the command line (where ``ps`` would show it).
+The one way in is the CLI (``certflow chain deploy-dev``, ``certflow chain
+register-schema``, ``certflow demo``), which takes the signer from settings.
 """
 
 from __future__ import annotations
 
-import argparse
-import os
-import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from eth_abi.abi import encode
 from web3 import Web3
 
-from certflow.errors import CertflowError, ChainRejected, ConfigError
+from certflow.errors import ChainRejected
 from chain import contracts
 from chain.abi import MAX_UINT256, ZERO_ADDRESS, calldata, checksum, hex32, to_bytes32
 from chain.attestation import SCHEMA, schema_uid
-from chain.rpc import chain_errors, make_web3
+from chain.rpc import chain_errors
 from chain.transactions import SentTransaction, Signer, send_direct
 
 #: How deployment sends: (intent, intent key, to, data). Workers' sender in commands
@@ -171,40 +164,3 @@ def deploy_dev(
         lock_manager_address=signer.address,
         bootcamp_completion_schema_uid=schema.uid,
     )
-
-
-def _signer_from_env() -> Signer:
-    key = os.environ.get("SIGNER_PRIVATE_KEY")
-    key_file = os.environ.get("SIGNER_PRIVATE_KEY_FILE")
-    if not key and key_file:
-        key = Path(key_file).read_text().strip()
-    if not key:
-        raise ConfigError("missing configuration: SIGNER_PRIVATE_KEY")
-    return Signer.from_key(key)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m chain.deploy", description=__doc__)
-    parser.add_argument("--rpc-url", default=os.environ.get("RPC_URL", "http://127.0.0.1:8545"))
-    parser.add_argument("command", nargs="?", choices=["deploy", "register-schema"])
-    parser.add_argument("--registry", help="SchemaRegistry address (register-schema)")
-    parser.add_argument("--lock-name", default=LOCK_NAME)
-    args = parser.parse_args(argv)
-    try:
-        w3, signer = make_web3(args.rpc_url), _signer_from_env()
-        if args.command == "register-schema":
-            if not args.registry:
-                parser.error("register-schema needs --registry")
-            result = register_schema(w3, signer, args.registry)
-            state = "registered" if result.created else "already registered"
-            print(f"# {state}\nBOOTCAMP_COMPLETION_SCHEMA_UID={result.uid}")
-        else:
-            print(deploy_dev(w3, signer, args.lock_name).env_lines(), end="")
-    except (CertflowError, OSError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

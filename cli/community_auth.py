@@ -1,8 +1,7 @@
 """``certflow communities set-auth``: how a community's learners and instructors prove who
 they are (the app's JWTs: JWKS URL, issuer, audience, subject claim), audited.
 
-The command attaches to the ``communities`` group of cli/communities.py (helper
-"tenancy"); until that module is in main, a minimal group is made here.
+A command of the ``communities`` group (cli/communities.py), kept in its own module.
 """
 
 from __future__ import annotations
@@ -10,11 +9,7 @@ from __future__ import annotations
 import click
 
 from cli import common
-
-
-@click.group("communities")
-def communities_group() -> None:
-    """Communities (tenants)."""
+from cli.communities import communities_group
 
 
 @click.command("set-auth")
@@ -47,4 +42,5 @@ def set_auth(
 
 communities_group.add_command(set_auth)
 
-COMMANDS: list[click.Command] = [communities_group]
+#: Registered through cli/communities.py's group, which this module extends.
+COMMANDS: list[click.Command] = []

@@ -71,7 +71,7 @@ def split(key: str) -> str | None:
 
 def create(conn: sa.Connection, community_id: str, name: str) -> tuple[ApiKey, str]:
     """A new key of the community: the row, and the key itself (shown once, never stored)."""
-    if not conn.execute(query("community_exists"), {"community_id": community_id}).scalar_one():
+    if not conn.execute(query("community_exists"), {"community": community_id}).scalar_one():
         raise Refused(f"no community {community_id!r}")
     prefix = PREFIX + secrets.token_hex(6)
     key = f"{prefix}_{secrets.token_urlsafe(32)}"

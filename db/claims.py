@@ -10,12 +10,6 @@ import sqlalchemy as sa
 from certflow.settings import Settings
 from db.queries import query
 
-#: The source's messages, as the SQL functions return them.
-NOT_ENABLED = "Certificate feature not enabled."
-NOT_COMPLETED = "Complete all milestones to claim certificate."
-NOT_CONFIGURED = "Certificate not configured yet - please try again later or contact support."
-IN_PROGRESS = "Certificate claim already in progress. If stuck for more than 5 minutes, try again."
-
 
 def sync_flags(conn: sa.Connection, settings: Settings) -> None:
     """Copy the feature flags from settings into the row the SQL functions read."""

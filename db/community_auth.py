@@ -31,7 +31,7 @@ class CommunityAuth:
 
 
 def save(conn: sa.Connection, auth: CommunityAuth) -> CommunityAuth:
-    if not conn.execute(query("community_exists"), {"community_id": auth.community_id}).scalar():
+    if not conn.execute(query("community_exists"), {"community": auth.community_id}).scalar():
         raise Refused(f"no community {auth.community_id!r}")
     row = conn.execute(
         query("community_auth_upsert"), auth.as_json() | {"community_id": auth.community_id}

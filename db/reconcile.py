@@ -7,7 +7,7 @@ the chain. Each returns how many rows it healed.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 
@@ -34,14 +34,20 @@ def resend_renders(conn: sa.Connection, older_than: int, limit: int) -> int:
 
 
 def resend_lost(
-    conn: sa.Connection, routes: Mapping[str, str], older_than: int, window: int, limit: int
+    conn: sa.Connection,
+    routes: Mapping[str, Sequence[str]],
+    older_than: int,
+    window: int,
+    limit: int,
 ) -> int:
-    """Events sent between ``window`` and ``older_than`` seconds ago that no actor recorded."""
+    """Events sent between ``window`` and ``older_than`` seconds ago that one of the
+    actors ``routes`` names for their kind never recorded (sent again to all of them)."""
+    pairs = [(kind, actor) for kind, actors in routes.items() for actor in actors]
     return _count(
         conn,
         "reconcile_lost_messages",
-        kinds=list(routes),
-        actors=list(routes.values()),
+        kinds=[kind for kind, _ in pairs],
+        actors=[actor for _, actor in pairs],
         older_than=older_than,
         window=window,
         limit=limit,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from uuid import UUID
 
@@ -60,9 +61,13 @@ def create_cohort(
 
 
 def enroll_learners(
-    conn: sa.Connection, cohort: Cohort, names: list[str], wallets: list[str | None] | None = None
+    conn: sa.Connection,
+    cohort: Cohort,
+    names: Sequence[str | None],
+    wallets: Sequence[str | None] | None = None,
 ) -> dict[UUID, UUID]:
-    """Create a profile and an active enrollment per name; returns user -> enrollment."""
+    """Create a profile and an active enrollment per name (None: a profile with no display
+    name, as an app may send); returns user -> enrollment."""
     wallets = wallets or [None] * len(names)
     users = (
         conn.execute(
@@ -71,7 +76,7 @@ def enroll_learners(
                 " SELECT * FROM unnest(CAST(:names AS text[]), CAST(:wallets AS text[]))"
                 " RETURNING id"
             ),
-            {"names": names, "wallets": wallets},
+            {"names": list(names), "wallets": list(wallets)},
         )
         .scalars()
         .all()

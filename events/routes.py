@@ -59,18 +59,17 @@ def queue_of(actor: str) -> str:
         raise BadEvent(f"no actor named {actor!r}") from None
 
 
-def redeliverable() -> dict[str, str]:
-    """Event kind -> its actor, for the reconciler's lost-message scan.
+def redeliverable() -> dict[str, tuple[str, ...]]:
+    """Event kind -> every actor it feeds whose ledger the lost-message scan checks.
 
     Each of these actors records a ledger key for every final outcome, so no
-    key (and no open dead letter) long after sending means the message was
-    lost. auto_claim gives its key back when refused for a fixable reason, so
-    enrollment.completed is left to the reconciler's own auto-claim state,
-    which knows when the reason is fixed.
+    key (and no open dead letter) long after sending means its copy was lost.
+    auto_claim gives its key back when refused for a fixable reason, so its
+    copy of enrollment.completed is left to the reconciler's own auto-claim
+    state, which knows when the reason is fixed.
     """
-    return {
-        kind: actor
+    scanned = {
+        kind: tuple(a for a in actors if (kind, a) != ("enrollment.completed", "auto_claim"))
         for kind, actors in ROUTES.items()
-        for actor in actors
-        if kind != "enrollment.completed"
     }
+    return {kind: actors for kind, actors in scanned.items() if actors}

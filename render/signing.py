@@ -8,11 +8,15 @@ signature timestamp from an RFC 3161 authority when ``TSA_URL`` is set
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import functools
 import io
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from asn1crypto import x509 as asn1_x509
 from pyhanko.keys import load_certs_from_pemder, load_private_key_from_pemder
@@ -32,6 +36,21 @@ FIELD = "certflow"
 #: spares pyHanko a dry-run signature to measure it (about half the signing time).
 RESERVED = 8192
 RESERVED_WITH_TIMESTAMP = 16384
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _off_loop(fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """Call one of pyHanko's sync functions, which run ``asyncio.run`` inside: from a thread
+    that already runs an event loop (async code, or Playwright's sync API in the tests)
+    that raises, so there the call runs in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
 
 
 @functools.cache
@@ -64,7 +83,8 @@ def sign_pdf(pdf: bytes, signer: signers.Signer, tsa_url: str | None, reason: st
     )
     timestamper = timestamps.HTTPTimeStamper(tsa_url, timeout=10) if tsa_url else None
     try:
-        signed = signers.sign_pdf(
+        signed = _off_loop(
+            signers.sign_pdf,
             IncrementalPdfFileWriter(io.BytesIO(pdf)),
             meta,
             signer=signer,
@@ -124,8 +144,11 @@ def check_pdf_signature(pdf: bytes, roots: list[asn1_x509.Certificate]) -> PdfSi
     if not found:
         return None
     context = ValidationContext(trust_roots=roots)
-    status = validate_pdf_signature(
-        found[-1], signer_validation_context=context, ts_validation_context=context
+    status = _off_loop(
+        validate_pdf_signature,
+        found[-1],
+        signer_validation_context=context,
+        ts_validation_context=context,
     )
     stamp = status.timestamp_validity
     return PdfSignatureCheck(

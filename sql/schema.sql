@@ -290,26 +290,29 @@ $$;
 ALTER FUNCTION public.certflow_metrics() OWNER TO certflow_owner;
 
 CREATE FUNCTION public.certificate_status(p_enrollment_id uuid) RETURNS jsonb
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE
     SET search_path TO ''
     AS $$
-    SELECT pg_catalog.jsonb_build_object(
-        'isCompleted', e.enrollment_status = 'completed',
-        'completionDate', e.completion_date,
-        'certificate', pg_catalog.jsonb_build_object(
-            'issued', e.certificate_issued,
-            'issuedAt', e.certificate_issued_at,
-            'txHash', e.certificate_tx_hash,
-            'attestationUid', e.certificate_attestation_uid,
-            'lastError', e.certificate_last_error,
-            'canRetryAttestation', e.certificate_issued
-                AND e.certificate_attestation_uid IS NULL
-                AND e.certificate_attestation_failed_at IS NOT NULL),
-        'lockAddress', b.lock_address)
-    FROM public.bootcamp_enrollments e
-    JOIN public.cohorts c ON c.id = e.cohort_id
-    JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
-    WHERE e.id = p_enrollment_id
+BEGIN
+    RETURN (
+        SELECT pg_catalog.jsonb_build_object(
+            'isCompleted', e.enrollment_status = 'completed',
+            'completionDate', e.completion_date,
+            'certificate', pg_catalog.jsonb_build_object(
+                'issued', e.certificate_issued,
+                'issuedAt', e.certificate_issued_at,
+                'txHash', e.certificate_tx_hash,
+                'attestationUid', e.certificate_attestation_uid,
+                'lastError', e.certificate_last_error,
+                'canRetryAttestation', e.certificate_issued
+                    AND e.certificate_attestation_uid IS NULL
+                    AND e.certificate_attestation_failed_at IS NOT NULL),
+            'lockAddress', b.lock_address)
+        FROM public.bootcamp_enrollments e
+        JOIN public.cohorts c ON c.id = e.cohort_id
+        JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
+        WHERE e.id = p_enrollment_id);
+END;
 $$;
 
 ALTER FUNCTION public.certificate_status(p_enrollment_id uuid) OWNER TO certflow_owner;
@@ -475,29 +478,61 @@ $$;
 ALTER FUNCTION public.clean_profile_names() OWNER TO certflow_owner;
 
 CREATE FUNCTION public.community_of_cohort(p_cohort_id text) RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    SELECT b.community_id FROM public.cohorts c
-    JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id WHERE c.id = p_cohort_id
+DECLARE
+    v_community text;
+BEGIN
+    SELECT b.community_id INTO v_community FROM public.cohorts c
+    JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id WHERE c.id = p_cohort_id;
+    IF public.session_sees_community(v_community) THEN
+        RETURN v_community;
+    END IF;
+    RETURN NULL;
+END;
 $$;
 
 ALTER FUNCTION public.community_of_cohort(p_cohort_id text) OWNER TO certflow_owner;
 
 CREATE FUNCTION public.community_of_milestone(p_milestone_id text) RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    SELECT public.community_of_cohort(m.cohort_id) FROM public.cohort_milestones m
-    WHERE m.id = p_milestone_id
+DECLARE
+    v_community text;
+BEGIN
+    SELECT b.community_id INTO v_community FROM public.cohort_milestones m
+    JOIN public.cohorts c ON c.id = m.cohort_id
+    JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
+    WHERE m.id = p_milestone_id;
+    IF NOT FOUND THEN
+        RETURN NULL;
+    END IF;
+    IF public.session_sees_community(v_community) THEN
+        RETURN v_community;
+    END IF;
+    RETURN '';
+END;
 $$;
 
 ALTER FUNCTION public.community_of_milestone(p_milestone_id text) OWNER TO certflow_owner;
 
 CREATE FUNCTION public.community_of_user(p_user_profile_id uuid) RETURNS text
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT u.community_id FROM public.user_profiles u WHERE u.id = p_user_profile_id $$;
+    AS $$
+DECLARE
+    v_community text;
+BEGIN
+    SELECT u.community_id INTO v_community FROM public.user_profiles u
+    WHERE u.id = p_user_profile_id;
+    IF public.session_sees_community(v_community) THEN
+        RETURN v_community;
+    END IF;
+    RETURN NULL;
+END;
+$$;
 
 ALTER FUNCTION public.community_of_user(p_user_profile_id uuid) OWNER TO certflow_owner;
 
@@ -543,16 +578,44 @@ $$;
 ALTER FUNCTION public.complete_enrollment(p_enrollment_id uuid, p_completion_type text) OWNER TO certflow_owner;
 
 CREATE FUNCTION public.current_community_id() RETURNS text
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT NULLIF(pg_catalog.current_setting('certflow.community_id', true), '') $$;
+    AS $$
+DECLARE
+    v_community text;
+BEGIN
+    IF pg_catalog.pg_has_role(SESSION_USER, 'certflow_app', 'MEMBER') THEN
+        SELECT l.community_id INTO v_community FROM public.community_logins l
+        WHERE l.login = SESSION_USER;
+        IF FOUND THEN
+            RETURN v_community;
+        END IF;
+    END IF;
+    IF pg_catalog.pg_has_role(SESSION_USER, 'certflow_api', 'MEMBER') THEN
+        RETURN NULLIF(pg_catalog.current_setting('certflow.community_id', true), '');
+    END IF;
+    RETURN NULL;
+END;
+$$;
 
 ALTER FUNCTION public.current_community_id() OWNER TO certflow_owner;
 
 CREATE FUNCTION public.current_user_profile_id() RETURNS uuid
-    LANGUAGE sql STABLE
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
-    AS $$ SELECT NULLIF(pg_catalog.current_setting('certflow.user_profile_id', true), '')::uuid $$;
+    AS $$
+DECLARE
+    v_id uuid;
+BEGIN
+    IF NOT pg_catalog.pg_has_role(SESSION_USER, 'certflow_api', 'MEMBER') THEN
+        RETURN NULL;
+    END IF;
+    SELECT u.id INTO v_id FROM public.user_profiles u
+    WHERE u.id = NULLIF(pg_catalog.current_setting('certflow.user_profile_id', true), '')::uuid
+      AND u.community_id = public.current_community_id();
+    RETURN v_id;
+END;
+$$;
 
 ALTER FUNCTION public.current_user_profile_id() OWNER TO certflow_owner;
 
@@ -566,7 +629,8 @@ DECLARE
     v_date date;
 BEGIN
     SELECT a.user_profile_id, a.activity_type, a.local_date INTO v_user, v_kind, v_date
-    FROM public.user_activities a WHERE a.id = p_activity_id;
+    FROM public.user_activities a
+    WHERE a.id = p_activity_id AND public.session_may_act_for(a.user_profile_id);
     IF NOT FOUND THEN
         RAISE EXCEPTION 'No activity %', p_activity_id USING ERRCODE = 'no_data_found';
     END IF;
@@ -992,13 +1056,16 @@ $$;
 ALTER FUNCTION public.handle_milestones_completed(p_actor text, p_message_id text, p_events jsonb) OWNER TO certflow_owner;
 
 CREATE FUNCTION public.instructs_milestone(p_milestone_id text) RETURNS boolean
-    LANGUAGE sql STABLE SECURITY DEFINER
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    SELECT EXISTS (
+BEGIN
+    RETURN EXISTS (
         SELECT 1 FROM public.cohort_milestones m
         JOIN public.cohort_instructors ci ON ci.cohort_id = m.cohort_id
-        WHERE m.id = p_milestone_id AND ci.user_profile_id = public.current_user_profile_id())
+        WHERE m.id = p_milestone_id AND ci.user_profile_id = public.current_user_profile_id()
+          AND public.community_of_cohort(m.cohort_id) = public.current_community_id());
+END;
 $$;
 
 ALTER FUNCTION public.instructs_milestone(p_milestone_id text) OWNER TO certflow_owner;
@@ -1229,12 +1296,18 @@ $$;
 ALTER FUNCTION public.request_attestation_retry(p_enrollment_id uuid) OWNER TO certflow_owner;
 
 CREATE FUNCTION public.request_certificate_claim(p_enrollment_id uuid) RETURNS jsonb
-    LANGUAGE sql SECURITY DEFINER
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
     AS $$
-    SELECT public.claim_certificate(
-        p_enrollment_id,
-        (SELECT f.certificates_enabled FROM public.certificate_flags f))
+DECLARE
+    v_may boolean;
+BEGIN
+    SELECT public.session_may_act_for(e.user_profile_id, e.cohort_id) INTO v_may
+    FROM public.bootcamp_enrollments e WHERE e.id = p_enrollment_id;
+    RETURN public.claim_certificate(
+        CASE WHEN v_may THEN p_enrollment_id END,
+        (SELECT f.certificates_enabled FROM public.certificate_flags f));
+END;
 $$;
 
 ALTER FUNCTION public.request_certificate_claim(p_enrollment_id uuid) OWNER TO certflow_owner;
@@ -1286,6 +1359,32 @@ $$;
 
 ALTER FUNCTION public.save_community_achievement(p_id uuid, p_fields jsonb) OWNER TO certflow_owner;
 
+CREATE FUNCTION public.session_may_act_for(p_user_profile_id uuid, p_cohort_id text DEFAULT NULL::text) RETURNS boolean
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    RETURN public.community_of_user(p_user_profile_id) IS NOT NULL
+       AND (p_cohort_id IS NULL OR public.community_of_cohort(p_cohort_id) IS NOT NULL)
+       AND COALESCE(public.current_user_profile_id() = p_user_profile_id, true);
+END;
+$$;
+
+ALTER FUNCTION public.session_may_act_for(p_user_profile_id uuid, p_cohort_id text) OWNER TO certflow_owner;
+
+CREATE FUNCTION public.session_sees_community(p_community_id text) RETURNS boolean
+    LANGUAGE plpgsql STABLE SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+BEGIN
+    RETURN pg_catalog.pg_has_role(SESSION_USER, 'certflow_worker', 'MEMBER')
+        OR pg_catalog.pg_has_role(SESSION_USER, 'certflow_owner', 'MEMBER')
+        OR p_community_id = public.current_community_id();
+END;
+$$;
+
+ALTER FUNCTION public.session_sees_community(p_community_id text) OWNER TO certflow_owner;
+
 CREATE FUNCTION public.touch_updated_at() RETURNS trigger
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -1326,7 +1425,7 @@ DECLARE
     v_attempts integer;
 BEGIN
     IF v_instructor IS NULL THEN
-        RAISE EXCEPTION 'Validating a milestone needs the instructor: set certflow.user_profile_id'
+        RAISE EXCEPTION 'Validating a milestone needs an instructor: the API names them after verifying their token'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     UPDATE public.user_milestone_progress p
@@ -1671,6 +1770,16 @@ CREATE TABLE public.community_auth (
 
 ALTER TABLE public.community_auth OWNER TO certflow_owner;
 
+CREATE TABLE public.community_logins (
+    login text NOT NULL,
+    community_id text NOT NULL,
+    granted_at timestamp with time zone DEFAULT now() NOT NULL,
+    granted_by text DEFAULT SESSION_USER NOT NULL,
+    CONSTRAINT community_logins_login_check CHECK ((login <> ''::text))
+);
+
+ALTER TABLE public.community_logins OWNER TO certflow_owner;
+
 CREATE TABLE public.credential_keys (
     public_key_multibase text NOT NULL,
     first_used_at timestamp with time zone DEFAULT now() NOT NULL,
@@ -1869,7 +1978,7 @@ CREATE TABLE public.user_profiles (
     wallet_address text,
     created_at timestamp with time zone DEFAULT now() NOT NULL,
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
-    community_id text DEFAULT 'default'::text NOT NULL,
+    community_id text DEFAULT COALESCE(public.current_community_id(), 'default'::text) NOT NULL,
     time_zone text DEFAULT 'UTC'::text NOT NULL,
     CONSTRAINT user_profiles_time_zone_known CHECK (public.is_time_zone(time_zone))
 );
@@ -1979,14 +2088,23 @@ ALTER TABLE public.cohorts
 ALTER TABLE ONLY public.cohorts
     ADD CONSTRAINT cohorts_pkey PRIMARY KEY (id);
 
+ALTER TABLE public.communities
+    ADD CONSTRAINT communities_name_length CHECK (((char_length(btrim(name)) >= 1) AND (char_length(btrim(name)) <= 200))) NOT VALID;
+
 ALTER TABLE ONLY public.communities
     ADD CONSTRAINT communities_pkey PRIMARY KEY (id);
+
+ALTER TABLE public.communities
+    ADD CONSTRAINT communities_slug CHECK ((id ~ '^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$'::text)) NOT VALID;
 
 ALTER TABLE ONLY public.community_auth
     ADD CONSTRAINT community_auth_issuer_audience_key UNIQUE (issuer, audience);
 
 ALTER TABLE ONLY public.community_auth
     ADD CONSTRAINT community_auth_pkey PRIMARY KEY (community_id);
+
+ALTER TABLE ONLY public.community_logins
+    ADD CONSTRAINT community_logins_pkey PRIMARY KEY (login);
 
 ALTER TABLE ONLY public.credential_keys
     ADD CONSTRAINT credential_keys_pkey PRIMARY KEY (public_key_multibase);
@@ -2084,6 +2202,8 @@ CREATE INDEX idx_chain_tx_attempts_tx ON public.chain_tx_attempts USING btree (c
 CREATE INDEX idx_cohort_instructors_user ON public.cohort_instructors USING btree (user_profile_id);
 
 CREATE INDEX idx_cohort_milestones_cohort ON public.cohort_milestones USING btree (cohort_id);
+
+CREATE INDEX idx_community_logins_community ON public.community_logins USING btree (community_id);
 
 CREATE INDEX idx_credentials_enrollment ON public.credentials USING btree (enrollment_id);
 
@@ -2197,6 +2317,9 @@ ALTER TABLE ONLY public.cohorts
 ALTER TABLE ONLY public.community_auth
     ADD CONSTRAINT community_auth_community_id_fkey FOREIGN KEY (community_id) REFERENCES public.communities(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY public.community_logins
+    ADD CONSTRAINT community_logins_community_id_fkey FOREIGN KEY (community_id) REFERENCES public.communities(id);
+
 ALTER TABLE ONLY public.credentials
     ADD CONSTRAINT credentials_certificate_id_fkey FOREIGN KEY (certificate_id) REFERENCES public.certificates(id) ON DELETE CASCADE;
 
@@ -2236,6 +2359,10 @@ ALTER TABLE ONLY public.user_profiles
 ALTER TABLE ONLY public.user_streaks
     ADD CONSTRAINT user_streaks_user_profile_id_fkey FOREIGN KEY (user_profile_id) REFERENCES public.user_profiles(id) ON DELETE CASCADE;
 
+ALTER TABLE public.achievements ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY admin_all ON public.community_logins TO certflow_admin USING (true) WITH CHECK (true);
+
 CREATE POLICY admin_outbox ON public.event_outbox TO certflow_admin USING (true) WITH CHECK (true);
 
 CREATE POLICY admin_remarks ON public.bootcamp_completion_remarks TO certflow_admin USING (true) WITH CHECK (true);
@@ -2264,6 +2391,24 @@ ALTER TABLE public.bootcamp_completion_remarks ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE public.bootcamp_enrollments ENABLE ROW LEVEL SECURITY;
 
+ALTER TABLE public.bootcamp_programs ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.certificate_revocations ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.certificates ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.cohort_instructors ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.cohort_milestones ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.cohorts ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.communities ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.community_logins ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.credentials ENABLE ROW LEVEL SECURITY;
+
 ALTER TABLE public.event_outbox ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY instructor_cohorts ON public.user_milestone_progress FOR SELECT TO certflow_instructor USING (public.instructs_milestone(milestone_id));
@@ -2280,13 +2425,37 @@ CREATE POLICY learner_own ON public.user_profiles FOR SELECT TO certflow_learner
 
 CREATE POLICY learner_own ON public.user_streaks FOR SELECT TO certflow_learner USING ((user_profile_id = public.current_user_profile_id()));
 
-CREATE POLICY learner_own_or_public ON public.user_achievements FOR SELECT TO certflow_learner USING (((user_profile_id = public.current_user_profile_id()) OR (is_public AND (unlocked_at IS NOT NULL) AND (EXISTS ( SELECT 1
+CREATE POLICY learner_own_or_public ON public.user_achievements FOR SELECT TO certflow_learner USING (((user_profile_id = public.current_user_profile_id()) OR (is_public AND (unlocked_at IS NOT NULL) AND (public.community_of_user(user_profile_id) = public.current_community_id()) AND (EXISTS ( SELECT 1
    FROM public.achievements a
   WHERE ((a.id = user_achievements.achievement_id) AND a.is_public))))));
 
 CREATE POLICY learner_own_visibility ON public.user_achievements FOR UPDATE TO certflow_learner USING ((user_profile_id = public.current_user_profile_id()));
 
+ALTER TABLE public.offchain_attestations ENABLE ROW LEVEL SECURITY;
+
+CREATE POLICY owner_all ON public.achievements TO certflow_owner USING (true) WITH CHECK (true);
+
 CREATE POLICY owner_all ON public.bootcamp_enrollments TO certflow_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY owner_all ON public.bootcamp_programs TO certflow_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY owner_all ON public.certificate_revocations TO certflow_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY owner_all ON public.certificates TO certflow_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY owner_all ON public.cohort_instructors TO certflow_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY owner_all ON public.cohort_milestones TO certflow_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY owner_all ON public.cohorts TO certflow_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY owner_all ON public.communities TO certflow_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY owner_all ON public.community_logins TO certflow_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY owner_all ON public.credentials TO certflow_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY owner_all ON public.offchain_attestations TO certflow_owner USING (true) WITH CHECK (true);
 
 CREATE POLICY owner_all ON public.user_activities TO certflow_owner USING (true) WITH CHECK (true);
 
@@ -2297,6 +2466,54 @@ CREATE POLICY owner_all ON public.user_profiles TO certflow_owner USING (true) W
 CREATE POLICY owner_outbox ON public.event_outbox TO certflow_owner USING (true) WITH CHECK (true);
 
 CREATE POLICY pipeline_activities ON public.user_activities TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY pipeline_all ON public.achievements TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY pipeline_all ON public.bootcamp_programs TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY pipeline_all ON public.certificate_revocations TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY pipeline_all ON public.certificates TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY pipeline_all ON public.cohort_instructors TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY pipeline_all ON public.cohort_milestones TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY pipeline_all ON public.cohorts TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY pipeline_all ON public.communities TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY pipeline_all ON public.credentials TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY pipeline_all ON public.offchain_attestations TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY tenant_community ON public.achievements FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING (((community_id IS NULL) OR (community_id = public.current_community_id())));
+
+CREATE POLICY tenant_community ON public.bootcamp_programs FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING ((community_id = public.current_community_id()));
+
+CREATE POLICY tenant_community ON public.cohort_instructors FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING ((public.community_of_cohort(cohort_id) = public.current_community_id()));
+
+CREATE POLICY tenant_community ON public.cohort_milestones FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING ((public.community_of_cohort(cohort_id) = public.current_community_id()));
+
+CREATE POLICY tenant_community ON public.cohorts FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING ((public.community_of_cohort(id) = public.current_community_id()));
+
+CREATE POLICY tenant_community ON public.communities FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING ((id = public.current_community_id()));
+
+CREATE POLICY tenant_enrollment ON public.certificate_revocations FOR SELECT TO certflow_app, certflow_learner USING ((EXISTS ( SELECT 1
+   FROM public.bootcamp_enrollments e
+  WHERE (e.id = certificate_revocations.enrollment_id))));
+
+CREATE POLICY tenant_enrollment ON public.certificates FOR SELECT TO certflow_app, certflow_learner USING ((EXISTS ( SELECT 1
+   FROM public.bootcamp_enrollments e
+  WHERE (e.id = certificates.enrollment_id))));
+
+CREATE POLICY tenant_enrollment ON public.credentials FOR SELECT TO certflow_app, certflow_learner USING ((EXISTS ( SELECT 1
+   FROM public.bootcamp_enrollments e
+  WHERE (e.id = credentials.enrollment_id))));
+
+CREATE POLICY tenant_enrollment ON public.offchain_attestations FOR SELECT TO certflow_app, certflow_learner USING ((EXISTS ( SELECT 1
+   FROM public.bootcamp_enrollments e
+  WHERE (e.id = offchain_attestations.enrollment_id))));
 
 ALTER TABLE public.user_achievements ENABLE ROW LEVEL SECURITY;
 
@@ -2309,6 +2526,20 @@ ALTER TABLE public.user_profiles ENABLE ROW LEVEL SECURITY;
 ALTER TABLE public.user_streaks ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY web_reads ON public.bootcamp_enrollments FOR SELECT TO certflow_web USING (true);
+
+CREATE POLICY web_reads ON public.bootcamp_programs FOR SELECT TO certflow_web USING (true);
+
+CREATE POLICY web_reads ON public.certificate_revocations FOR SELECT TO certflow_web USING (true);
+
+CREATE POLICY web_reads ON public.certificates FOR SELECT TO certflow_web USING (true);
+
+CREATE POLICY web_reads ON public.cohort_milestones FOR SELECT TO certflow_web USING (true);
+
+CREATE POLICY web_reads ON public.cohorts FOR SELECT TO certflow_web USING (true);
+
+CREATE POLICY web_reads ON public.credentials FOR SELECT TO certflow_web USING (true);
+
+CREATE POLICY web_reads ON public.offchain_attestations FOR SELECT TO certflow_web USING (true);
 
 CREATE POLICY web_reads ON public.user_profiles FOR SELECT TO certflow_web USING (true);
 
@@ -2383,6 +2614,13 @@ GRANT ALL ON FUNCTION public.check_milestone_completion(p_user_profile_id uuid, 
 
 REVOKE ALL ON FUNCTION public.claim_certificate(p_enrollment_id uuid, p_enabled boolean) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.claim_certificate(p_enrollment_id uuid, p_enabled boolean) TO certflow_worker;
+
+REVOKE ALL ON FUNCTION public.clean_profile_name(p_name text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.clean_profile_name(p_name text) TO certflow_app;
+GRANT ALL ON FUNCTION public.clean_profile_name(p_name text) TO certflow_worker;
+GRANT ALL ON FUNCTION public.clean_profile_name(p_name text) TO certflow_admin;
+
+REVOKE ALL ON FUNCTION public.clean_profile_names() FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.community_of_cohort(p_cohort_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.community_of_cohort(p_cohort_id text) TO certflow_app;
@@ -2486,6 +2724,10 @@ GRANT ALL ON FUNCTION public.request_certificate_claim(p_enrollment_id uuid) TO 
 
 REVOKE ALL ON FUNCTION public.save_community_achievement(p_id uuid, p_fields jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.save_community_achievement(p_id uuid, p_fields jsonb) TO certflow_app;
+
+REVOKE ALL ON FUNCTION public.session_may_act_for(p_user_profile_id uuid, p_cohort_id text) FROM PUBLIC;
+
+REVOKE ALL ON FUNCTION public.session_sees_community(p_community_id text) FROM PUBLIC;
 
 REVOKE ALL ON FUNCTION public.touch_updated_at() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.touch_updated_at() TO certflow_worker;
@@ -2612,6 +2854,8 @@ GRANT INSERT,UPDATE ON TABLE public.communities TO certflow_admin;
 GRANT SELECT ON TABLE public.community_auth TO certflow_api;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.community_auth TO certflow_admin;
 
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.community_logins TO certflow_admin;
+
 GRANT SELECT,INSERT ON TABLE public.credential_keys TO certflow_worker;
 GRANT SELECT ON TABLE public.credential_keys TO certflow_web;
 GRANT SELECT ON TABLE public.credential_keys TO certflow_app;
@@ -2641,6 +2885,7 @@ GRANT UPDATE(last_error) ON TABLE public.event_outbox TO certflow_worker;
 GRANT SELECT,INSERT ON TABLE public.offchain_attestations TO certflow_worker;
 GRANT SELECT ON TABLE public.offchain_attestations TO certflow_web;
 GRANT SELECT ON TABLE public.offchain_attestations TO certflow_app;
+GRANT SELECT ON TABLE public.offchain_attestations TO certflow_learner;
 
 GRANT UPDATE(anchor_tx_hash) ON TABLE public.offchain_attestations TO certflow_worker;
 
@@ -2713,3 +2958,5 @@ GRANT SELECT(wallet_address) ON TABLE public.user_profiles TO certflow_web;
 GRANT SELECT ON TABLE public.user_streaks TO certflow_app;
 GRANT SELECT ON TABLE public.user_streaks TO certflow_learner;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.user_streaks TO certflow_worker;
+
+ALTER DEFAULT PRIVILEGES FOR ROLE certflow_owner REVOKE ALL ON FUNCTIONS  FROM PUBLIC;

@@ -40,6 +40,11 @@ HANDLERS: Mapping[str, Handler] = {
     "evaluate_achievements": evaluate_achievements,
 }
 
+#: Options of one actor on top of the failure policy's. auto_claim gives its ledger
+#: key back after a fixable refusal, so the in-memory duplicate skip must not
+#: remember its keys (workers/middleware/idempotency.py): the ledger row decides.
+OPTIONS: Mapping[str, Mapping[str, Any]] = {"auto_claim": {"remember_keys": False}}
+
 
 def declare_actors(rt: Runtime) -> dict[str, dramatiq.Actor[Any, None]]:
     """Declare every actor on ``rt.broker``, bound to ``rt``."""
@@ -50,7 +55,7 @@ def declare_actors(rt: Runtime) -> dict[str, dramatiq.Actor[Any, None]]:
             actor_name=name,
             queue_name=queue_of(name),
             priority=0,
-            options=dict(policy.ACTOR_OPTIONS),
+            options={**policy.ACTOR_OPTIONS, **OPTIONS.get(name, {})},
         )
         for name, handler in HANDLERS.items()
     }

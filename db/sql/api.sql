@@ -25,9 +25,6 @@ SELECT id, community_id, secret_sha256, revoked_at FROM public.api_keys WHERE pr
 UPDATE public.api_keys SET last_used_at = now()
 WHERE id = :id AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute');
 
--- name: community_exists
-SELECT EXISTS (SELECT 1 FROM public.communities WHERE id = :community_id);
-
 -- name: community_auth_upsert
 INSERT INTO public.community_auth (community_id, jwks_url, issuer, audience, subject_claim)
 VALUES (:community_id, :jwks_url, :issuer, :audience, :subject_claim)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -40,7 +40,7 @@ def run(
     every: float | None,
     stop: threading.Event | None = None,
     *,
-    routes: Mapping[str, str],
+    routes: Mapping[str, Sequence[str]],
     dry_run: bool = False,
 ) -> Report:
     """One pass, or (with ``every``) passes until ``stop`` is set; the last pass's report."""
@@ -59,7 +59,7 @@ def run(
 def reconcile_once(
     settings: Settings,
     engine: sa.Engine,
-    routes: Mapping[str, str],
+    routes: Mapping[str, Sequence[str]],
     *,
     dry_run: bool = False,
     retention: bool = True,
@@ -92,7 +92,7 @@ def prune_once(settings: Settings, engine: sa.Engine) -> Report:
 
 
 def _steps(
-    settings: Settings, routes: Mapping[str, str]
+    settings: Settings, routes: Mapping[str, Sequence[str]]
 ) -> dict[str, Callable[[sa.Connection], int]]:
     older, batch = settings.reconcile_after_seconds, settings.reconcile_batch
     return {

@@ -1,10 +1,11 @@
 -- Activities: what apps call when a learner does something, and the one event
 -- it may emit. The activity row and its activity.recorded event commit together.
 
--- The app may not call emit_event: the activity's event comes from a function
--- that can emit nothing but the activity.recorded event of an activity row that
--- exists, its key and payload taken from that row (so no future key of anyone
--- else can be squatted). SECURITY DEFINER, owned by certflow_owner.
+-- The activity.recorded event of an activity row that exists, its key and payload
+-- taken from that row (so no future key of anyone else can be squatted).
+-- SECURITY DEFINER (the caller may not write the outbox), so it sees every
+-- activity as its owner: an activity of another community's learner is refused
+-- with the message of an activity that does not exist, and emits nothing.
 CREATE OR REPLACE FUNCTION public.emit_activity_recorded(p_activity_id uuid) RETURNS void
 LANGUAGE plpgsql
 SECURITY DEFINER
@@ -16,7 +17,8 @@ DECLARE
     v_date date;
 BEGIN
     SELECT a.user_profile_id, a.activity_type, a.local_date INTO v_user, v_kind, v_date
-    FROM public.user_activities a WHERE a.id = p_activity_id;
+    FROM public.user_activities a
+    WHERE a.id = p_activity_id AND public.session_may_act_for(a.user_profile_id);
     IF NOT FOUND THEN
         RAISE EXCEPTION 'No activity %', p_activity_id USING ERRCODE = 'no_data_found';
     END IF;

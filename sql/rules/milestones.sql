@@ -71,7 +71,10 @@ CREATE OR REPLACE TRIGGER trg_milestone_gate
 
 -- An instructor approves (or sends back) a submitted manual milestone.
 -- SECURITY INVOKER on purpose: which rows the instructor may touch is decided
--- by the row-level security policy (0014), not by a check in here.
+-- by row-level security (instructs_milestone: a cohort they teach, in the
+-- session's community), not by a check in here; another community's learner or
+-- milestone answers as one that is not awaiting validation. Only the API's path
+-- names an instructor (current_user_profile_id).
 CREATE OR REPLACE FUNCTION public.validate_milestone(p_user_profile_id uuid, p_milestone_id text,
     p_approved boolean, p_note text DEFAULT NULL)
 RETURNS jsonb
@@ -84,7 +87,7 @@ DECLARE
     v_attempts integer;
 BEGIN
     IF v_instructor IS NULL THEN
-        RAISE EXCEPTION 'Validating a milestone needs the instructor: set certflow.user_profile_id'
+        RAISE EXCEPTION 'Validating a milestone needs an instructor: the API names them after verifying their token'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
     UPDATE public.user_milestone_progress p

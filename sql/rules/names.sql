@@ -16,6 +16,11 @@ AS $$
             '\s+', ' ', 'g'))
     END
 $$;
+-- Who writes profiles runs it through the trigger below (SECURITY INVOKER). New
+-- functions are not PUBLIC's (0022), so the writers are named.
+REVOKE ALL ON FUNCTION public.clean_profile_name(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION public.clean_profile_name(text)
+    TO certflow_app, certflow_worker, certflow_admin;
 
 CREATE OR REPLACE FUNCTION public.clean_profile_names() RETURNS trigger
 LANGUAGE plpgsql
@@ -27,6 +32,7 @@ BEGIN
     RETURN NEW;
 END;
 $$;
+REVOKE ALL ON FUNCTION public.clean_profile_names() FROM PUBLIC;
 
 CREATE OR REPLACE TRIGGER trg_clean_profile_names
     BEFORE INSERT OR UPDATE OF display_name, username ON public.user_profiles

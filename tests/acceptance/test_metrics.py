@@ -3,7 +3,6 @@ runs them, returns the named metrics, and their values move when work is done.""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -86,12 +85,16 @@ def processes(
         for name, args in COMMANDS.items():
             stack.enter_context(running(args, env, tmp_path / f"{name}.log"))
         for name, port in ports.items():
-            deadline = time.monotonic() + 60
-            while not _answering(port):
-                log = (tmp_path / f"{name}.log").read_text()
-                assert time.monotonic() < deadline, f"{name} serves no metrics: {log[-3000:]}"
-                time.sleep(0.1)
+            _serving(port, tmp_path / f"{name}.log")
         yield ports
+
+
+def _serving(port: int, log: Path) -> None:
+    """Wait until the process of ``log`` answers on its metrics port; fail with its log."""
+    try:
+        wait_until(lambda: _answering(port), timeout=60, interval=0.1)
+    except pytest.fail.Exception:
+        pytest.fail(f"{log.stem} serves no metrics: {log.read_text()[-3000:]}")
 
 
 def _complete_a_cohort_and_a_ghost(owner: sa.Engine, app_url: str) -> None:
@@ -125,17 +128,28 @@ def test_each_process_type_exports_its_metrics_and_they_move(
             == 2
         )
     )
-    time.sleep(1.2)  # two more scheduler periods
-    after = {name: scrape(port) for name, port in processes.items()}
-
     relayed = ("certflow_relay_events_relayed_total", "")
-    assert after["relay"][relayed] - before["relay"][relayed] >= 5  # 3 milestones, 2 completions
     handled = ("dramatiq_messages_total", "actor_name=check_completion,queue_name=completion")
+    runs = ("certflow_scheduler_job_runs_total", "job=reconcile,outcome=ok")
+    mid = scrape(processes["scheduler"])[runs]
+
+    def moved() -> dict[str, Samples] | None:
+        """Every process's samples, once two more reconcile runs ended and the relay
+        and the worker counted the cohort's events."""
+        now = {name: scrape(port) for name, port in processes.items()}
+        done = (
+            now["scheduler"][runs] >= mid + 2
+            and now["relay"][relayed] - before["relay"][relayed] >= 5
+            and now["worker"].get(handled, 0) >= 1 + before["worker"].get(handled, 0)
+        )
+        return now if done else None
+
+    after = wait_until(moved, timeout=30, interval=0.1)
+    assert after["relay"][relayed] - before["relay"][relayed] >= 5  # 3 milestones, 2 completions
     assert after["worker"].get(handled, 0) >= 1 + before["worker"].get(handled, 0)
     assert set(metrics.WORKERS) <= _names(after["worker"])
     assert {"dramatiq_messages_total", "dramatiq_messages_inprogress",
             "dramatiq_message_duration_milliseconds"} <= _names(after["worker"])  # fmt: skip
-    runs = ("certflow_scheduler_job_runs_total", "job=reconcile,outcome=ok")
     assert after["scheduler"][runs] > before["scheduler"][runs]
     assert set(metrics.SCHEDULER) <= _names(after["scheduler"])
     for name in ("relay", "scheduler", "web"):

@@ -37,10 +37,10 @@ def seed_cohort(owner: sa.Engine, lock: str, learners: int, *, bad: bool) -> Coh
     """All but the last milestone done (written behind the trigger, as history)."""
     cohort = Cohort()
     with owner.begin() as conn:
-        names = [f"Learner {i}" for i in range(learners)]
+        names: list[str | None] = [f"Learner {i}" for i in range(learners)]
         wallets: list[str | None] = [str(Account.create().address) for _ in names]
         if bad:
-            names += [LONG_NAME, LONG_NAME + "2", None, None]  # type: ignore[list-item]
+            names += [LONG_NAME, LONG_NAME + "2", None, None]
             wallets += [str(Account.create().address), str(Account.create().address)]
             wallets += [None, None]
         _add(conn, cohort, "good", lock, names, wallets, good=len(names) - (2 if bad else 0))
@@ -67,7 +67,7 @@ def _add(
     cohort: Cohort,
     name: str,
     lock: str | None,
-    names: list[str],
+    names: list[str | None],
     wallets: list[str | None],
     good: int,
 ) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from web3 import Web3
+from web3.types import RPCEndpoint
 
 from chain.deploy import DevDeployment, deploy_lock
 from chain.devnode import DevNode
@@ -34,7 +35,7 @@ def chain(w3: Web3, dev_deployment: DevDeployment) -> tuple[Chain, str]:
     signer = Signer.from_key(key)
     # The session's chain carries the base fee earlier bursts drove up (full blocks raise
     # it 12.5% each): start each scenario at 1 gwei, with funds for 1,000 certificates.
-    w3.provider.make_request("anvil_setNextBlockBaseFeePerGas", [hex(10**9)])  # type: ignore[arg-type]
+    w3.provider.make_request(RPCEndpoint("anvil_setNextBlockBaseFeePerGas"), [hex(10**9)])
     fund(w3, signer.address, 10**24)
     lock = deploy_lock(w3, signer, "Chaos Certificate")
     found = Chain(

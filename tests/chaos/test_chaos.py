@@ -4,6 +4,8 @@ the S3 server goes away; then the invariants, from the chain, the store and Post
 
 Each scenario writes its row (learners, faults, settled, duplicates, lost, seconds to
 settle after the last fault) to $CHAOS_REPORT when set: bench/chaos.py prints them.
+"none" is the control and the bench's baseline: the same burst with no fault, timed
+from the end of the burst.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from tests.integration.helpers import rows, scalar
 
 pytestmark = [pytest.mark.chaos, pytest.mark.slow]
 
-SCENARIOS = ["kill", "redis", "postgres", "storage", "bad_input", "all"]
+SCENARIOS = ["none", "kill", "redis", "postgres", "storage", "bad_input", "all"]
 SETTLE_TIMEOUT = float(os.environ.get("CHAOS_SETTLE_TIMEOUT", "300"))
 STORAGE_OUTAGE = 30.0
 

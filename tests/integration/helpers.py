@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 from uuid import UUID
 
+import dramatiq
 import sqlalchemy as sa
+
+from certflow.settings import Settings
 
 
 def scalar(engine: sa.Engine, statement: str, **params: Any) -> Any:
@@ -43,13 +48,11 @@ def processed(engine: sa.Engine, actor: str = "check_completion") -> int:
 
 def drained(engine: sa.Engine) -> bool:
     """Every outbox event dispatched or parked."""
-    return (
-        scalar(
-            engine,
-            "SELECT count(*) FROM event_outbox WHERE dispatched_at IS NULL AND failed_at IS NULL",
-        )
-        == 0
+    pending = scalar(
+        engine,
+        "SELECT count(*) FROM event_outbox WHERE dispatched_at IS NULL AND failed_at IS NULL",
     )
+    return int(pending) == 0
 
 
 def replay_dead_letters(settings: Any, ids: list[int] | None) -> list[int]:
@@ -64,3 +67,47 @@ def replay_dead_letters(settings: Any, ids: list[int] | None) -> list[int]:
         return replay(engine, ids if ids is not None else select(engine, Filters()))
     finally:
         engine.dispose()
+
+
+@contextlib.contextmanager
+def worker_process(settings: Settings, *queues: str) -> Iterator[dramatiq.Worker]:
+    """What one `certflow worker` process runs: its own runtime and broker, these queues."""
+    from workers.actors import declare_actors
+    from workers.runtime import Runtime
+
+    runtime = Runtime.build(settings)
+    declare_actors(runtime)
+    worker = dramatiq.Worker(
+        runtime.broker, queues=set(queues), worker_threads=4, worker_timeout=50
+    )
+    worker.start()
+    try:
+        yield worker
+    finally:
+        worker.stop(timeout=10_000)
+        runtime.close()
+
+
+def processed_events(engine: sa.Engine, actor: str, kind: str) -> int:
+    """How many events of ``kind`` ``actor`` recorded in its ledger."""
+    return int(
+        scalar(
+            engine,
+            "SELECT count(*) FROM processed_messages p JOIN event_outbox o"
+            " ON o.idempotency_key = p.idempotency_key WHERE p.actor = :a AND o.kind = :k",
+            a=actor,
+            k=kind,
+        )
+    )
+
+
+def sent_long_ago(owner_engine: sa.Engine, kind: str) -> None:
+    """The events of ``kind`` were sent ten minutes ago (their messages are long gone)."""
+    with owner_engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "UPDATE event_outbox SET dispatched_at = now() - interval '10 minutes'"
+                " WHERE kind = :k"
+            ),
+            {"k": kind},
+        )

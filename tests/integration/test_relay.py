@@ -14,7 +14,7 @@ import redis
 import sqlalchemy as sa
 
 from certflow.settings import Settings
-from events.relay import Relay
+from events.relay import GRACE_SECONDS, Relay
 from tests.fixtures.database import wait_until
 from tests.integration.helpers import drained, scalar
 
@@ -130,15 +130,29 @@ def test_relay_reconnects_after_its_connection_is_killed(
     assert len(set(_queued_message_ids(redis_url))) == 20
 
 
+def _in_its_long_wait(pg_admin_url: str, database_name: str) -> bool:
+    """The relay's session has sent nothing for ten grace periods: past its grace poll,
+    it is blocked in the fallback poll's wait (read by the superuser, who sees every
+    session's state)."""
+    with psycopg.connect(pg_admin_url, autocommit=True) as admin:
+        row = admin.execute(
+            "SELECT bool_and(state = 'idle'"
+            "                AND now() - state_change > make_interval(secs => %s))"
+            " FROM pg_stat_activity WHERE datname = %s AND usename = 'certflow_test_worker'",
+            (10 * GRACE_SECONDS, database_name),
+        ).fetchone()
+    return bool(row and row[0])
+
+
 def test_idle_relay_is_woken_by_notify_not_by_its_poll(
-    engine: sa.Engine, settings: Settings, broker: Any
+    engine: sa.Engine, settings: Settings, broker: Any, pg_admin_url: str, database_name: str
 ) -> None:
     """With a 10 s fallback poll, only NOTIFY can deliver within a second."""
     slow_poll = settings.model_copy(update={"relay_poll_seconds": 10.0})
     relay = Relay(slow_poll, broker)
     thread = _start(relay)
     wait_until(lambda: scalar(engine, "SELECT waiting FROM outbox_relay_state"))
-    time.sleep(0.3)  # let it settle into LISTEN
+    wait_until(lambda: _in_its_long_wait(pg_admin_url, database_name), timeout=5)
 
     started = time.monotonic()
     with engine.begin() as conn:

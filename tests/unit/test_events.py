@@ -9,7 +9,7 @@ from events import schemas
 from events.batches import batch_messages
 from events.messages import IDEMPOTENCY_KEY, OUTBOX_ID
 from events.relay import build_messages
-from events.routes import QUEUES
+from events.routes import QUEUES, ROUTES, redeliverable
 
 USER = "2b0f4a5e-9c1d-4a57-8f0e-0d3c6b1a2e44"
 
@@ -130,3 +130,14 @@ def test_an_event_kind_is_read_from_its_idempotency_key() -> None:
     for bad in ("no-kind-here", ":x"):
         with pytest.raises(BadEvent, match="names no event kind"):
             event_kind(delivery(bad))
+
+
+def test_the_lost_message_scan_checks_every_actor_of_a_kind_but_auto_claim() -> None:
+    """A kind that feeds two actors is scanned for both; auto_claim gives keys back, so
+    the reconciler's auto-claim state covers it instead."""
+    scanned = {(kind, actor) for kind, actors in redeliverable().items() for actor in actors}
+    routed = {(kind, actor) for kind, actors in ROUTES.items() for actor in actors}
+
+    assert routed - scanned == {("enrollment.completed", "auto_claim")}
+    assert ("milestone.completed", "check_completion") in scanned
+    assert ("certificate.key_granted", "attest") in scanned

@@ -42,7 +42,8 @@ def _run(broker: StubBroker, handler: Handler) -> None:
         priority=0,
         options=dict(policy.ACTOR_OPTIONS),
     )
-    actor.send_with_options(args=({},), **{IDEMPOTENCY_KEY: "k1"})
+    options: dict[str, Any] = {IDEMPOTENCY_KEY: "k1"}  # a message option, named by its constant
+    actor.send_with_options(args=({},), **options)
     worker = dramatiq.Worker(broker, worker_timeout=50)
     worker.start()
     try:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
+import pytest
+from structlog.testing import capture_logs
+
 from certflow.settings import Settings
+from render import fonts
 from workers.middleware.warm_up import WarmUp, warm_up
 from workers.runtime import Runtime
 
@@ -49,7 +53,30 @@ def test_a_completion_worker_loads_nothing() -> None:
     assert rt._issuer is None
 
 
-def test_a_failed_warm_up_is_left_to_the_first_message() -> None:
-    rt = _runtime()  # no signer key: building the issuer fails with ConfigError
-    warm_up(rt, {"chain", "render"})
+def test_a_render_worker_registers_every_font_at_boot(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fonts, "_loaded", {})  # as in a fresh process: nothing registered yet
+    rt = _runtime()
+    assert _boot(rt, {"render"}) == {"warm-up"}
+    assert set(fonts._loaded) == _every_font()
     assert rt._issuer is None
+
+
+def test_a_failed_warm_up_is_logged_and_left_to_the_first_message(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No signer key: the chain part fails (logged, not raised) and the render part
+    still runs; the issuer is left for the first message to build and report."""
+    monkeypatch.setattr(fonts, "_loaded", {})
+    rt = _runtime()
+    with capture_logs() as logs:
+        warm_up(rt, {"chain", "render"})
+
+    failed = [e for e in logs if e["event"] == "warm_up_failed"]
+    assert [e["queue"] for e in failed] == ["chain"]
+    assert "SIGNER_PRIVATE_KEY" in failed[0]["error"]
+    assert set(fonts._loaded) == _every_font()
+    assert rt._issuer is None
+
+
+def _every_font() -> set[str]:
+    return {font.name for face in fonts.Face for font in face.chain}

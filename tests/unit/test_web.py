@@ -25,23 +25,24 @@ def _settings(**env: str) -> Settings:
     return load_settings(env)
 
 
-def _record(**overrides: object) -> CertificateRecord:
-    values: dict[str, object] = {
-        "enrollment_id": uuid.uuid4(),
-        "user_profile_id": uuid.uuid4(),
-        "cohort_id": "c1",
-        "cohort_name": "Cohort 7",
-        "bootcamp_id": "b1",
-        "bootcamp_title": "Solidity Foundations",
-        "lock_address": None,
-        "display_name": "Amélie Dubois",
-        "wallet_address": None,
-        "completed_at": dt.datetime(2025, 3, 12, 15, 30, tzinfo=dt.UTC),
-        "total_xp": 450,
-        "certificate_tx_hash": None,
-        "certificate_attestation_uid": None,
-    }
-    return CertificateRecord(**{**values, **overrides})  # type: ignore[arg-type]
+def _record(
+    display_name: str = "Amélie Dubois", bootcamp_title: str = "Solidity Foundations"
+) -> CertificateRecord:
+    return CertificateRecord(
+        enrollment_id=uuid.uuid4(),
+        user_profile_id=uuid.uuid4(),
+        cohort_id="c1",
+        cohort_name="Cohort 7",
+        bootcamp_id="b1",
+        bootcamp_title=bootcamp_title,
+        lock_address=None,
+        display_name=display_name,
+        wallet_address=None,
+        completed_at=dt.datetime(2025, 3, 12, 15, 30, tzinfo=dt.UTC),
+        total_xp=450,
+        certificate_tx_hash=None,
+        certificate_attestation_uid=None,
+    )
 
 
 def _row(version: int = 1) -> CertificateRow:

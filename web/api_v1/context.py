@@ -38,6 +38,7 @@ class ApiContext:
 
     def close(self) -> None:
         self.engine.dispose()
+        self.limits.close()
 
 
 def api_of(request: Request) -> ApiContext:

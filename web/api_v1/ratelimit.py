@@ -26,7 +26,7 @@ class RateLimits:
         self.per_key = parse_many(settings.api_key_rate_limit)
         self.per_learner = parse_many(settings.api_learner_rate_limit)
         self.retries = parse_many(settings.api_retry_rate_limit)
-        storage = RedisStorage(
+        self._storage = storage = RedisStorage(
             settings.redis_url,
             key_prefix=f"{settings.broker_namespace}:api-limits",
             wrap_exceptions=True,
@@ -36,6 +36,10 @@ class RateLimits:
         # Two counters per window: no burst of twice the limit at a window's edge,
         # for two Redis keys (a moving window keeps one entry per request).
         self.limiter = SlidingWindowCounterRateLimiter(storage)
+
+    def close(self) -> None:
+        """Close the Redis connections (the process is stopping)."""
+        self._storage.storage.close()
 
     def hit(self, items: list[RateLimitItem], *identifiers: str) -> None:
         """Count one request; 429 with Retry-After when the caller is over a limit."""

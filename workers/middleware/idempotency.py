@@ -5,6 +5,11 @@ pays no extra round trip. The guarantee itself is the ledger row each actor
 writes in the same transaction as its effect (``db.ledger.claim``, or the SQL
 function of a one-statement actor), so copies processed by different processes,
 or at the same moment, still have one effect.
+
+An actor that may give its key back (``auto_claim`` after a fixable refusal:
+certificates off, no lock address yet) is declared with ``remember_keys=False``:
+a key it handled is not final, and the reconciler re-sends that same key once
+the admin fixes the cause, so only its ledger row may decide.
 """
 
 from __future__ import annotations
@@ -29,12 +34,12 @@ class IdempotencyLedger(Middleware):
 
     @property
     def actor_options(self) -> set[str]:
-        return {"idempotent"}
+        return {"remember_keys"}
 
     def _key(self, broker: Any, message: Any) -> tuple[str, str] | None:
         actor = broker.get_actor(message.actor_name)
         key = message.options.get(IDEMPOTENCY_KEY)
-        if not actor.options.get("idempotent", True) or not key:
+        if not actor.options.get("remember_keys", True) or not key:
             return None
         return (message.actor_name, key)
 

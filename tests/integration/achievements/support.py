@@ -110,7 +110,7 @@ def progress(engine: sa.Engine, user: UUID, code: str) -> tuple[int, int] | None
     return None if row is None else (row[0], row[1])
 
 
-def streak(engine: sa.Engine, user: UUID, kind: str = "any") -> dict[str, Any] | None:
+def streak(engine: sa.Engine, user: UUID, kind: str = "any") -> dict[str, Any]:
     with engine.connect() as conn:
         row = conn.execute(
             sa.text(
@@ -119,7 +119,8 @@ def streak(engine: sa.Engine, user: UUID, kind: str = "any") -> dict[str, Any] |
             ),
             {"u": user, "k": kind},
         ).first()
-    return None if row is None else dict(row._mapping)
+    assert row is not None, f"no {kind} streak row for {user}"
+    return dict(row._mapping)
 
 
 def cohort(
@@ -198,5 +199,28 @@ def complete_enrollment(engine: sa.Engine, enrollment: UUID) -> bool:
         return bool(
             conn.execute(
                 sa.text("SELECT complete_enrollment(:e, 'automatic')"), {"e": enrollment}
+            ).scalar_one()
+        )
+
+
+def validate(
+    api_engine: sa.Engine,
+    instructor: UUID,
+    user: UUID,
+    milestone: str,
+    ok: bool = True,
+    note: str | None = None,
+    community: str = "default",
+) -> dict[str, Any]:
+    """What the API does for an instructor whose token it verified: validate_milestone as
+    certflow_instructor, naming the community and the instructor."""
+    from tests.fixtures.tenancy import act_as
+
+    with api_engine.begin() as conn:
+        act_as(conn, "certflow_instructor", community, instructor)
+        return dict(
+            conn.execute(
+                sa.text("SELECT validate_milestone(:u, :m, :ok, :note)"),
+                {"u": user, "m": milestone, "ok": ok, "note": note},
             ).scalar_one()
         )

@@ -6,6 +6,7 @@ import re
 from typing import Any
 from uuid import UUID
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 
@@ -39,16 +40,8 @@ def _status(engine: sa.Engine, user: UUID, milestone: str) -> tuple[str, int]:
     return row.status, row.attempts
 
 
-def _validate(engine: sa.Engine, instructor: UUID, user: UUID, milestone: str, ok: bool) -> Any:
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text("SELECT set_config('certflow.user_profile_id', :i, true)"),
-            {"i": str(instructor)},
-        )
-        return conn.execute(
-            sa.text("SELECT validate_milestone(:u, :m, :ok, 'see notes')"),
-            {"u": user, "m": milestone, "ok": ok},
-        ).scalar_one()
+def _validate(api: sa.Engine, instructor: UUID, user: UUID, milestone: str, ok: bool) -> Any:
+    return s.validate(api, instructor, user, milestone, ok, "see notes")
 
 
 def test_completing_a_milestone_before_its_prerequisites_is_refused(engine: sa.Engine) -> None:
@@ -57,9 +50,11 @@ def test_completing_a_milestone_before_its_prerequisites_is_refused(engine: sa.E
     s.complete(engine, user, ids[:1])
     with pytest.raises(sa.exc.IntegrityError) as refused:
         s.complete(engine, user, ids[2:])
-    message = str(refused.value.orig).splitlines()[0]
+    orig = refused.value.orig
+    assert isinstance(orig, psycopg.Error)
+    message = str(orig).splitlines()[0]
     assert message == ('Cannot complete milestone "c1-m3" before its prerequisites: c1-m2 (c1-m2)')
-    assert refused.value.orig.diag.message_hint == "Complete the prerequisite milestones first."
+    assert orig.diag.message_hint == "Complete the prerequisite milestones first."
     assert (
         scalar(
             engine, "SELECT count(*) FROM event_outbox WHERE payload ->> 'milestone_id' = 'c1-m3'"
@@ -89,7 +84,7 @@ def test_an_update_into_completed_is_gated_too(engine: sa.Engine) -> None:
 
 
 def test_a_manual_milestone_completes_the_enrollment_only_after_approval(
-    engine: sa.Engine, relay: Any, worker: Any
+    engine: sa.Engine, api_engine: sa.Engine, relay: Any, worker: Any
 ) -> None:
     ids = _gated_cohort(engine, manual=True)
     user, instructor = s.learner(engine), s.learner(engine, name="Instructor")
@@ -104,7 +99,7 @@ def test_a_manual_milestone_completes_the_enrollment_only_after_approval(
     assert enrollment_status(engine, enrollment) == "active"
     assert "milestones_5" not in s.unlocked(engine, user)
 
-    assert _validate(engine, instructor, user, ids[2], ok=True)["status"] == "completed"
+    assert _validate(api_engine, instructor, user, ids[2], ok=True)["status"] == "completed"
 
     wait_until(lambda: enrollment_status(engine, enrollment) == "completed")
     wait_until(lambda: "skill_demonstration" in s.unlocked(engine, user))
@@ -113,14 +108,14 @@ def test_a_manual_milestone_completes_the_enrollment_only_after_approval(
 
 
 def test_attempts_count_submissions_and_a_rejection_sends_the_milestone_back(
-    engine: sa.Engine,
+    engine: sa.Engine, api_engine: sa.Engine
 ) -> None:
     ids = _gated_cohort(engine, manual=True)
     user, instructor = s.learner(engine), s.learner(engine, name="Instructor")
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO cohort_instructors VALUES ('c1', :i)"), {"i": instructor})
     s.complete(engine, user, ids)
-    assert _validate(engine, instructor, user, ids[2], ok=False)["status"] == "in_progress"
+    assert _validate(api_engine, instructor, user, ids[2], ok=False)["status"] == "in_progress"
     assert _status(engine, user, ids[2]) == ("in_progress", 1)
     [note] = rows(
         engine,
@@ -131,7 +126,7 @@ def test_attempts_count_submissions_and_a_rejection_sends_the_milestone_back(
 
     s.complete(engine, user, ids[2:])  # second submission
     assert _status(engine, user, ids[2]) == ("pending_validation", 2)
-    assert _validate(engine, instructor, user, ids[2], ok=True)["attempts"] == 2
+    assert _validate(api_engine, instructor, user, ids[2], ok=True)["attempts"] == 2
     assert _status(engine, user, ids[2]) == ("completed", 2)
 
     # An automatic milestone reopened and completed again counts two attempts as well.
@@ -148,13 +143,15 @@ def test_attempts_count_submissions_and_a_rejection_sends_the_milestone_back(
     assert s.progress(engine, user, "first_try_10") == (1, 10)  # only c1-m2 was first time
 
 
-def test_a_milestone_not_awaiting_validation_cannot_be_validated(engine: sa.Engine) -> None:
+def test_a_milestone_not_awaiting_validation_cannot_be_validated(
+    engine: sa.Engine, api_engine: sa.Engine
+) -> None:
     ids = _gated_cohort(engine, manual=True)
     user, instructor = s.learner(engine), s.learner(engine, name="Instructor")
     with engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO cohort_instructors VALUES ('c1', :i)"), {"i": instructor})
     with pytest.raises(sa.exc.DBAPIError, match="is not awaiting validation in your cohorts"):
-        _validate(engine, instructor, user, ids[2], ok=True)
+        _validate(api_engine, instructor, user, ids[2], ok=True)
 
 
 def test_an_automatic_milestone_submitted_for_validation_is_simply_completed(

@@ -1,8 +1,10 @@
 """Tenant isolation by row-level security, proved by connecting as real LOGIN users.
 
-Community A's app, a learner and an instructor each connect as a LOGIN member
-of their group role. The last test disables row-level security and shows the
-same checks then find the leaks, so these tests fail if RLS is off.
+Community A's app connects as a LOGIN member of certflow_app bound to A; a
+learner and an instructor come the only way they can, through the API's path (a
+login of certflow_api that becomes their role and names them). The last test
+disables row-level security and shows the same checks then find the leaks, so
+these tests fail if RLS is off. tests/integration/tenancy/ attacks the rest.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from uuid import UUID
 import psycopg
 import pytest
 import sqlalchemy as sa
+from psycopg.rows import TupleRow
 
 from tests.integration.achievements import support as s
 from tests.integration.achievements.conftest import Connect
@@ -77,18 +80,18 @@ def world(engine: sa.Engine) -> World:
     return World(a1, a2, b1, instructor, ids_a, ids_b)
 
 
-def _visible_users(conn: psycopg.Connection[tuple[object, ...]], table: str) -> set[UUID]:
+def _visible_users(conn: psycopg.Connection[TupleRow], table: str) -> set[UUID]:
     column = _user_column(table)
-    return {r[0] for r in conn.execute(f"SELECT DISTINCT {column} FROM {table}")}  # type: ignore[misc]
+    return {r[0] for r in conn.execute(f"SELECT DISTINCT {column} FROM {table}")}
 
 
-def _leaks(conn: psycopg.Connection[tuple[object, ...]], world: World) -> list[str]:
+def _leaks(conn: psycopg.Connection[TupleRow], world: World) -> list[str]:
     """Tables in which community A's app can see a row of community B, by scan or by id."""
     found = []
     for table in USER_TABLES:
         column = _user_column(table)
         guessed = conn.execute(
-            f"SELECT count(*) FROM {table} WHERE {column} = %s",  # type: ignore[arg-type]
+            f"SELECT count(*) FROM {table} WHERE {column} = %s",
             (world.b1,),
         ).fetchone()
         if world.b1 in _visible_users(conn, table) or (guessed and guessed[0]):
@@ -97,7 +100,7 @@ def _leaks(conn: psycopg.Connection[tuple[object, ...]], world: World) -> list[s
 
 
 def test_community_as_app_sees_only_its_own_rows(login_as: Connect, world: World) -> None:
-    app = login_as("certflow_app", community_id="A")
+    app = login_as("certflow_app", "A")
     assert _leaks(app, world) == []
     for table in USER_TABLES:
         assert world.a1 in _visible_users(app, table), table
@@ -109,7 +112,7 @@ def test_community_as_app_sees_only_its_own_rows(login_as: Connect, world: World
 def test_community_as_app_cannot_write_the_other_communitys_rows(
     login_as: Connect, world: World, engine: sa.Engine
 ) -> None:
-    app = login_as("certflow_app", community_id="A")
+    app = login_as("certflow_app", "A")
     updated = app.execute(
         "UPDATE user_milestone_progress SET progress_percentage = 1 WHERE user_profile_id = %s",
         (world.b1,),
@@ -143,7 +146,7 @@ def test_community_as_app_cannot_write_the_other_communitys_rows(
     )
 
 
-def _achievements(conn: psycopg.Connection[tuple[object, ...]], user: UUID) -> set[str]:
+def _achievements(conn: psycopg.Connection[TupleRow], user: UUID) -> set[str]:
     return {
         r[0]
         for r in conn.execute(
@@ -157,11 +160,11 @@ def _achievements(conn: psycopg.Connection[tuple[object, ...]], user: UUID) -> s
 def test_a_learner_sees_own_rows_and_only_others_public_achievements(
     login_as: Connect, world: World
 ) -> None:
-    learner = login_as("certflow_learner", user_profile_id=str(world.a1))
+    learner = login_as("certflow_learner", "A", world.a1)
     for table in USER_TABLES:
         visible = _visible_users(learner, table)
         if table == "user_achievements":
-            assert visible == {world.a1, world.a2, world.b1}
+            assert visible == {world.a1, world.a2}  # not B's: another community
         else:
             assert visible == {world.a1}, table
     own = _achievements(learner, world.a1)
@@ -176,7 +179,7 @@ def test_a_learner_sees_own_rows_and_only_others_public_achievements(
 def test_an_instructor_validates_only_in_their_own_cohorts(
     login_as: Connect, world: World, engine: sa.Engine
 ) -> None:
-    instructor = login_as("certflow_instructor", user_profile_id=str(world.instructor_a))
+    instructor = login_as("certflow_instructor", "A", world.instructor_a)
     with pytest.raises(psycopg.errors.NoDataFound, match="not awaiting validation in your cohorts"):
         instructor.execute(
             "SELECT validate_milestone(%s, %s, true)", (world.b1, world.milestones_b[1])
@@ -204,9 +207,9 @@ def test_with_row_level_security_disabled_these_checks_find_the_leaks(
     with owner_engine.begin() as conn:  # only the tables' owner may switch RLS off
         for table in USER_TABLES:
             conn.execute(sa.text(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY"))
-    app = login_as("certflow_app", community_id="A")
+    app = login_as("certflow_app", "A")
     assert _leaks(app, world) == list(USER_TABLES)
-    learner = login_as("certflow_learner", user_profile_id=str(world.a1))
+    learner = login_as("certflow_learner", "A", world.a1)
     assert "first_login" in _achievements(learner, world.a2)
-    instructor = login_as("certflow_instructor", user_profile_id=str(world.instructor_a))
+    instructor = login_as("certflow_instructor", "A", world.instructor_a)
     instructor.execute("SELECT validate_milestone(%s, %s, true)", (world.b1, world.milestones_b[1]))

@@ -69,7 +69,7 @@ def test_unsigned_and_shared_secret_tokens_get_401(
         "aud": alpha.audience,
         "exp": int(time.time()) + 600,
     }
-    unsigned = jwt.encode(claims, None, algorithm="none", headers={"kid": "k1"})
+    unsigned = jwt.encode(claims, "", algorithm="none", headers={"kid": "k1"})
     public_pem = provider.keys[0].jwk()["n"]  # the public key as an HMAC secret
     hmac = jwt.encode(claims, public_pem, algorithm="HS256", headers={"kid": "k1"})
 

@@ -14,7 +14,9 @@ from uuid import UUID
 import pytest
 import sqlalchemy as sa
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from web3 import Web3
+from web3.types import RPCEndpoint
 
 from certflow.settings import Settings
 from chain.deploy import DevDeployment, deploy_lock
@@ -26,11 +28,12 @@ from tests.fixtures.database import TEST_ENV, settings_for
 
 
 def fund(w3: Web3, address: str, wei: int = 10**20) -> None:
-    w3.provider.make_request("anvil_setBalance", [address, hex(wei)])  # type: ignore[arg-type]
+    w3.provider.make_request(RPCEndpoint("anvil_setBalance"), [address, hex(wei)])
 
 
 def new_key() -> str:
-    return "0x" + Account.create().key.hex().removeprefix("0x")
+    account: LocalAccount = Account.create()
+    return "0x" + account.key.hex().removeprefix("0x")
 
 
 @pytest.fixture

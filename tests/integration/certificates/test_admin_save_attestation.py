@@ -46,12 +46,14 @@ def granted(
 
 
 def _attest(w3: Web3, by: Signer, deployment: DevDeployment, engine: sa.Engine, who: UUID,
-            **changes: object) -> str:  # fmt: skip
-    """An attestation sent outside certflow, from the enrollment's record with ``changes``."""
+            cohort_id: str | None = None) -> str:  # fmt: skip
+    """An attestation sent outside certflow, from the enrollment's record (or another cohort)."""
     with engine.connect() as conn:
         record = records.record(conn, who)
     assert record is not None
-    completion = dataclasses.replace(completion_attestation(record), **changes)
+    completion = completion_attestation(record)
+    if cohort_id is not None:
+        completion = dataclasses.replace(completion, cohort_id=cohort_id)
     data = attest_calldata(deployment.bootcamp_completion_schema_uid, completion)
     sent = send_direct(w3, by, deployment.eas_contract_address, data)
     [event] = parse_attested(sent.receipt, deployment.eas_contract_address)

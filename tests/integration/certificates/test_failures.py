@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import socket
 import threading
 from collections.abc import Iterator
@@ -184,7 +185,7 @@ def test_bad_input_is_recorded_and_nothing_is_sent(
         refused = claims.request_claim(conn, off, flag_off)
 
     for message, enrollment_id in cases.items():
-        row = wait_until(lambda e=enrollment_id: _error_recorded(engine, e), timeout=30)
+        row = wait_until(functools.partial(_error_recorded, engine, enrollment_id), timeout=30)
         assert row.certificate_last_error == message
         assert row.certificate_claim_in_progress is False
         assert row.certificate_issued is False

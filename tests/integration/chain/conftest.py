@@ -7,6 +7,7 @@ from collections.abc import Callable
 import pytest
 from eth_account import Account
 from web3 import Web3
+from web3.types import RPCEndpoint
 
 from chain.transactions import Signer
 
@@ -23,7 +24,7 @@ def new_learner() -> Callable[[], str]:
 
 def fund(w3: Web3, address: str, wei: int = 10**18) -> None:
     """Give a fresh account some ETH (anvil cheat code)."""
-    w3.provider.make_request("anvil_setBalance", [address, hex(wei)])  # type: ignore[arg-type]
+    w3.provider.make_request(RPCEndpoint("anvil_setBalance"), [address, hex(wei)])
 
 
 @pytest.fixture

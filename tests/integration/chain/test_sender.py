@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.exceptions import TransactionNotFound
+from web3.types import RPCEndpoint
 
 from certflow.errors import ChainRejected, ChainUnavailable
 from chain.deploy import deploy_lock
@@ -288,7 +289,7 @@ def test_insufficient_funds_is_transient_and_the_same_bytes_go_through_after_a_t
     raw, tx_hash = signer.sign(tx)
     with pytest.raises(InsufficientFunds, match=r"(?i)insufficient funds"):
         broadcast(w3, raw, tx_hash)
-    w3.provider.make_request("anvil_setBalance", [signer.address, hex(10**18)])  # type: ignore[arg-type]
+    w3.provider.make_request(RPCEndpoint("anvil_setBalance"), [signer.address, hex(10**18)])
     broadcast(w3, raw, tx_hash)
-    w3.provider.make_request("evm_mine", [])  # type: ignore[arg-type]
+    w3.provider.make_request(RPCEndpoint("evm_mine"), [])
     assert fetch_receipt(w3, tx_hash) is not None

@@ -9,10 +9,12 @@ nonces and keys are its own; tests that stop the node get a node of their own.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
 from eth_account import Account
+from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from certflow.errors import CertflowError
@@ -68,7 +70,8 @@ def fw3(node: DevNode) -> Web3:
 
 @pytest.fixture
 def signer_key(fw3: Web3) -> str:
-    key = "0x" + Account.create().key.hex().removeprefix("0x")
+    account: LocalAccount = Account.create()
+    key = "0x" + account.key.hex().removeprefix("0x")
     fund(fw3, Signer.from_key(key).address)
     return key
 
@@ -129,7 +132,7 @@ def invariants_for(
 ) -> Callable[..., dict[str, int]]:
     from tests.integration.chain_faults.harness import chain_invariants
 
-    def check(ids: list, **extra: object) -> dict[str, int]:  # type: ignore[type-arg]
+    def check(ids: list[UUID], foreign_keys: frozenset[str] = frozenset()) -> dict[str, int]:
         return chain_invariants(
             fw3,
             engine,
@@ -138,7 +141,7 @@ def invariants_for(
             schema=deployment.bootcamp_completion_schema_uid,
             signer=signer.address,
             ids=ids,
-            **extra,  # type: ignore[arg-type]
+            foreign_keys=foreign_keys,
         )
 
     return check

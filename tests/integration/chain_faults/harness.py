@@ -32,6 +32,7 @@ import sqlalchemy as sa
 import structlog
 from eth_account import Account
 from web3 import Web3
+from web3.types import RPCEndpoint
 
 from certflow.errors import CertflowError
 from chain.abi import ZERO_ADDRESS, address_topic, checksum, topic_address
@@ -71,7 +72,7 @@ FULL_SCAN = LogScan(start_block=0, max_blocks=500)
 
 def rpc(w3: Web3, method: str, *params: Any) -> Any:
     """An anvil cheat code (or any JSON-RPC method); fails on an error answer."""
-    response = w3.provider.make_request(method, list(params))  # type: ignore[arg-type]
+    response = w3.provider.make_request(RPCEndpoint(method), list(params))
     if "error" in response:
         raise AssertionError(f"{method} failed: {response['error']}")
     return response.get("result")
@@ -289,10 +290,12 @@ def blocks_keep_coming(w3: Web3, every: float = 0.05) -> Iterator[None]:
 def _signer_nonces(w3: Web3, signer: str) -> list[int]:
     """The nonces of every transaction the signer has in the canonical chain."""
     signer = checksum(signer)
-    nonces = []
+    nonces: list[int] = []
     for number in range(int(w3.eth.block_number) + 1):
-        block = w3.eth.get_block(number, full_transactions=True)
-        nonces += [int(tx["nonce"]) for tx in block["transactions"] if tx["from"] == signer]  # type: ignore[index]
+        for tx in w3.eth.get_block(number, full_transactions=True)["transactions"]:
+            assert not isinstance(tx, bytes), "full transactions, not hashes"
+            if tx["from"] == signer:
+                nonces.append(int(tx["nonce"]))
     return sorted(nonces)
 
 
@@ -331,7 +334,7 @@ def chain_invariants(
         made[(found.recipient, found.completion().cohort_id)] += 1
     assert all(count == 1 for count in made.values()), f"attested twice: {made}"
     with engine.connect() as conn:
-        cohorts = dict(
+        cohorts: dict[UUID, str] = dict(
             conn.execute(
                 sa.text("SELECT id, cohort_id FROM bootcamp_enrollments WHERE id = ANY(:ids)"),
                 {"ids": ids},

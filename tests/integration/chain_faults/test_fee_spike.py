@@ -75,6 +75,7 @@ def test_above_the_fee_ceiling_transactions_wait_and_go_through_when_fees_fall(
     before = seed_claims(engine, lock, list(new_wallets(5)))
     settle(issuer, before)
     ceiling = issuer.settings.max_fee_per_gas_wei
+    assert ceiling is not None  # set just above
     during = seed_claims(engine, lock, list(new_wallets(5)))
     sign_grant_batch(issuer, lock, during[0], "grant_keys:waits")
     rpc(fw3, "anvil_setNextBlockBaseFeePerGas", hex(20 * base))

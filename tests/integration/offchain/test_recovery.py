@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from web3 import Web3
+from web3.types import RPCEndpoint
 
 from certflow.errors import CertflowError
 from chain.anchoring import get_timestamp
@@ -123,9 +124,9 @@ def test_a_reorg_of_the_anchor_is_healed_with_the_same_uids(
     attest_for(issuer, ids[0])
     before = {e: stored(engine, e) for e in ids}
     eas = dev_deployment.eas_contract_address
-    w3.provider.make_request("anvil_reorg", [2, []])  # type: ignore[arg-type]
+    w3.provider.make_request(RPCEndpoint("anvil_reorg"), [2, []])
     assert [get_timestamp(w3, eas, row.uid) for row in before.values() if row] == [0, 0]
-    w3.provider.make_request("evm_increaseTime", [60])  # type: ignore[arg-type]
+    w3.provider.make_request(RPCEndpoint("evm_increaseTime"), [60])
     later = issuer.settings.model_copy(update={"reconcile_after_seconds": 0})
 
     counts = reconcile_chain(Issuer.build(later, issuer.engine))

@@ -24,7 +24,8 @@ from tests.integration.web.conftest import Server
 
 
 def _attestation_step(view: dict[str, Any]) -> dict[str, Any]:
-    [step] = [step for step in view["checks"] if step["key"] == "attestation"]
+    steps: list[dict[str, Any]] = [step for step in view["checks"] if step["key"] == "attestation"]
+    [step] = steps
     return step
 
 

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import psycopg
 import pytest
@@ -22,9 +22,11 @@ from tests.fixtures.database import settings_for
 from tests.integration.certificates.conftest import fund
 
 
-def _scrape(engine: sa.Engine, balance: object = None) -> dict[tuple[str, str], float]:
+def _scrape(
+    engine: sa.Engine, balance: Callable[[], int] | None = None
+) -> dict[tuple[str, str], float]:
     registry = CollectorRegistry()
-    registry.register(OperationsCollector(engine, balance, ["render"]))  # type: ignore[arg-type]
+    registry.register(OperationsCollector(engine, balance, ["render"]))
     samples = {}
     for family in registry.collect():
         for sample in family.samples:

@@ -23,10 +23,14 @@ from tests.integration.helpers import rows
 from workers.scheduler import Job, Scheduler, default_jobs
 
 
-def _recording_job(runs: list[tuple[float, float]], guard: threading.Lock) -> Job:
+def _recording_job(
+    runs: list[tuple[float, float]], guard: threading.Lock, turned_away: threading.Event
+) -> Job:
     def run() -> None:
         start = time.monotonic()
-        time.sleep(0.08)  # long enough that the other scheduler's run comes due meanwhile
+        # Hold the job until the other scheduler's run came due and was turned away (at
+        # most 5 s: two runs at once would both wait here, which the test then sees).
+        turned_away.wait(5)
         with guard:
             runs.append((start, time.monotonic()))
 
@@ -36,13 +40,16 @@ def _recording_job(runs: list[tuple[float, float]], guard: threading.Lock) -> Jo
 def test_two_schedulers_never_run_the_same_job_at_once(worker_engine: sa.Engine) -> None:
     runs: list[tuple[float, float]] = []
     guard = threading.Lock()
-    job = _recording_job(runs, guard)
+    turned_away = threading.Event()
+    job = _recording_job(runs, guard, turned_away)
     schedulers = [Scheduler(worker_engine, [job]), Scheduler(worker_engine, [job])]
     outcomes: list[str] = []
     for scheduler in schedulers:
-        scheduler.run_job = _counting(scheduler.run_job, outcomes)  # type: ignore[method-assign]
+        scheduler.run_job = _counting(  # type: ignore[method-assign]
+            scheduler.run_job, outcomes, turned_away
+        )
         scheduler.start()
-    time.sleep(1.5)
+    wait_until(lambda: len(runs) >= 5, timeout=30)
     assert all(scheduler.stop(grace=5) for scheduler in schedulers)
 
     ordered = sorted(runs)
@@ -53,30 +60,37 @@ def test_two_schedulers_never_run_the_same_job_at_once(worker_engine: sa.Engine)
     assert outcomes.count("skipped") > 0  # the other scheduler came due while one ran
 
 
-def _counting(run_job: Any, outcomes: list[str]) -> Any:
+def _counting(run_job: Any, outcomes: list[str], turned_away: threading.Event) -> Any:
     def counted(job: Job) -> str:
         outcome = str(run_job(job))
         outcomes.append(outcome)
+        if outcome == "skipped":
+            turned_away.set()
         return outcome
 
     return counted
 
 
 _HOLDER = """
-import sys, time
+import sys
 from certflow.settings import load_settings
 from db.engine import make_engine
 from db.operations import job_lock
 with job_lock(make_engine(load_settings()), "reconcile") as taken:
     print("taken" if taken else "busy", flush=True)
-    time.sleep(600)
+    sys.stdin.read()  # holds the lock until the test kills this process
 """
 
 
 def test_a_killed_schedulers_lock_is_released(settings: Settings, worker_engine: sa.Engine) -> None:
     env = {**os.environ, "DATABASE_URL": settings.database_url}
     with subprocess.Popen(
-        [sys.executable, "-c", _HOLDER], env=env, cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", _HOLDER],
+        env=env,
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
     ) as holder:
         try:
             assert holder.stdout is not None

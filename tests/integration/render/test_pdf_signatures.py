@@ -40,7 +40,8 @@ def tsa_url(pki: DevPki) -> Iterator[str]:
     assert pki.tsa_cert is not None
     assert pki.tsa_key is not None
     stamper = DummyTimeStamper(
-        tsa_cert=load_cert_from_pemder(str(pki.tsa_cert)),
+        # pyhanko's loader has no annotations (no stubs to install): the call is untyped.
+        tsa_cert=load_cert_from_pemder(str(pki.tsa_cert)),  # type: ignore[no-untyped-call]
         tsa_key=load_private_key_from_pemder(str(pki.tsa_key), passphrase=None),
     )
 

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import threading
 import time
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from certflow.errors import StorageError, StorageUnavailable
+from certflow.errors import ObjectNotFound, StorageError, StorageUnavailable
 from render.certificate import render_pdf
-from render.storage import ObjectNotFound, ObjectStore, PdfMetadata, http_client
+from render.storage import ObjectStore, PdfMetadata, http_client
 from tests.fixtures.s3 import S3Server, s3_settings
 from tests.unit.render.samples import ATTESTATION_UID, sample
 
@@ -96,9 +98,28 @@ def test_missing_object_is_a_permanent_error(object_store: ObjectStore) -> None:
     assert not caught.value.transient
 
 
-def test_ensure_bucket_is_idempotent(object_store: ObjectStore) -> None:
-    object_store.ensure_bucket()
-    object_store.ensure_bucket()
+def test_ensure_bucket_creates_a_missing_bucket_however_many_workers_ask_at_once(
+    s3_server: S3Server, s3_bucket: str
+) -> None:
+    """Eight workers boot on a bucket nobody created: each makes sure it exists, none
+    fails, and PDFs are stored in it; asking again later leaves its objects alone."""
+    stores = [
+        ObjectStore.from_settings(s3_settings(s3_server.endpoint, s3_bucket)) for _ in range(8)
+    ]
+    with pytest.raises(StorageError, match="NoSuchBucket"):
+        stores[0].put_pdf(KEY, b"%PDF-1.4 tiny", METADATA)
+    barrier = threading.Barrier(len(stores))
+
+    def boot(store: ObjectStore) -> None:
+        barrier.wait()
+        store.ensure_bucket()
+
+    with ThreadPoolExecutor(len(stores)) as pool:
+        list(pool.map(boot, stores))
+    stores[0].put_pdf(KEY, b"%PDF-1.4 tiny", METADATA)
+    stores[1].ensure_bucket()
+
+    assert stores[2].get(KEY) == b"%PDF-1.4 tiny"
 
 
 def test_stopped_server_is_unavailable_then_works_after_restart(

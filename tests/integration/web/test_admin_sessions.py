@@ -30,14 +30,14 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
 
 def _session_cookie(context: BrowserContext) -> dict[str, str]:
     [cookie] = [c for c in context.cookies() if c["name"] == COOKIE]
-    return dict(cookie)  # type: ignore[arg-type]
+    return {"name": cookie["name"], "value": cookie["value"]}
 
 
 def _opens_admin(browser: Browser, site: Server, cookie: dict[str, str]) -> bool:
     """A fresh browser with only ``cookie``: does /admin open, or send it to sign in?"""
     other = browser.new_context()
     try:
-        other.add_cookies([{**cookie, "url": site.url}])  # type: ignore[list-item]
+        other.add_cookies([{"name": cookie["name"], "value": cookie["value"], "url": site.url}])
         page = other.new_page()
         page.goto(site.url + "/admin")
         return page.url == site.url + "/admin"

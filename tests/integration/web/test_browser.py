@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Browser, FilePayload, Page, ViewportSize
 from web3 import Web3
 
 from certflow.settings import Settings
@@ -27,7 +27,7 @@ from tests.integration.web.conftest import Issue, Server, complete_attestation, 
 REPO = Path(__file__).resolve().parents[3]
 SCREENSHOTS = REPO / "var" / "screenshots"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 @pytest.fixture
@@ -88,7 +88,7 @@ def test_the_qr_code_opens_a_page_where_every_check_passes(
 def _upload(page: Page, site: Server, name: str, data: bytes) -> None:
     page.goto(f"{site.url}/verify")
     page.get_by_label("Certificate PDF").set_input_files(
-        files=[{"name": name, "mimeType": "application/pdf", "buffer": data}]
+        files=[FilePayload(name=name, mimeType="application/pdf", buffer=data)]
     )
     page.get_by_role("button", name="Check file").click()
 

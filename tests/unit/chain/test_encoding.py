@@ -8,6 +8,7 @@ import pytest
 import requests
 from eth_abi.abi import encode
 from web3 import Web3
+from web3.contract import Contract
 from web3.exceptions import ContractCustomError
 
 from certflow.errors import ChainError, ChainUnavailable, ConfigError
@@ -45,7 +46,7 @@ ITEM = CompletionAttestation(
 )
 
 
-def offline(artifact: contracts.Artifact) -> object:
+def offline(artifact: contracts.Artifact) -> type[Contract]:
     return OFFLINE.eth.contract(abi=artifact.abi)
 
 
@@ -76,21 +77,19 @@ def test_lowercase_learner_address_decodes_checksummed() -> None:
 
 def test_attest_calldata_matches_the_eas_abi() -> None:
     request = (SCHEMA_UID, (LEARNER, 0, False, ZERO_BYTES32, ITEM.encode(), 0))
-    expected = offline(contracts.eas()).encode_abi("attest", args=[request])  # type: ignore[attr-defined]
+    expected = offline(contracts.eas()).encode_abi("attest", args=[request])
     assert "0x" + attest_calldata(SCHEMA_UID, ITEM).hex() == expected
 
 
 def test_multi_attest_calldata_is_one_schema_group_matching_the_eas_abi() -> None:
     items = [ITEM, CompletionAttestation(**{**vars(ITEM), "cohort_id": "cohort-2"})]
     requests_ = [(LEARNER, 0, False, ZERO_BYTES32, item.encode(), 0) for item in items]
-    expected = offline(contracts.eas()).encode_abi(  # type: ignore[attr-defined]
-        "multiAttest", args=[[(SCHEMA_UID, requests_)]]
-    )
+    expected = offline(contracts.eas()).encode_abi("multiAttest", args=[[(SCHEMA_UID, requests_)]])
     assert "0x" + multi_attest_calldata(SCHEMA_UID, items).hex() == expected
 
 
 def test_grant_keys_calldata_gives_every_key_the_manager_and_no_expiry() -> None:
-    expected = offline(contracts.public_lock()).encode_abi(  # type: ignore[attr-defined]
+    expected = offline(contracts.public_lock()).encode_abi(
         "grantKeys", args=[[LEARNER, MANAGER], [MAX_UINT256] * 2, [MANAGER] * 2]
     )
     assert "0x" + grant_keys_calldata([LEARNER, MANAGER], MANAGER).hex() == expected

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
+from pypdf.generic import DictionaryObject
 
 from certflow.errors import RenderError
 from render import fonts
@@ -127,7 +128,9 @@ def test_cjk_certificate_embeds_the_fallback_font_as_a_subset() -> None:
     pdf = render_pdf(sample(learner_name="山田はなこ 김민준 王小明"))
     reader = PdfReader(io.BytesIO(pdf))
     resources = reader.pages[0]["/Resources"].get_object()
-    font_dict = resources["/Font"].get_object()  # type: ignore[index]
+    assert isinstance(resources, DictionaryObject)
+    font_dict = resources["/Font"].get_object()
+    assert isinstance(font_dict, DictionaryObject)
     fonts_used = {str(font.get_object()["/BaseFont"]) for font in font_dict.values()}
 
     assert any(name.endswith("+DroidSansFallback") for name in fonts_used)
