@@ -131,7 +131,9 @@ def instructor_session(request: Request, _: TokenHeader) -> Iterator[PersonCalle
     yield from _person(request, "instructor", certificate_endpoint=False)
 
 
-App = Annotated[AppCaller, Depends(app_session)]
-Learner = Annotated[PersonCaller, Depends(learner_session)]
-CertificateLearner = Annotated[PersonCaller, Depends(learner_certificate_session)]
-Instructor = Annotated[PersonCaller, Depends(instructor_session)]
+# scope="function": the transaction commits before the response is sent (the default,
+# "request", would commit after it: a client could act on an answer not yet committed).
+App = Annotated[AppCaller, Depends(app_session, scope="function")]
+Learner = Annotated[PersonCaller, Depends(learner_session, scope="function")]
+CertificateLearner = Annotated[PersonCaller, Depends(learner_certificate_session, scope="function")]
+Instructor = Annotated[PersonCaller, Depends(instructor_session, scope="function")]
