@@ -137,6 +137,18 @@ class AttestationBusy(BatchBusy):
 # ------------------------------------------------------------------------ permanent
 
 
+class RateLimiterUnavailable(TransientError):
+    """The rate limiter's store (Redis) is not answering."""
+
+
+class Refused(PermanentError):
+    """The database refused the request as it stands (a rule, a duplicate); the message says why."""
+
+
+class Duplicate(Refused):
+    """Something with that name already exists."""
+
+
 class ConfigError(PermanentError):
     """Configuration is missing or invalid."""
 

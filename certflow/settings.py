@@ -157,6 +157,19 @@ class Settings(BaseModel):
     #: The largest file POST /verify reads (a certificate PDF is ~60 kB).
     max_upload_bytes: int = Field(5 * 1024 * 1024, alias="MAX_UPLOAD_BYTES", gt=0)
 
+    # The HTTP API (/api/v1) of the web process (README "For app developers"): its login, a
+    # member of certflow_api (unset: the API answers 404); rate limits per key, per token
+    # and a learner's retries (counted in Redis); the body cap; JWKS caching; clock skew.
+    api_database_url: SecretStr | None = Field(None, alias="API_DATABASE_URL")
+    api_key_rate_limit: Rate = Field("1200/minute", alias="API_KEY_RATE_LIMIT")
+    api_learner_rate_limit: Rate = Field("120/minute", alias="API_LEARNER_RATE_LIMIT")
+    api_retry_rate_limit: Rate = Field("5/hour", alias="API_RETRY_RATE_LIMIT")
+    api_max_body_bytes: int = Field(16_384, alias="API_MAX_BODY_BYTES", gt=0, le=1_048_576)
+    api_jwks_cache_seconds: int = Field(300, alias="API_JWKS_CACHE_SECONDS", gt=0)
+    api_jwks_min_refresh_seconds: float = Field(30.0, alias="API_JWKS_MIN_REFRESH_SECONDS", ge=0)
+    api_auth_cache_seconds: float = Field(30.0, alias="API_AUTH_CACHE_SECONDS", ge=0)
+    api_jwt_leeway_seconds: int = Field(30, alias="API_JWT_LEEWAY_SECONDS", ge=0, le=300)
+
     log_level: LogLevelName = Field("INFO", alias="LOG_LEVEL")
     log_format: LogFormat = Field("console", alias="LOG_FORMAT")
 

@@ -3,8 +3,10 @@
 It migrates, brings up what is not there (a dev chain with the real Unlock and
 EAS contracts, an S3-compatible server), starts a relay and a worker as real
 processes (as the Procfile does), seeds a bootcamp with a cohort, milestones
-and learners, completes their milestones the way an app would, and follows
-each learner through completion, automatic claim, key, attestation and PDF.
+and learners, completes their milestones the way an app would, has each
+learner claim through the HTTP API with a token of a dev identity provider
+(its JWKS served on localhost), and follows each learner through completion,
+claim, key, attestation and PDF.
 
 The services live in ``cli.demo_services`` and the cohort in ``cli.demo_cohort``,
 both imported when the demo runs.
@@ -56,7 +58,8 @@ def _demo_env(settings: Settings) -> dict[str, str]:
         **os.environ,
         "LOG_FORMAT": "json",
         "BOOTCAMP_CERTIFICATES_ENABLED": "true",
-        "AUTO_CLAIM": "true",
+        # Each learner claims through the HTTP API with their own token (below).
+        "AUTO_CLAIM": "false",
         "DATABASE_URL": demo_services.fresh_demo_database(settings),
         "BROKER_NAMESPACE": demo_services.DEMO_NAMESPACE,
     }
@@ -80,8 +83,9 @@ def run_demo(
     timeout: float,
     keep_running: bool = False,
 ) -> int:
-    from cli import demo_cohort, demo_services, demo_signing
+    from cli import demo_api, demo_cohort, demo_services, demo_signing
     from cli.demo_cohort import COMPLETED, RENDERED
+    from cli.dev_identity import DevIdentity
     from db.engine import make_engine
     from issuance.certificates.records import verify_url
 
@@ -93,12 +97,18 @@ def run_demo(
         env.update(demo_signing.signing_env())
         if "VERIFY_BASE_URL" not in os.environ:
             env.update(demo_services.web_env(settings))
+        env["API_DATABASE_URL"] = demo_api.api_login(settings, env["DATABASE_URL"])
         demo_settings = load_settings(env)
         engine = make_engine(demo_settings, pool_size=2)
+        idp = stack.enter_context(DevIdentity())
         site = demo_services.web(stack, env)
         demo_services.pipeline(stack, env)
         cohort = demo_cohort.seed_cohort(engine, learners, milestones, env["LOCK_ADDRESS"])
+        named = demo_api.subjects(engine, cohort, idp)
         expected = demo_cohort.complete_progress(engine, cohort)
+        demo_cohort.wait_completed(engine, cohort, expected, timeout)
+        claimed = dict(sorted(demo_api.claim_completed(site, cohort, idp, named).items()))
+        print(f"claims through POST /api/v1/certificates/claim, by HTTP status: {claimed}")
         demo_cohort.wait(engine, cohort, expected, timeout)
         preview, shown = demo_cohort.report(engine, demo_settings, cohort)
         if shown is not None:

@@ -86,6 +86,15 @@ def count(engine: sa.Engine, statement: str, cohort_id: str) -> int:
         return int(conn.execute(sa.text(statement), {"c": cohort_id}).scalar_one())
 
 
+def wait_completed(engine: sa.Engine, cohort: seed.Cohort, expected: int, timeout: float) -> None:
+    """Until the expected learners are completed: then they can claim."""
+    deadline = time.monotonic() + timeout
+    while count(engine, COMPLETED, cohort.cohort_id) < expected:
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.2)
+
+
 def wait(engine: sa.Engine, cohort: seed.Cohort, expected: int, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     with tqdm(

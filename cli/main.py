@@ -16,11 +16,13 @@ from dotenv import load_dotenv
 from certflow.errors import CertflowError
 from cli import (
     achievements,
+    api_keys,
     audit,
     certificate_repairs,
     certificates,
     chain,
     communities,
+    community_auth,
     credentials,
     dead_letters,
     demo,
@@ -57,6 +59,8 @@ for _module in (
     scheduler,
     communities,
     credentials,
+    api_keys,
+    community_auth,
 ):  # fmt: skip
     for _command in _module.COMMANDS:
         main.add_command(_command)

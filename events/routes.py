@@ -17,6 +17,8 @@ ROUTES: Mapping[str, tuple[str, ...]] = {
     "certificate.key_granted": ("attest", "evaluate_achievements"),
     "certificate.attested": ("render_certificate",),
     "certificate.attestation_failed": ("render_certificate",),
+    # A learner's "Retry Attestation" (POST /api/v1/certificates/retry-attestation).
+    "certificate.attestation_retry_requested": ("retry_attestation",),
     "activity.recorded": ("evaluate_achievements",),
     # For the apps (notifications); no certflow actor acts on it.
     "achievement.unlocked": (),
@@ -39,6 +41,7 @@ QUEUES: Mapping[str, str] = {
     "auto_claim": "completion",
     "grant_key": "chain",
     "attest": "chain",
+    "retry_attestation": "chain",
     "render_certificate": "render",
     "evaluate_achievements": "achievements",
 }

@@ -1244,6 +1244,57 @@ $$;
 
 ALTER FUNCTION public.refuse_milestone_after_certificates() OWNER TO certflow_owner;
 
+CREATE FUNCTION public.request_attestation_retry(p_enrollment_id uuid) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_issued boolean;
+    v_tx text;
+    v_uid text;
+    v_failed_at timestamptz;
+    v_retries integer;
+BEGIN
+    IF NOT COALESCE((SELECT f.certificates_enabled FROM public.certificate_flags f), false) THEN
+        RETURN pg_catalog.jsonb_build_object('success', false, 'code', 'disabled',
+            'error', 'Certificate feature not enabled.');
+    END IF;
+    SELECT e.certificate_issued, e.certificate_tx_hash, e.certificate_attestation_uid,
+           e.certificate_attestation_failed_at, COALESCE(e.certificate_retry_count, 0)
+    INTO v_issued, v_tx, v_uid, v_failed_at, v_retries
+    FROM public.bootcamp_enrollments e
+    WHERE e.id = p_enrollment_id
+      AND public.community_of_cohort(e.cohort_id) = public.current_community_id()
+      AND (public.current_user_profile_id() IS NULL
+           OR e.user_profile_id = public.current_user_profile_id());
+    IF NOT FOUND THEN
+        RETURN pg_catalog.jsonb_build_object('success', false, 'code', 'not_found',
+            'error', 'Enrollment not found');
+    END IF;
+    IF NOT v_issued OR v_tx IS NULL THEN
+        RETURN pg_catalog.jsonb_build_object('success', false, 'code', 'no_key',
+            'error', 'No certificate key found');
+    END IF;
+    IF v_uid IS NOT NULL THEN
+        RETURN pg_catalog.jsonb_build_object('success', true, 'found', true,
+            'attestationUid', v_uid);
+    END IF;
+    IF v_failed_at IS NULL THEN
+        RETURN pg_catalog.jsonb_build_object('success', false, 'code', 'attestation_pending',
+            'error', 'Attestation in progress - check back in a minute.');
+    END IF;
+    PERFORM public.emit_event(
+        'certificate.attestation_retry_requested',
+        pg_catalog.jsonb_build_object('enrollment_id', p_enrollment_id),
+        'certificate.attestation_retry_requested:' || p_enrollment_id::text || ':'
+            || v_retries::text);
+    RETURN pg_catalog.jsonb_build_object('success', true, 'found', false,
+        'retryRequested', true);
+END;
+$$;
+
+ALTER FUNCTION public.request_attestation_retry(p_enrollment_id uuid) OWNER TO certflow_owner;
+
 CREATE FUNCTION public.request_certificate_claim(p_enrollment_id uuid) RETURNS jsonb
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path TO ''
@@ -1260,6 +1311,53 @@ END;
 $$;
 
 ALTER FUNCTION public.request_certificate_claim(p_enrollment_id uuid) OWNER TO certflow_owner;
+
+CREATE FUNCTION public.save_community_achievement(p_id uuid, p_fields jsonb) RETURNS jsonb
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_community text := public.current_community_id();
+    v_row public.achievements%ROWTYPE;
+BEGIN
+    IF v_community IS NULL THEN
+        RAISE EXCEPTION 'Changing the achievement catalog needs the caller''s community'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF p_id IS NULL THEN
+        INSERT INTO public.achievements (code, name, description, achievement_type, category,
+            tier, points, icon, color, is_public, is_active, criteria, community_id)
+        VALUES (p_fields ->> 'code', p_fields ->> 'name', p_fields ->> 'description',
+            p_fields ->> 'achievement_type', p_fields ->> 'category', p_fields ->> 'tier',
+            COALESCE((p_fields ->> 'points')::integer, 0), p_fields ->> 'icon',
+            p_fields ->> 'color', COALESCE((p_fields ->> 'is_public')::boolean, true),
+            COALESCE((p_fields ->> 'is_active')::boolean, true), p_fields -> 'criteria',
+            v_community)
+        RETURNING * INTO v_row;
+    ELSE
+        UPDATE public.achievements a
+        SET name = COALESCE(p_fields ->> 'name', a.name),
+            description = COALESCE(p_fields ->> 'description', a.description),
+            achievement_type = COALESCE(p_fields ->> 'achievement_type', a.achievement_type),
+            category = COALESCE(p_fields ->> 'category', a.category),
+            tier = COALESCE(p_fields ->> 'tier', a.tier),
+            points = COALESCE((p_fields ->> 'points')::integer, a.points),
+            icon = CASE WHEN p_fields ? 'icon' THEN p_fields ->> 'icon' ELSE a.icon END,
+            color = CASE WHEN p_fields ? 'color' THEN p_fields ->> 'color' ELSE a.color END,
+            is_public = COALESCE((p_fields ->> 'is_public')::boolean, a.is_public),
+            is_active = COALESCE((p_fields ->> 'is_active')::boolean, a.is_active),
+            criteria = COALESCE(p_fields -> 'criteria', a.criteria)
+        WHERE a.id = p_id AND a.community_id = v_community
+        RETURNING * INTO v_row;
+        IF NOT FOUND THEN
+            RETURN NULL;
+        END IF;
+    END IF;
+    RETURN pg_catalog.to_jsonb(v_row) - 'criteria_type';
+END;
+$$;
+
+ALTER FUNCTION public.save_community_achievement(p_id uuid, p_fields jsonb) OWNER TO certflow_owner;
 
 CREATE FUNCTION public.session_may_act_for(p_user_profile_id uuid, p_cohort_id text DEFAULT NULL::text) RETURNS boolean
     LANGUAGE plpgsql STABLE SECURITY DEFINER
@@ -1422,6 +1520,22 @@ CREATE TABLE public.admin_sessions (
 );
 
 ALTER TABLE public.admin_sessions OWNER TO certflow_owner;
+
+CREATE TABLE public.api_keys (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    community_id text NOT NULL,
+    prefix text NOT NULL,
+    secret_sha256 bytea NOT NULL,
+    name text DEFAULT ''::text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    last_used_at timestamp with time zone,
+    revoked_at timestamp with time zone,
+    CONSTRAINT api_keys_name_check CHECK ((length(name) <= 100)),
+    CONSTRAINT api_keys_prefix_check CHECK ((prefix ~ '^cfk_[0-9a-f]{12}$'::text)),
+    CONSTRAINT api_keys_secret_sha256_check CHECK ((octet_length(secret_sha256) = 32))
+);
+
+ALTER TABLE public.api_keys OWNER TO certflow_owner;
 
 CREATE TABLE public.applied_rules (
     file text NOT NULL,
@@ -1640,6 +1754,21 @@ CREATE TABLE public.communities (
 );
 
 ALTER TABLE public.communities OWNER TO certflow_owner;
+
+CREATE TABLE public.community_auth (
+    community_id text NOT NULL,
+    jwks_url text NOT NULL,
+    issuer text NOT NULL,
+    audience text NOT NULL,
+    subject_claim text DEFAULT 'sub'::text NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT community_auth_audience_check CHECK (((audience <> ''::text) AND (length(audience) <= 300))),
+    CONSTRAINT community_auth_issuer_check CHECK (((issuer <> ''::text) AND (length(issuer) <= 300))),
+    CONSTRAINT community_auth_jwks_url_check CHECK (((jwks_url ~ '^https?://'::text) AND (length(jwks_url) <= 500))),
+    CONSTRAINT community_auth_subject_claim_check CHECK ((subject_claim ~ '^[A-Za-z_][A-Za-z0-9_.:/-]{0,99}$'::text))
+);
+
+ALTER TABLE public.community_auth OWNER TO certflow_owner;
 
 CREATE TABLE public.community_logins (
     login text NOT NULL,
@@ -1887,6 +2016,12 @@ ALTER TABLE ONLY public.admin_audit
 ALTER TABLE ONLY public.admin_sessions
     ADD CONSTRAINT admin_sessions_pkey PRIMARY KEY (token_sha256);
 
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_prefix_key UNIQUE (prefix);
+
 ALTER TABLE ONLY public.applied_rules
     ADD CONSTRAINT applied_rules_pkey PRIMARY KEY (file);
 
@@ -1962,6 +2097,12 @@ ALTER TABLE ONLY public.communities
 ALTER TABLE public.communities
     ADD CONSTRAINT communities_slug CHECK ((id ~ '^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$'::text)) NOT VALID;
 
+ALTER TABLE ONLY public.community_auth
+    ADD CONSTRAINT community_auth_issuer_audience_key UNIQUE (issuer, audience);
+
+ALTER TABLE ONLY public.community_auth
+    ADD CONSTRAINT community_auth_pkey PRIMARY KEY (community_id);
+
 ALTER TABLE ONLY public.community_logins
     ADD CONSTRAINT community_logins_pkey PRIMARY KEY (login);
 
@@ -2029,6 +2170,8 @@ CREATE INDEX idx_admin_audit_at ON public.admin_audit USING btree (at DESC);
 CREATE INDEX idx_admin_audit_command ON public.admin_audit USING btree (command, at DESC);
 
 CREATE INDEX idx_admin_sessions_expires ON public.admin_sessions USING btree (expires_at);
+
+CREATE INDEX idx_api_keys_community ON public.api_keys USING btree (community_id, created_at);
 
 CREATE INDEX idx_be_attest_batch ON public.bootcamp_enrollments USING btree (certificate_attest_batch) WHERE (certificate_attest_batch IS NOT NULL);
 
@@ -2132,6 +2275,9 @@ ALTER TABLE ONLY public.achievements
 ALTER TABLE ONLY public.achievements
     ADD CONSTRAINT achievements_criteria_type_fkey FOREIGN KEY (criteria_type) REFERENCES public.achievement_criteria_types(criteria_type);
 
+ALTER TABLE ONLY public.api_keys
+    ADD CONSTRAINT api_keys_community_id_fkey FOREIGN KEY (community_id) REFERENCES public.communities(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY public.bootcamp_completion_remarks
     ADD CONSTRAINT bootcamp_completion_remarks_created_by_fkey FOREIGN KEY (created_by) REFERENCES public.user_profiles(id);
 
@@ -2167,6 +2313,9 @@ ALTER TABLE ONLY public.cohort_milestones
 
 ALTER TABLE ONLY public.cohorts
     ADD CONSTRAINT cohorts_bootcamp_program_id_fkey FOREIGN KEY (bootcamp_program_id) REFERENCES public.bootcamp_programs(id);
+
+ALTER TABLE ONLY public.community_auth
+    ADD CONSTRAINT community_auth_community_id_fkey FOREIGN KEY (community_id) REFERENCES public.communities(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.community_logins
     ADD CONSTRAINT community_logins_community_id_fkey FOREIGN KEY (community_id) REFERENCES public.communities(id);
@@ -2217,6 +2366,12 @@ CREATE POLICY admin_all ON public.community_logins TO certflow_admin USING (true
 CREATE POLICY admin_outbox ON public.event_outbox TO certflow_admin USING (true) WITH CHECK (true);
 
 CREATE POLICY admin_remarks ON public.bootcamp_completion_remarks TO certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY api_learner_own_certificates ON public.certificates FOR SELECT TO certflow_learner USING ((enrollment_id IN ( SELECT e.id
+   FROM public.bootcamp_enrollments e)));
+
+CREATE POLICY api_learner_own_revocations ON public.certificate_revocations FOR SELECT TO certflow_learner USING ((enrollment_id IN ( SELECT e.id
+   FROM public.bootcamp_enrollments e)));
 
 CREATE POLICY app_community ON public.bootcamp_enrollments TO certflow_app USING (((public.community_of_cohort(cohort_id) = public.current_community_id()) AND (public.community_of_user(user_profile_id) = public.current_community_id())));
 
@@ -2415,6 +2570,7 @@ GRANT USAGE ON SCHEMA public TO certflow_web;
 GRANT USAGE ON SCHEMA public TO certflow_learner;
 GRANT USAGE ON SCHEMA public TO certflow_instructor;
 GRANT USAGE ON SCHEMA public TO certflow_owner;
+GRANT USAGE ON SCHEMA public TO certflow_api;
 
 REVOKE ALL ON FUNCTION public.achievement_criteria_problem(p_criteria jsonb) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.achievement_criteria_problem(p_criteria jsonb) TO certflow_admin;
@@ -2556,10 +2712,18 @@ GRANT ALL ON FUNCTION public.record_activity(p_user_profile_id uuid, p_kind text
 REVOKE ALL ON FUNCTION public.refuse_milestone_after_certificates() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.refuse_milestone_after_certificates() TO certflow_admin;
 
+REVOKE ALL ON FUNCTION public.request_attestation_retry(p_enrollment_id uuid) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.request_attestation_retry(p_enrollment_id uuid) TO certflow_app;
+GRANT ALL ON FUNCTION public.request_attestation_retry(p_enrollment_id uuid) TO certflow_learner;
+GRANT ALL ON FUNCTION public.request_attestation_retry(p_enrollment_id uuid) TO certflow_worker;
+
 REVOKE ALL ON FUNCTION public.request_certificate_claim(p_enrollment_id uuid) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.request_certificate_claim(p_enrollment_id uuid) TO certflow_app;
 GRANT ALL ON FUNCTION public.request_certificate_claim(p_enrollment_id uuid) TO certflow_worker;
 GRANT ALL ON FUNCTION public.request_certificate_claim(p_enrollment_id uuid) TO certflow_learner;
+
+REVOKE ALL ON FUNCTION public.save_community_achievement(p_id uuid, p_fields jsonb) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.save_community_achievement(p_id uuid, p_fields jsonb) TO certflow_app;
 
 REVOKE ALL ON FUNCTION public.session_may_act_for(p_user_profile_id uuid, p_cohort_id text) FROM PUBLIC;
 
@@ -2590,6 +2754,11 @@ GRANT INSERT,UPDATE ON TABLE public.achievements TO certflow_admin;
 GRANT SELECT ON TABLE public.admin_audit TO certflow_admin;
 
 GRANT SELECT,INSERT,DELETE ON TABLE public.admin_sessions TO certflow_admin;
+
+GRANT SELECT ON TABLE public.api_keys TO certflow_api;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.api_keys TO certflow_admin;
+
+GRANT UPDATE(last_used_at) ON TABLE public.api_keys TO certflow_api;
 
 GRANT SELECT ON TABLE public.applied_rules TO certflow_admin;
 GRANT SELECT ON TABLE public.applied_rules TO certflow_worker;
@@ -2637,6 +2806,7 @@ GRANT INSERT,UPDATE ON TABLE public.bootcamp_programs TO certflow_admin;
 GRANT SELECT ON TABLE public.certificate_flags TO certflow_app;
 GRANT SELECT ON TABLE public.certificate_flags TO certflow_worker;
 GRANT UPDATE ON TABLE public.certificate_flags TO certflow_admin;
+GRANT SELECT ON TABLE public.certificate_flags TO certflow_api;
 
 GRANT SELECT ON TABLE public.certificate_revocations TO certflow_worker;
 GRANT INSERT ON TABLE public.certificate_revocations TO certflow_admin;
@@ -2680,6 +2850,9 @@ GRANT SELECT ON TABLE public.communities TO certflow_learner;
 GRANT SELECT ON TABLE public.communities TO certflow_instructor;
 GRANT SELECT ON TABLE public.communities TO certflow_worker;
 GRANT INSERT,UPDATE ON TABLE public.communities TO certflow_admin;
+
+GRANT SELECT ON TABLE public.community_auth TO certflow_api;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.community_auth TO certflow_admin;
 
 GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.community_logins TO certflow_admin;
 

@@ -16,6 +16,7 @@ from certflow.errors import CertflowError
 from web import admin_letters, admin_pages, api, attestations, credentials, pages
 from web.admin_auth import LoginRequired
 from web.admin_site import AdminConsoleOff, AdminSite
+from web.api_v1 import API_PREFIX, create_api
 from web.proxies import protect
 from web.site import HERE, Site, site_of
 
@@ -33,6 +34,15 @@ SECURITY_HEADERS = [
     (b"referrer-policy", b"strict-origin-when-cross-origin"),
     (b"permissions-policy", b"camera=(), microphone=(), geolocation=()"),
 ]
+#: The API's docs page runs Swagger UI, FastAPI's page: its script and styles from the CDN
+#: FastAPI names, the document from here. Nothing else gets scripts.
+DOCS_CSP = (
+    "default-src 'none'; script-src 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "img-src 'self' data: https://fastapi.tiangolo.com; "
+    "connect-src 'self'; base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_HEADERS = [(b"content-security-policy", DOCS_CSP.encode()), *SECURITY_HEADERS[1:]]
 #: Only over https (a browser ignores it on http): a year, this host and its subdomains.
 HSTS = [(b"strict-transport-security", b"max-age=31536000; includeSubDomains")]
 
@@ -49,7 +59,8 @@ class SecurityHeaders:
             return
 
         # The scheme as the client used it: a trusted proxy's X-Forwarded-Proto is applied.
-        headers = SECURITY_HEADERS + (HSTS if scope.get("scheme") == "https" else [])
+        base = DOCS_HEADERS if scope["path"] == f"{API_PREFIX}/docs" else SECURITY_HEADERS
+        headers = base + (HSTS if scope.get("scheme") == "https" else [])
 
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -66,6 +77,8 @@ def create_app(site: Site) -> FastAPI:
         site.close()
         if app.state.admin is not None:
             app.state.admin.close()
+        if api_context is not None:
+            api_context.close()
 
     app = FastAPI(
         title="certflow verification",
@@ -76,6 +89,8 @@ def create_app(site: Site) -> FastAPI:
     )
     app.state.site = site
     app.state.admin = AdminSite.build(site.settings)
+    api_app, api_context = create_api(site.settings)
+    app.mount(API_PREFIX, api_app)
     app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(admin_pages.router)

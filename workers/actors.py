@@ -24,6 +24,7 @@ from workers.claims import auto_claim
 from workers.completion import check_completion
 from workers.grant_key import grant_key
 from workers.render import render_certificate
+from workers.retry_attestation import retry_attestation
 from workers.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -35,6 +36,7 @@ HANDLERS: Mapping[str, Handler] = {
     "grant_key": grant_key,
     "attest": attest,
     "render_certificate": render_certificate,
+    "retry_attestation": retry_attestation,
     "evaluate_achievements": evaluate_achievements,
 }
 

@@ -23,6 +23,10 @@ def test_demo_runs_milestones_to_certificates_end_to_end(pg_admin_url: str, redi
         done.stdout
     )
     assert done.stdout.count("X-Amz-Expires=3600") == 3
+    # Claimed through the API with each learner's token; the one short of a milestone: 403.
+    assert "claims through POST /api/v1/certificates/claim, by HTTP status: {200: 3, 403: 1}" in (
+        done.stdout
+    )
     # The web process ran too, and its page (read through its JSON API) verified a learner.
     assert "open one learner's certificate page: http://localhost:" in done.stdout
     assert "the site says: verified" in done.stdout  # its credential step passed too

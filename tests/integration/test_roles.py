@@ -231,6 +231,7 @@ def test_no_test_user_is_a_superuser_or_the_owner(engine: sa.Engine) -> None:
         me = conn.execute(sa.text("SELECT current_user")).scalar_one()
     assert [tuple(r) for r in rows] == [
         ("certflow_test_admin", False, True),
+        ("certflow_test_api", False, True),
         ("certflow_test_app", False, True),
         ("certflow_test_owner", False, True),
         ("certflow_test_worker", False, True),

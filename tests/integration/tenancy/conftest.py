@@ -34,6 +34,7 @@ class Tenant:
     activity: UUID
     certificate: UUID
     achievement: str
+    achievement_id: UUID
 
 
 @dataclass(frozen=True)
@@ -105,21 +106,21 @@ def _tenant(engine: sa.Engine, community: str) -> Tenant:
             ),
             {"c": certificate, "e": enrollment, "k": KEY, "i": 1 if community == "A" else 2},
         )
-        conn.execute(
+        achievement_id = conn.execute(
             sa.text(
                 "INSERT INTO achievements (code, name, description, achievement_type, category,"
                 " tier, criteria, community_id) VALUES (:code, 'Local', 'Only here',"
                 " 'participation', 'Community', 'bronze',"
-                ' \'{"type": "activities", "count": 2}\', :c)'
+                ' \'{"type": "activities", "count": 2}\', :c) RETURNING id'
             ),
             {"code": f"local_{c}", "c": community},
-        )
+        ).scalar_one()
     s.complete(engine, other, ids)  # the manual one waits for the instructor
     activity = s.record(engine, learner, "login", "2026-02-01T12:00:00Z")
     s.evaluate(engine, "activity.recorded", learner)  # a streak and an award
     return Tenant(
         community, f"bootcamp-{c}", f"cohort-{c}", ids, learner, other, instructor,
-        enrollment, other_enrollment, activity, certificate, f"local_{c}",
+        enrollment, other_enrollment, activity, certificate, f"local_{c}", achievement_id,
     )  # fmt: skip
 
 

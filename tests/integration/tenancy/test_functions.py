@@ -41,6 +41,19 @@ PROBES: dict[str, Probe] = {
         (GHOST,),
         ("app", "app_api", "learner"),
     ),
+    # The API's (0023): a learner's retry request; an app's change to its catalog.
+    "request_attestation_retry(uuid)": Probe(
+        "SELECT request_attestation_retry(%s)",
+        lambda t: (t.enrollment,),
+        (GHOST,),
+        ("app", "app_api", "learner"),
+    ),
+    "save_community_achievement(uuid,jsonb)": Probe(
+        "SELECT save_community_achievement(%s, '{}'::jsonb) IS NOT NULL",
+        lambda t: (t.achievement_id,),
+        (GHOST,),
+        ("app", "app_api"),
+    ),
     "record_activity(uuid,text,timestamp with time zone,jsonb)": Probe(
         "SELECT record_activity(%s, 'login') IS NOT NULL",
         lambda t: (t.learner,),

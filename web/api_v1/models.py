@@ -1,0 +1,73 @@
+"""Request bodies: bounded, cleaned, no unknown fields (the body itself is capped by
+API_MAX_BODY_BYTES before it is parsed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+AchievementType = Literal["completion", "streak", "mastery", "participation"]
+Tier = Literal["bronze", "silver", "gold", "platinum"]
+Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+Color = Annotated[str, StringConstraints(pattern=r"^#[0-9a-fA-F]{6}$")]
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class CohortBody(_Body):
+    cohortId: Id
+
+
+class ActivityBody(_Body):
+    kind: Annotated[Text, StringConstraints(max_length=64)]
+    occurredAt: datetime | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+class MilestoneCompletionBody(_Body):
+    completedAt: datetime | None = None
+
+
+class ValidationBody(_Body):
+    userProfileId: UUID
+    approved: bool
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=1000)] | None = None
+
+
+class AchievementBody(_Body):
+    """A new achievement of the app's community (fields as in the catalog table)."""
+
+    code: Code
+    name: Annotated[Text, StringConstraints(max_length=100)]
+    description: Annotated[Text, StringConstraints(max_length=500)]
+    achievement_type: AchievementType
+    category: Annotated[Text, StringConstraints(max_length=50)]
+    tier: Tier
+    points: int = Field(0, ge=0, le=100_000)
+    icon: Annotated[str, StringConstraints(max_length=300)] | None = None
+    color: Color | None = None
+    is_public: bool = True
+    criteria: dict[str, Any]
+
+
+class AchievementChangeBody(_Body):
+    """What to change; a field left out stays as it is."""
+
+    name: Annotated[Text, StringConstraints(max_length=100)] | None = None
+    description: Annotated[Text, StringConstraints(max_length=500)] | None = None
+    achievement_type: AchievementType | None = None
+    category: Annotated[Text, StringConstraints(max_length=50)] | None = None
+    tier: Tier | None = None
+    points: int | None = Field(None, ge=0, le=100_000)
+    icon: Annotated[str, StringConstraints(max_length=300)] | None = None
+    color: Color | None = None
+    is_public: bool | None = None
+    is_active: bool | None = None
+    criteria: dict[str, Any] | None = None
