@@ -16,6 +16,7 @@ EXCEPTION WHEN invalid_parameter_value THEN
     RETURN false;
 END;
 $$;
+ALTER FUNCTION public.is_time_zone(text) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.is_time_zone(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.is_time_zone(text) TO certflow_app, certflow_worker;
 
@@ -36,6 +37,7 @@ BEGIN
     RETURN NEW;
 END;
 $$;
+ALTER FUNCTION public.activity_local_date() OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.activity_local_date() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.activity_local_date() TO certflow_app, certflow_worker;
 
@@ -90,6 +92,7 @@ AS $$
     )
     SELECT pg_catalog.count(*)::integer FROM written
 $$;
+ALTER FUNCTION public.rebuild_streaks(uuid[]) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.rebuild_streaks(uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.rebuild_streaks(uuid[]) TO certflow_worker;
 
@@ -144,6 +147,7 @@ BEGIN
     RETURN NULL;
 END;
 $$;
+ALTER FUNCTION public.achievement_criteria_problem(jsonb) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.achievement_criteria_problem(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.achievement_criteria_problem(jsonb) TO certflow_admin;
 
@@ -163,6 +167,7 @@ BEGIN
     RETURN NEW;
 END;
 $$;
+ALTER FUNCTION public.validate_achievement_criteria() OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.validate_achievement_criteria() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.validate_achievement_criteria() TO certflow_admin;
 
@@ -252,6 +257,7 @@ AS $$
     LEFT JOIN milestone_stats ms ON ms.u = p.u
     LEFT JOIN enrollment_stats es ON es.u = p.u
 $$;
+ALTER FUNCTION public.achievement_progress(uuid[], uuid[]) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.achievement_progress(uuid[], uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.achievement_progress(uuid[], uuid[]) TO certflow_worker;
 
@@ -374,6 +380,7 @@ BEGIN
         'awarded', v_awarded, 'progress_updated', v_touched);
 END;
 $$;
+ALTER FUNCTION public.evaluate_achievements(text, text, jsonb) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.evaluate_achievements(text, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.evaluate_achievements(text, text, jsonb) TO certflow_worker;
 
@@ -436,6 +443,7 @@ AS $$
                   FROM items i WHERE i.unlocked_at IS NULL
                   ORDER BY ratio DESC, i.points, i.code LIMIT p_within_reach) n), '[]'))
 $$;
+ALTER FUNCTION public.achievement_dashboard(uuid, integer) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.achievement_dashboard(uuid, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.achievement_dashboard(uuid, integer)
     TO certflow_app, certflow_learner, certflow_worker;

@@ -21,14 +21,21 @@ from issuance.certificates.attestations import attest_for
 from issuance.certificates.grants import grant_for
 from issuance.certificates.issuer import Issuer
 from tests.integration.certificates.conftest import Learners, claim, enrollment
+from tests.fixtures.tenancy import act_as
 from tests.integration.helpers import rows
 from workers.retry_attestation import retry_attestation
 
 
-def _request(engine: sa.Engine, enrollment_id: UUID) -> dict[str, Any]:
-    """What the API runs for the learner (the community named as the API names it)."""
+def _request(api_engine: sa.Engine, engine: sa.Engine, enrollment_id: UUID) -> dict[str, Any]:
+    """What the API runs for the learner: as its login, the learner role, the community
+    and the learner named after the token was verified (tests/fixtures/tenancy.py)."""
     with engine.begin() as conn:
-        conn.execute(sa.text("SELECT set_config('certflow.community_id', 'default', true)"))
+        learner = conn.execute(
+            sa.text("SELECT user_profile_id FROM bootcamp_enrollments WHERE id = :id"),
+            {"id": enrollment_id},
+        ).scalar_one()
+    with api_engine.begin() as conn:
+        act_as(conn, "certflow_learner", "default", learner)
         result = conn.execute(
             sa.text("SELECT request_attestation_retry(:id)"), {"id": enrollment_id}
         ).scalar_one()
@@ -37,6 +44,7 @@ def _request(engine: sa.Engine, enrollment_id: UUID) -> dict[str, Any]:
 
 def test_a_learners_retry_is_attested_once_by_the_actor(
     engine: sa.Engine,
+    api_engine: sa.Engine,
     w3: Web3,
     settings: Settings,
     dev_deployment: DevDeployment,
@@ -55,8 +63,8 @@ def test_a_learners_retry_is_attested_once_by_the_actor(
     with pytest.raises(AttestationFailed):
         attest_for(broken, enrollment_id)
 
-    first = _request(engine, enrollment_id)
-    second = _request(engine, enrollment_id)
+    first = _request(api_engine, engine, enrollment_id)
+    second = _request(api_engine, engine, enrollment_id)
     [event] = rows(
         engine,
         "SELECT payload, idempotency_key FROM event_outbox"
@@ -65,7 +73,7 @@ def test_a_learners_retry_is_attested_once_by_the_actor(
     delivery = Delivery("retry_attestation", "m-1", event.idempotency_key, None)
     retry_attestation(runtime, dict(event.payload), delivery)
     retry_attestation(runtime, dict(event.payload), delivery)  # a redelivery
-    after = _request(engine, enrollment_id)
+    after = _request(api_engine, engine, enrollment_id)
 
     assert first == second == {"success": True, "found": False, "retryRequested": True}
     uid = enrollment(engine, enrollment_id).certificate_attestation_uid
