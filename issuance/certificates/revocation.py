@@ -1,4 +1,12 @@
-"""Revoke a certificate: expire the learner's key on the lock, then record why.
+"""Revoke a certificate: record why, and expire the learner's key when nothing else needs it.
+
+Revocation is per certificate (per enrollment: every version of it): the
+revocation row, the credential's status bit (``issuance.credentials``) and, in
+the off-chain mode, the attestation's ``revokeOffchain``. The key is the
+learner's on the bootcamp's lock, which every cohort of the bootcamp shares: it
+is expired only when no other unrevoked certificate of that wallet on that lock
+rests on it (expiring it would fail the other certificates' key check and
+refuse the learner's later claims on that lock).
 
 In the off-chain attestation mode the attestation is revoked too, with
 ``revokeOffchain`` (``issuance.certificates.offchain_revocation``), before the key.
@@ -43,6 +51,14 @@ def revoke(issuer: Issuer, enrollment_id: UUID, reason: str) -> Revocation:
             f"enrollment {enrollment_id}: no lock or wallet, so no key to expire"
         )
     revoke_offchain(issuer, enrollment_id)  # off-chain mode: the attestation too
+    with transaction(issuer.engine) as conn:
+        others = revocations.key_still_needed(
+            conn, enrollment_id, record.lock_address, record.wallet_address
+        )
+    if others:
+        # The key stays: the learner's other certificates on this lock need it.
+        with transaction(issuer.engine) as conn:
+            return revocations.record(conn, enrollment_id, reason, None)
     intent_key = f"{INTENT}:{enrollment_id}"
     # A crash after broadcasting left the transaction committed: finish that one.
     pending = issuer.sender.find(intent_key)
