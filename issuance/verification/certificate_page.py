@@ -153,8 +153,14 @@ class CertificatePages:
         """A learner's current certificates with their records and revocations."""
         with transaction(self.engine) as conn:
             rows = certificates.learner_current(conn, user_profile_id)
-            found = {
+            today = {
                 r.enrollment_id: r for r in records.records(conn, [r.enrollment_id for r in rows])
+            }
+            found = {
+                r.enrollment_id: printed_facts(
+                    conn, self.settings, r, today[r.enrollment_id]
+                ).record
+                for r in rows
             }
             revoked = {
                 r.enrollment_id: revocations.by_enrollment(conn, r.enrollment_id) for r in rows
@@ -165,9 +171,11 @@ class CertificatePages:
         """Where certificate ``cert_id``'s bytes are, and the file name to save them as."""
         with transaction(self.engine) as conn:
             row = certificates.by_id(conn, cert_id)
-            record = None if row is None else records.record(conn, row.enrollment_id)
-        if row is None or record is None:
-            return None
+            today = None if row is None else records.record(conn, row.enrollment_id)
+            if row is None or today is None:
+                return None
+            # Named after what the file prints, not the profile today.
+            record = printed_facts(conn, self.settings, row, today).record
         return Download(row.object_key, download_filename(record, row))
 
     def presigned_url(self, download: Download) -> str:

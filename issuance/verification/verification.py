@@ -46,7 +46,7 @@ ATTESTED_VALUES = "attestation matches the certificate"
 CREDENTIAL = "verifiable credential (proof, issuer DID, status, subject and evidence)"
 PDF_SIGNATURE = "PDF signature (PAdES, validated by pyHanko)"
 NOT_REVOKED = "not revoked by the issuer"
-PROFILE = "printed facts as issued (checked below, compared with the record today)"
+PROFILE = "printed facts recorded at issue"
 
 T = TypeVar("T")
 

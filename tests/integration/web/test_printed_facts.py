@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import psycopg
 import pytest
@@ -77,6 +78,13 @@ def test_after_a_rename_the_json_gives_the_printed_name_and_the_change(
         "notice": CHANGED,
         "reprint": body["printed"]["reprint"],
     }
+    download = requests.get(
+        f"{site.url}/certificates/{issued.certificate.id}.pdf", allow_redirects=False, timeout=10
+    )
+    query = parse_qs(urlsplit(download.headers["location"]).query)
+    saved_as = unquote(query["response-content-disposition"][0])
+    assert "Amélie Dubois" in saved_as  # the file is named after what it prints
+    assert "Martin" not in saved_as
 
 
 def test_an_unchanged_profile_gets_no_notice(issue: Issue, site: Server) -> None:
