@@ -46,7 +46,13 @@ def record(
 def key_still_needed(
     conn: sa.Connection, enrollment_id: UUID, lock_address: str, wallet_address: str
 ) -> list[UUID]:
-    """The learner's other unrevoked enrollments whose certificates rest on the same key."""
+    """The learner's other unrevoked enrollments whose certificates rest on the same key.
+
+    Takes the key's lock until the caller's transaction ends: record the revocation in
+    that transaction when the key stays, so a concurrent revocation sees it.
+    """
+    params = {"lock_address": lock_address, "wallet_address": wallet_address}
+    conn.execute(query("revocation_key_lock"), params)
     found = conn.execute(
         query("revocation_key_still_needed"),
         {

@@ -29,6 +29,12 @@ INSERT INTO public.certificate_revocations (enrollment_id, reason, tx_hash)
 VALUES (:enrollment_id, :reason, :tx_hash)
 ON CONFLICT (enrollment_id) DO NOTHING;
 
+-- name: revocation_key_lock
+-- Held until commit: two revocations of one learner's certificates on one lock decide
+-- in turn, so the second sees the first and the last one expires the key.
+SELECT pg_advisory_xact_lock(
+    hashtextextended('certflow.key:' || lower(:lock_address) || ':' || lower(:wallet_address), 0));
+
 -- name: revocation_key_still_needed
 -- Other live certificates that rest on the same key: enrollments of the same wallet
 -- whose key was granted on the same lock (cohorts of one bootcamp share its lock)

@@ -35,7 +35,8 @@ INTENT = "expire_key"
 
 
 def revoke(issuer: Issuer, enrollment_id: UUID, reason: str) -> Revocation:
-    """Expire the enrollment's key (if still valid) and record the revocation with ``reason``."""
+    """Record the revocation with ``reason``; expire the key unless another unrevoked
+    certificate of the learner on the lock rests on it."""
     reason = reason.strip()
     if not reason:
         raise CertificateInputError("a revocation needs a reason")
@@ -52,12 +53,10 @@ def revoke(issuer: Issuer, enrollment_id: UUID, reason: str) -> Revocation:
         )
     revoke_offchain(issuer, enrollment_id)  # off-chain mode: the attestation too
     with transaction(issuer.engine) as conn:
-        others = revocations.key_still_needed(
+        if revocations.key_still_needed(
             conn, enrollment_id, record.lock_address, record.wallet_address
-        )
-    if others:
-        # The key stays: the learner's other certificates on this lock need it.
-        with transaction(issuer.engine) as conn:
+        ):
+            # The key stays: the learner's other certificates on this lock need it.
             return revocations.record(conn, enrollment_id, reason, None)
     intent_key = f"{INTENT}:{enrollment_id}"
     # A crash after broadcasting left the transaction committed: finish that one.

@@ -9,6 +9,7 @@ expired only when no other unrevoked certificate of the learner rests on it.
 
 from __future__ import annotations
 
+import threading
 from uuid import UUID
 
 import requests
@@ -21,6 +22,7 @@ from chain.deploy import DevDeployment
 from chain.lock import grant_keys_calldata, has_valid_key
 from chain.transactions import Signer, send_direct
 from db import claims, seed
+from db.revocations import Revocation
 from issuance.certificates.grants import grant_for
 from issuance.certificates.issuer import Issuer
 from issuance.certificates.revocation import revoke
@@ -160,3 +162,43 @@ def test_revoking_the_last_certificate_on_the_lock_expires_the_key(
     assert has_valid_key(w3, lock, wallet) is False
     page = requests.get(f"{site.url}/api/certificates/{cert.id}", timeout=10).json()
     assert page["verdict"] == "revoked"
+
+
+def test_revoking_both_cohorts_at_once_expires_the_key_once(
+    engine: sa.Engine,
+    settings: Settings,
+    w3: Web3,
+    lock_manager: Signer,
+    dev_deployment: DevDeployment,
+) -> None:
+    """Two revocations decide in turn (the key's advisory lock): the second sees the
+    first, so the key does not outlive both certificates."""
+    lock = dev_deployment.lock_address
+    wallet = str(Account.create().address)
+    key_tx = send_direct(
+        w3, lock_manager, lock, grant_keys_calldata([wallet], lock_manager.address)
+    ).tx_hash
+    _cohorts(engine, lock, "n2")
+    first = settled_learner(
+        engine, wallet=wallet, attestation_uid=None, lock_address=lock, key_tx=key_tx,
+        cohort_id="n1",
+    )  # fmt: skip
+    second = _enroll(engine, first.user_profile_id, "n2")
+    _settle(engine, second, key_tx, "0x" + "ab" * 32)
+    issuer = Issuer.build(settings, engine)
+    start = threading.Barrier(2)
+    done: list[Revocation] = []
+
+    def run(enrollment: UUID) -> None:
+        start.wait()
+        done.append(revoke(issuer, enrollment, "Issued in error"))
+
+    threads = [threading.Thread(target=run, args=(e,)) for e in (first.enrollment_id, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+
+    assert len(done) == 2
+    assert sorted(r.tx_hash is None for r in done) == [False, True]  # one expired the key
+    assert has_valid_key(w3, lock, wallet) is False
