@@ -6,7 +6,7 @@ RUN npm install --no-save --no-audit --no-fund
 
 FROM python:3.11-slim-bookworm
 RUN apt-get update \
- && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-dejavu-extra fonts-droid-fallback \
+ && apt-get install -y --no-install-recommends fonts-dejavu-core fonts-dejavu-extra fonts-droid-fallback fonts-nanum \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY requirements.lock ./

@@ -1,8 +1,9 @@
 """Certificate revocations: one row per revoked enrollment, with its reason.
 
-The V2 attestation schema is not revocable, so a revocation is the key expired
-on the lock (``issuance/certificates/revocation.py``) and this row, which the verify page
-reads for the date and reason.
+The V2 attestation schema is not revocable, so a revocation is this row (which
+the verify page and ``certflow verify`` read), the credential's status bit and,
+when no other certificate of the learner rests on it, the key expired on the lock
+(``issuance/certificates/revocation.py``).
 """
 
 from __future__ import annotations
@@ -40,3 +41,24 @@ def record(
     found = by_enrollment(conn, enrollment_id)
     assert found is not None  # inserted now or earlier, in a committed or this transaction
     return found
+
+
+def key_still_needed(
+    conn: sa.Connection, enrollment_id: UUID, lock_address: str, wallet_address: str
+) -> list[UUID]:
+    """The learner's other unrevoked enrollments whose certificates rest on the same key.
+
+    Takes the key's lock until the caller's transaction ends: record the revocation in
+    that transaction when the key stays, so a concurrent revocation sees it.
+    """
+    params = {"lock_address": lock_address, "wallet_address": wallet_address}
+    conn.execute(query("revocation_key_lock"), params)
+    found = conn.execute(
+        query("revocation_key_still_needed"),
+        {
+            "enrollment_id": enrollment_id,
+            "lock_address": lock_address,
+            "wallet_address": wallet_address,
+        },
+    )
+    return list(found.scalars())

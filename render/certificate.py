@@ -47,7 +47,7 @@ class CertificateData:
 
 def render_pdf(data: CertificateData) -> bytes:
     """Render ``data`` to PDF bytes; raise RenderError for input that cannot be printed."""
-    page = _printable(data)
+    page = printed_page(data)
     buffer = io.BytesIO()
     canvas = Canvas(buffer, pagesize=landscape(A4), invariant=1, pageCompression=1)
     _set_metadata(canvas, page)
@@ -57,8 +57,9 @@ def render_pdf(data: CertificateData) -> bytes:
     return buffer.getvalue()
 
 
-def _printable(data: CertificateData) -> layout.Page:
-    """Validate and clean every field into the strings the layout prints."""
+def printed_page(data: CertificateData) -> layout.Page:
+    """Validate and clean every field into the strings the layout prints (what the
+    certificate says; stored with the version so the site vouches for exactly that)."""
     if data.total_xp < 0:
         raise RenderError(f"total XP cannot be negative: {data.total_xp}")
     url = clean(data.verify_url, "verify URL", max_chars=None)

@@ -3,8 +3,12 @@
 ReportLab's standard 14 fonts cover Latin-1 only, so every string on the page
 is drawn with TTF fonts that ReportLab embeds as subsets (small files, text
 stays extractable through the ToUnicode map). DejaVu covers Latin, Greek and
-Cyrillic; Droid Sans Fallback covers Chinese, Japanese and Korean. A string is
-split into runs, each drawn with the first font that has its characters.
+Cyrillic; Nanum Myeongjo (regular and bold) covers Hangul, so a Korean name is
+bold where a Latin one is; Droid Sans Fallback covers the rest of Chinese,
+Japanese and Korean in one regular weight (Debian has no TrueType CJK face with
+a bold weight: Noto CJK is CFF-based OpenType, which ReportLab cannot embed, and
+the TrueType Chinese and Japanese packages ship one weight). A string is split
+into runs, each drawn with the first font that has its characters.
 
 The font files come from Debian packages listed in ``scripts/apt-packages.txt``.
 """
@@ -24,6 +28,11 @@ from certflow.errors import RenderError
 
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
 _DROID = Path("/usr/share/fonts-droid-fallback/truetype/DroidSansFallback.ttf")
+_NANUM = Path("/usr/share/fonts/truetype/nanum")
+
+#: Hangul: Jamo, compatibility Jamo, Jamo extended A and B, syllables. Nanum also has
+#: Latin and some Han; only its Hangul is used, so a Chinese name keeps one face.
+HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7FF))
 
 
 @dataclass(frozen=True)
@@ -33,17 +42,29 @@ class FontFile:
     name: str
     path: Path
     package: str
+    #: Code point ranges this font is used for (empty: every character it has).
+    only: tuple[tuple[int, int], ...] = ()
 
 
 class Face(Enum):
     """The typefaces the certificate uses, each with its fallback chain."""
 
-    SERIF = (FontFile("CF-Serif", _DEJAVU / "DejaVuSerif.ttf", "fonts-dejavu-core"),)
-    SERIF_BOLD = (FontFile("CF-SerifBold", _DEJAVU / "DejaVuSerif-Bold.ttf", "fonts-dejavu-core"),)
+    SERIF = (
+        FontFile("CF-Serif", _DEJAVU / "DejaVuSerif.ttf", "fonts-dejavu-core"),
+        FontFile("CF-Serif-Hangul", _NANUM / "NanumMyeongjo.ttf", "fonts-nanum", HANGUL),
+    )
+    SERIF_BOLD = (
+        FontFile("CF-SerifBold", _DEJAVU / "DejaVuSerif-Bold.ttf", "fonts-dejavu-core"),
+        FontFile("CF-SerifBold-Hangul", _NANUM / "NanumMyeongjoBold.ttf", "fonts-nanum", HANGUL),
+    )
     SERIF_ITALIC = (
         FontFile("CF-SerifItalic", _DEJAVU / "DejaVuSerif-Italic.ttf", "fonts-dejavu-extra"),
+        FontFile("CF-Serif-Hangul", _NANUM / "NanumMyeongjo.ttf", "fonts-nanum", HANGUL),
     )
-    SANS = (FontFile("CF-Sans", _DEJAVU / "DejaVuSans.ttf", "fonts-dejavu-core"),)
+    SANS = (
+        FontFile("CF-Sans", _DEJAVU / "DejaVuSans.ttf", "fonts-dejavu-core"),
+        FontFile("CF-Sans-Hangul", _NANUM / "NanumGothic.ttf", "fonts-nanum", HANGUL),
+    )
     MONO = (FontFile("CF-Mono", _DEJAVU / "DejaVuSansMono.ttf", "fonts-dejavu-core"),)
 
     @property
@@ -70,7 +91,10 @@ def load(font: FontFile) -> frozenset[int]:
             # asciiReadable would put all of ASCII into every subset: ~15 KB per face.
             ttf = TTFont(font.name, str(font.path), asciiReadable=False)
             pdfmetrics.registerFont(ttf)
-            _loaded[font.name] = frozenset(ttf.face.charToGlyph)
+            codes = frozenset(ttf.face.charToGlyph)
+            if font.only:
+                codes = frozenset(c for c in codes if any(lo <= c <= hi for lo, hi in font.only))
+            _loaded[font.name] = codes
         return _loaded[font.name]
 
 

@@ -1616,6 +1616,29 @@ CREATE TABLE public.certificate_flags (
 
 ALTER TABLE public.certificate_flags OWNER TO certflow_owner;
 
+CREATE TABLE public.certificate_printed_fields (
+    certificate_id uuid NOT NULL,
+    enrollment_id uuid NOT NULL,
+    learner_name text NOT NULL,
+    bootcamp_title text NOT NULL,
+    cohort_name text NOT NULL,
+    completion_date date NOT NULL,
+    total_xp bigint NOT NULL,
+    wallet_address text,
+    lock_address text NOT NULL,
+    key_tx_hash text NOT NULL,
+    attestation_uid text,
+    anchor_tx_hash text,
+    chain_id bigint NOT NULL,
+    recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT certificate_printed_fields_bootcamp_title_check CHECK ((char_length(bootcamp_title) <= 400)),
+    CONSTRAINT certificate_printed_fields_cohort_name_check CHECK ((char_length(cohort_name) <= 400)),
+    CONSTRAINT certificate_printed_fields_learner_name_check CHECK (((char_length(learner_name) >= 1) AND (char_length(learner_name) <= 400))),
+    CONSTRAINT certificate_printed_fields_total_xp_check CHECK ((total_xp >= 0))
+);
+
+ALTER TABLE public.certificate_printed_fields OWNER TO certflow_owner;
+
 CREATE TABLE public.certificate_revocations (
     enrollment_id uuid NOT NULL,
     reason text NOT NULL,
@@ -2043,6 +2066,9 @@ ALTER TABLE ONLY public.bootcamp_programs
 ALTER TABLE ONLY public.certificate_flags
     ADD CONSTRAINT certificate_flags_pkey PRIMARY KEY (singleton);
 
+ALTER TABLE ONLY public.certificate_printed_fields
+    ADD CONSTRAINT certificate_printed_fields_pkey PRIMARY KEY (certificate_id);
+
 ALTER TABLE ONLY public.certificate_revocations
     ADD CONSTRAINT certificate_revocations_pkey PRIMARY KEY (enrollment_id);
 
@@ -2293,6 +2319,12 @@ ALTER TABLE ONLY public.bootcamp_enrollments
 ALTER TABLE ONLY public.bootcamp_programs
     ADD CONSTRAINT bootcamp_programs_community_id_fkey FOREIGN KEY (community_id) REFERENCES public.communities(id);
 
+ALTER TABLE ONLY public.certificate_printed_fields
+    ADD CONSTRAINT certificate_printed_fields_certificate_id_fkey FOREIGN KEY (certificate_id) REFERENCES public.certificates(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.certificate_printed_fields
+    ADD CONSTRAINT certificate_printed_fields_enrollment_id_fkey FOREIGN KEY (enrollment_id) REFERENCES public.bootcamp_enrollments(id) ON DELETE CASCADE;
+
 ALTER TABLE ONLY public.certificate_revocations
     ADD CONSTRAINT certificate_revocations_enrollment_id_fkey FOREIGN KEY (enrollment_id) REFERENCES public.bootcamp_enrollments(id) ON DELETE CASCADE;
 
@@ -2393,6 +2425,8 @@ ALTER TABLE public.bootcamp_enrollments ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE public.bootcamp_programs ENABLE ROW LEVEL SECURITY;
 
+ALTER TABLE public.certificate_printed_fields ENABLE ROW LEVEL SECURITY;
+
 ALTER TABLE public.certificate_revocations ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE public.certificates ENABLE ROW LEVEL SECURITY;
@@ -2439,6 +2473,8 @@ CREATE POLICY owner_all ON public.bootcamp_enrollments TO certflow_owner USING (
 
 CREATE POLICY owner_all ON public.bootcamp_programs TO certflow_owner USING (true) WITH CHECK (true);
 
+CREATE POLICY owner_all ON public.certificate_printed_fields TO certflow_owner USING (true) WITH CHECK (true);
+
 CREATE POLICY owner_all ON public.certificate_revocations TO certflow_owner USING (true) WITH CHECK (true);
 
 CREATE POLICY owner_all ON public.certificates TO certflow_owner USING (true) WITH CHECK (true);
@@ -2471,6 +2507,8 @@ CREATE POLICY pipeline_all ON public.achievements TO certflow_worker, certflow_a
 
 CREATE POLICY pipeline_all ON public.bootcamp_programs TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
 
+CREATE POLICY pipeline_all ON public.certificate_printed_fields TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
 CREATE POLICY pipeline_all ON public.certificate_revocations TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
 
 CREATE POLICY pipeline_all ON public.certificates TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
@@ -2498,6 +2536,10 @@ CREATE POLICY tenant_community ON public.cohort_milestones FOR SELECT TO certflo
 CREATE POLICY tenant_community ON public.cohorts FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING ((public.community_of_cohort(id) = public.current_community_id()));
 
 CREATE POLICY tenant_community ON public.communities FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING ((id = public.current_community_id()));
+
+CREATE POLICY tenant_enrollment ON public.certificate_printed_fields FOR SELECT TO certflow_app, certflow_learner USING ((EXISTS ( SELECT 1
+   FROM public.bootcamp_enrollments e
+  WHERE (e.id = certificate_printed_fields.enrollment_id))));
 
 CREATE POLICY tenant_enrollment ON public.certificate_revocations FOR SELECT TO certflow_app, certflow_learner USING ((EXISTS ( SELECT 1
    FROM public.bootcamp_enrollments e
@@ -2528,6 +2570,8 @@ ALTER TABLE public.user_streaks ENABLE ROW LEVEL SECURITY;
 CREATE POLICY web_reads ON public.bootcamp_enrollments FOR SELECT TO certflow_web USING (true);
 
 CREATE POLICY web_reads ON public.bootcamp_programs FOR SELECT TO certflow_web USING (true);
+
+CREATE POLICY web_reads ON public.certificate_printed_fields FOR SELECT TO certflow_web USING (true);
 
 CREATE POLICY web_reads ON public.certificate_revocations FOR SELECT TO certflow_web USING (true);
 
@@ -2807,6 +2851,12 @@ GRANT SELECT ON TABLE public.certificate_flags TO certflow_app;
 GRANT SELECT ON TABLE public.certificate_flags TO certflow_worker;
 GRANT UPDATE ON TABLE public.certificate_flags TO certflow_admin;
 GRANT SELECT ON TABLE public.certificate_flags TO certflow_api;
+
+GRANT SELECT,INSERT ON TABLE public.certificate_printed_fields TO certflow_worker;
+GRANT SELECT,INSERT ON TABLE public.certificate_printed_fields TO certflow_admin;
+GRANT SELECT ON TABLE public.certificate_printed_fields TO certflow_web;
+GRANT SELECT ON TABLE public.certificate_printed_fields TO certflow_app;
+GRANT SELECT ON TABLE public.certificate_printed_fields TO certflow_learner;
 
 GRANT SELECT ON TABLE public.certificate_revocations TO certflow_worker;
 GRANT INSERT ON TABLE public.certificate_revocations TO certflow_admin;

@@ -10,6 +10,7 @@ from typing import Any
 from certflow.settings import Settings
 from issuance.verification.certificate_page import CertificatePage
 from issuance.verification.page_checks import PASS, Step
+from issuance.verification.printed_facts import CHANGED, NOT_RECORDED, REPRINT
 from web import links
 
 
@@ -22,7 +23,7 @@ def page_view(settings: Settings, page: CertificatePage) -> dict[str, Any]:
         "verified": page.verdict == "verified",
         "chain_reachable": page.chain_reachable,
         "certificate": {
-            "learner": record.display_name,
+            "learner": record.learner_name or record.display_name,
             "bootcamp": record.bootcamp_title,
             "cohort": record.cohort_name,
             "completion_date": record.completion_day.isoformat() if record.completion_day else None,
@@ -37,6 +38,7 @@ def page_view(settings: Settings, page: CertificatePage) -> dict[str, Any]:
             "current": row.is_current,
             "issued_at": row.rendered_at.isoformat(),
         },
+        "printed": printed_view(page),
         "checks": [step_view(settings, step) for step in page.steps],
         "revocation": None
         if page.revocation is None
@@ -56,6 +58,19 @@ def page_view(settings: Settings, page: CertificatePage) -> dict[str, Any]:
             if page.verdict in ("revoked", "failed")
             else links.linkedin_url(settings, record, row.id),
         },
+    }
+
+
+def printed_view(page: CertificatePage) -> dict[str, Any]:
+    """Whether the facts shown are the ones printed, and which changed since issue."""
+    facts = page.facts
+    recorded = facts is not None and facts.recorded
+    changed = list(facts.changed) if facts is not None else []
+    return {
+        "recorded": recorded,
+        "changed": changed,
+        "notice": CHANGED if changed else (None if recorded else NOT_RECORDED),
+        "reprint": REPRINT if changed else None,
     }
 
 

@@ -49,3 +49,21 @@ JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
 LEFT JOIN public.offchain_attestations o ON o.enrollment_id = e.id
 WHERE e.id = ANY(:ids)
 ORDER BY e.id;
+
+-- name: printed_insert
+-- What a version printed, written with the version (never rewritten).
+INSERT INTO public.certificate_printed_fields
+    (certificate_id, enrollment_id, learner_name, bootcamp_title, cohort_name, completion_date,
+     total_xp, wallet_address, lock_address, key_tx_hash, attestation_uid, anchor_tx_hash,
+     chain_id)
+VALUES (:certificate_id, :enrollment_id, :learner_name, :bootcamp_title, :cohort_name,
+        :completion_date, :total_xp, :wallet_address, :lock_address, :key_tx_hash,
+        :attestation_uid, :anchor_tx_hash, :chain_id)
+ON CONFLICT (certificate_id) DO NOTHING;
+
+-- name: printed_by_certificate
+SELECT certificate_id, enrollment_id, learner_name, bootcamp_title, cohort_name,
+       completion_date, total_xp, wallet_address, lock_address, key_tx_hash, attestation_uid,
+       anchor_tx_hash, chain_id
+FROM public.certificate_printed_fields
+WHERE certificate_id = :certificate_id;

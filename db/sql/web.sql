@@ -28,3 +28,25 @@ WHERE enrollment_id = :enrollment_id;
 INSERT INTO public.certificate_revocations (enrollment_id, reason, tx_hash)
 VALUES (:enrollment_id, :reason, :tx_hash)
 ON CONFLICT (enrollment_id) DO NOTHING;
+
+-- name: revocation_key_lock
+-- Held until commit: two revocations of one learner's certificates on one lock decide
+-- in turn, so the second sees the first and the last one expires the key.
+SELECT pg_advisory_xact_lock(
+    hashtextextended('certflow.key:' || lower(:lock_address) || ':' || lower(:wallet_address), 0));
+
+-- name: revocation_key_still_needed
+-- Other live certificates that rest on the same key: enrollments of the same wallet
+-- whose key was granted on the same lock (cohorts of one bootcamp share its lock)
+-- and that are not revoked. While any exists, revoking one certificate leaves the key.
+SELECT e.id
+FROM public.bootcamp_enrollments e
+JOIN public.user_profiles u ON u.id = e.user_profile_id
+JOIN public.cohorts c ON c.id = e.cohort_id
+JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
+WHERE e.id <> :enrollment_id
+  AND e.certificate_tx_hash IS NOT NULL
+  AND lower(b.lock_address) = lower(:lock_address)
+  AND lower(coalesce(e.certificate_wallet_address, u.wallet_address)) = lower(:wallet_address)
+  AND NOT EXISTS (SELECT 1 FROM public.certificate_revocations r WHERE r.enrollment_id = e.id)
+ORDER BY e.id;

@@ -20,13 +20,13 @@ import structlog
 
 from certflow.errors import BadEvent, ObjectNotFound
 from certflow.settings import Settings
-from db import certificates, ledger, records
+from db import certificates, ledger, printed, records
 from db.certificates import CertificateRow
 from db.engine import transaction
 from db.ledger import LedgerKey
 from db.records import CertificateRecord
 from issuance.certificates.pdf_signing import signed_pdf
-from issuance.certificates.records import certificate_data
+from issuance.certificates.records import certificate_data, printed_row
 from issuance.credentials.issue import sign_if_configured
 from render.certificate import render_pdf
 from render.storage import ObjectStore, PdfMetadata
@@ -127,7 +127,8 @@ def _render_and_store(
     version: int,
 ) -> CertificateRow:
     cert_id = certificates.certificate_id(record.enrollment_id, version)
-    pdf = signed_pdf(settings, render_pdf(certificate_data(settings, record, cert_id)), cert_id)
+    data = certificate_data(settings, record, cert_id)
+    pdf = signed_pdf(settings, render_pdf(data), cert_id)
     digest = hashlib.sha256(pdf).hexdigest()
     object_key = store.object_key(
         record.bootcamp_id, record.cohort_id, record.user_profile_id, cert_id
@@ -157,5 +158,7 @@ def _render_and_store(
         size_bytes=len(pdf),
         attestation_uid=uid,
     )
+    # What the page says, stored with the version: the site vouches for these values.
+    printed.record(conn, printed_row(record, data))
     sign_if_configured(conn, settings, record, row)  # its credential commits with it
     return row

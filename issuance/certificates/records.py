@@ -13,8 +13,9 @@ from uuid import UUID
 from certflow.errors import CertificateInputError, RenderError
 from certflow.settings import Settings
 from chain.attestation import CompletionAttestation
+from db.printed import PrintedRow
 from db.records import CertificateRecord
-from render.certificate import CertificateData
+from render.certificate import CertificateData, printed_page
 
 
 def verify_url(settings: Settings, cert_id: UUID) -> str:
@@ -47,6 +48,26 @@ def certificate_data(
         attestation_uid=record.certificate_attestation_uid,
         verify_url=verify_url(settings, cert_id),
         anchor_tx_hash=record.anchor_tx_hash,
+    )
+
+
+def printed_row(record: CertificateRecord, data: CertificateData) -> PrintedRow:
+    """The facts ``data`` prints, as the layout prints them (cleaned), plus the wallet."""
+    page = printed_page(data)
+    return PrintedRow(
+        certificate_id=UUID(data.certificate_id),
+        enrollment_id=record.enrollment_id,
+        learner_name=page.learner_name,
+        bootcamp_title=page.bootcamp_title,
+        cohort_name=page.cohort_name,
+        completion_date=data.completion_date,
+        total_xp=data.total_xp,
+        wallet_address=record.wallet_address,
+        lock_address=data.lock_address,
+        key_tx_hash=data.key_tx_hash,
+        attestation_uid=data.attestation_uid,
+        anchor_tx_hash=data.anchor_tx_hash,
+        chain_id=data.chain_id,
     )
 
 

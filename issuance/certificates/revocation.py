@@ -1,4 +1,12 @@
-"""Revoke a certificate: expire the learner's key on the lock, then record why.
+"""Revoke a certificate: record why, and expire the learner's key when nothing else needs it.
+
+Revocation is per certificate (per enrollment: every version of it): the
+revocation row, the credential's status bit (``issuance.credentials``) and, in
+the off-chain mode, the attestation's ``revokeOffchain``. The key is the
+learner's on the bootcamp's lock, which every cohort of the bootcamp shares: it
+is expired only when no other unrevoked certificate of that wallet on that lock
+rests on it (expiring it would fail the other certificates' key check and
+refuse the learner's later claims on that lock).
 
 In the off-chain attestation mode the attestation is revoked too, with
 ``revokeOffchain`` (``issuance.certificates.offchain_revocation``), before the key.
@@ -27,7 +35,8 @@ INTENT = "expire_key"
 
 
 def revoke(issuer: Issuer, enrollment_id: UUID, reason: str) -> Revocation:
-    """Expire the enrollment's key (if still valid) and record the revocation with ``reason``."""
+    """Record the revocation with ``reason``; expire the key unless another unrevoked
+    certificate of the learner on the lock rests on it."""
     reason = reason.strip()
     if not reason:
         raise CertificateInputError("a revocation needs a reason")
@@ -43,6 +52,12 @@ def revoke(issuer: Issuer, enrollment_id: UUID, reason: str) -> Revocation:
             f"enrollment {enrollment_id}: no lock or wallet, so no key to expire"
         )
     revoke_offchain(issuer, enrollment_id)  # off-chain mode: the attestation too
+    with transaction(issuer.engine) as conn:
+        if revocations.key_still_needed(
+            conn, enrollment_id, record.lock_address, record.wallet_address
+        ):
+            # The key stays: the learner's other certificates on this lock need it.
+            return revocations.record(conn, enrollment_id, reason, None)
     intent_key = f"{INTENT}:{enrollment_id}"
     # A crash after broadcasting left the transaction committed: finish that one.
     pending = issuer.sender.find(intent_key)

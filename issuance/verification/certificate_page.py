@@ -29,6 +29,7 @@ from issuance.credentials.checks import CredentialCheck, check_credential
 from issuance.credentials.published import credential_path
 from issuance.verification import offchain_page, page_checks
 from issuance.verification.page_checks import FAIL, PASS, PENDING, UNKNOWN, WARN, Evidence, Step
+from issuance.verification.printed_facts import PrintedFacts, printed_facts
 from issuance.verification.read_cache import ReadCache
 from render.signing import check_pdf_signature, trust_roots
 from render.storage import ObjectStore
@@ -59,6 +60,8 @@ class CertificatePage:
     verdict: str
     #: The version's verifiable credential, checked (None: it has none).
     credential: CredentialCheck | None = None
+    #: What the version printed and what changed since (None only for pages built elsewhere).
+    facts: PrintedFacts | None = None
 
     @property
     def chain_reachable(self) -> bool:
@@ -91,11 +94,14 @@ class CertificatePages:
             row = certificates.by_id(conn, cert_id)
             if row is None:
                 return None
-            record = records.record(conn, row.enrollment_id)
+            today = records.record(conn, row.enrollment_id)
+            assert today is not None  # the certificate's foreign key keeps its enrollment
+            # Every check below vouches for what this version printed, not today's profile.
+            facts = printed_facts(conn, self.settings, row, today)
+            record = facts.record
             current = certificates.current(conn, row.enrollment_id)
             revocation = revocations.by_enrollment(conn, row.enrollment_id)
             signed = offchain.by_uid(conn, row.attestation_uid) if row.attestation_uid else None
-            assert record is not None  # the certificate's foreign key keeps its enrollment
             credential = check_credential(conn, self.settings, row, record, revocation)
         steps = [
             page_checks.record_step(row, current),
@@ -113,7 +119,9 @@ class CertificatePages:
         verdict = _verdict(steps, row, revocation)
         status, summary = VERDICTS[verdict]
         steps.append(Step("verdict", "Verdict", status, summary))
-        return CertificatePage(row, record, current, revocation, tuple(steps), verdict, checked)
+        return CertificatePage(
+            row, record, current, revocation, tuple(steps), verdict, checked, facts
+        )
 
     def offchain(self, uid: str) -> StoredOffchain | None:
         """The stored off-chain attestation with this UID (what the site serves as JSON)."""
@@ -145,8 +153,14 @@ class CertificatePages:
         """A learner's current certificates with their records and revocations."""
         with transaction(self.engine) as conn:
             rows = certificates.learner_current(conn, user_profile_id)
-            found = {
+            today = {
                 r.enrollment_id: r for r in records.records(conn, [r.enrollment_id for r in rows])
+            }
+            found = {
+                r.enrollment_id: printed_facts(
+                    conn, self.settings, r, today[r.enrollment_id]
+                ).record
+                for r in rows
             }
             revoked = {
                 r.enrollment_id: revocations.by_enrollment(conn, r.enrollment_id) for r in rows
@@ -157,9 +171,11 @@ class CertificatePages:
         """Where certificate ``cert_id``'s bytes are, and the file name to save them as."""
         with transaction(self.engine) as conn:
             row = certificates.by_id(conn, cert_id)
-            record = None if row is None else records.record(conn, row.enrollment_id)
-        if row is None or record is None:
-            return None
+            today = None if row is None else records.record(conn, row.enrollment_id)
+            if row is None or today is None:
+                return None
+            # Named after what the file prints, not the profile today.
+            record = printed_facts(conn, self.settings, row, today).record
         return Download(row.object_key, download_filename(record, row))
 
     def presigned_url(self, download: Download) -> str:

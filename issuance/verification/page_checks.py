@@ -160,6 +160,13 @@ class Reads:
         except CertflowError as exc:
             summary = f"The key cannot be read ({type(exc).__name__})."
             return Step("key", title, FAIL, summary, tuple(evidence))
+        if valid and revocation is not None:
+            # Revoking one cohort's certificate keeps the key its other certificates rest on.
+            summary = (
+                "The learner's wallet still holds the bootcamp's key: it stands for their other"
+                " certificates of this bootcamp. This certificate is revoked (see below)."
+            )
+            return Step("key", title, PASS, summary, tuple(evidence))
         if valid:
             summary = "The learner's wallet holds a valid key of the bootcamp's lock (read live)."
             return Step("key", title, PASS, summary, tuple(evidence))

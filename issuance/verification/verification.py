@@ -29,6 +29,7 @@ from issuance.certificates.records import certificate_data, completion_attestati
 from issuance.credentials.checks import check_credential
 from issuance.verification import verification_checks as checks
 from issuance.verification.offchain_verification import offchain_findings
+from issuance.verification.printed_facts import printed_facts
 from render.extract import PrintedFields, read_printed_fields
 from render.signing import check_pdf_signature, trust_roots
 from render.storage import ObjectStore
@@ -44,6 +45,8 @@ SCHEMA = "attestation uses the V2 schema"
 ATTESTED_VALUES = "attestation matches the certificate"
 CREDENTIAL = "verifiable credential (proof, issuer DID, status, subject and evidence)"
 PDF_SIGNATURE = "PDF signature (PAdES, validated by pyHanko)"
+NOT_REVOKED = "not revoked by the issuer"
+PROFILE = "printed facts recorded at issue"
 
 T = TypeVar("T")
 
@@ -137,12 +140,18 @@ class Verifier:
 
     def _check_contents(self, report: Report, row: CertificateRow, pdf: bytes) -> None:
         with transaction(self.engine) as conn:
-            record = records.record(conn, row.enrollment_id)
+            today = records.record(conn, row.enrollment_id)
+            assert today is not None  # the row's foreign key keeps the enrollment
+            # The same facts the page vouches for: what this version printed.
+            facts = printed_facts(conn, self.settings, row, today)
+            record = facts.record
             newest = certificates.current(conn, row.enrollment_id)
-            assert record is not None  # the row's foreign key keeps the enrollment
             revoked = revocations.by_enrollment(conn, row.enrollment_id)
             credential = check_credential(conn, self.settings, row, record, revoked)
         report.add(CURRENT, row.is_current, checks.current_detail(row, newest))
+        report.add(NOT_REVOKED, revoked is None, checks.revocation_detail(revoked))
+        # A note, not a failure: the certificate vouches for what it printed.
+        report.add(PROFILE, True, facts.note())
         if credential.ok is not None:  # a version signed before credentials has none
             report.add(CREDENTIAL, credential.ok, credential.summary)
         self._check_signature(report, pdf)

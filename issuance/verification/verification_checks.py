@@ -15,6 +15,7 @@ import unicodedata
 from chain.attestation import SCHEMA, CompletionAttestation, OnchainAttestation
 from db.certificates import CertificateRow
 from db.records import CertificateRecord
+from db.revocations import Revocation
 from render.certificate import CertificateData
 from render.extract import PrintedFields
 from render.text import ELLIPSIS
@@ -139,3 +140,11 @@ def _normal(text: str) -> str:
 
 def _lower(value: str | None) -> str | None:
     return value.lower() if value else None
+
+
+def revocation_detail(revocation: Revocation | None) -> str:
+    """What ``certflow verify`` says of the certificate's revocation."""
+    if revocation is None:
+        return "no revocation recorded"
+    day = revocation.revoked_at.date().isoformat()
+    return f"revoked on {day}: {revocation.reason}"

@@ -230,6 +230,8 @@ def test_verify_passes_on_a_genuine_certificate_by_id_and_by_file(
             "certificate on record": "✓",
             "sha256 matches the database": "✓",
             "current version": "✓",
+            "not revoked by the issuer": "✓",
+            "printed facts recorded at issue": "✓",
             "printed values match the database": "✓",
             "learner holds a valid key": "✓",
             "attestation exists on chain": "✓",

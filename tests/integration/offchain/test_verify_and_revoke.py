@@ -20,7 +20,7 @@ from cli.main import main
 from issuance.certificates.issuer import Issuer
 from issuance.certificates.revocation import revoke
 from issuance.verification import offchain_checks as oc
-from issuance.verification.verification import VALID_KEY, Verifier
+from issuance.verification.verification import NOT_REVOKED, VALID_KEY, Verifier
 from render.storage import ObjectStore
 from tests.integration.helpers import rows
 from tests.integration.offchain.conftest import Cohort, issue_offchain, stored
@@ -72,7 +72,9 @@ def test_verify_passes_then_revoke_offchain_makes_it_fail(
     revoke(admin_issuer, enrollment_id, "plagiarism")  # again: nothing new is sent
     revokes = rows(engine, "SELECT 1 FROM chain_transactions WHERE intent = 'revoke_offchain'")
     assert len(revokes) == 1
-    assert sorted(verifier.verify_id(str(cert.id)).failed) == sorted([VALID_KEY, oc.NOT_REVOKED])
+    assert sorted(verifier.verify_id(str(cert.id)).failed) == sorted(
+        [NOT_REVOKED, VALID_KEY, oc.NOT_REVOKED]
+    )
     assert CliRunner().invoke(main, ["verify", str(cert.id)]).exit_code == 1
 
 

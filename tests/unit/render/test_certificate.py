@@ -8,6 +8,7 @@ import io
 import re
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -17,7 +18,7 @@ from pypdf.generic import DictionaryObject
 from certflow.errors import RenderError
 from render import fonts
 from render.certificate import ATTESTATION_PENDING, format_date, render_pdf
-from render.fonts import FontFile
+from render.fonts import Face, FontFile, runs
 from tests.unit.render.samples import (
     ATTESTATION_UID,
     VERIFY_URL,
@@ -236,3 +237,37 @@ def test_symbols_no_font_has_are_dropped() -> None:
 def test_a_name_in_a_script_without_a_font_is_refused_not_printed_as_boxes(name: str) -> None:
     with pytest.raises(RenderError, match="learner name has characters no certificate font"):
         render_pdf(sample(learner_name=name))
+
+
+def _pdffonts(pdf: bytes) -> list[list[str]]:
+    """pdffonts' table (poppler, an independent parser): name, type, …, emb, sub, uni."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "certificate.pdf"
+        path.write_bytes(pdf)
+        shown = subprocess.run(
+            ["pdffonts", str(path)], capture_output=True, text=True, check=True, timeout=60
+        )
+    return [line.split() for line in shown.stdout.splitlines()[2:]]
+
+
+def test_a_korean_name_prints_in_an_embedded_bold_face() -> None:
+    """Issue 19 item 3: Hangul printed in the regular-weight fallback beside bold Latin."""
+    pdf = render_pdf(sample(learner_name="김민준 Kim"))
+    # A subset's name is "ABCDEF+BaseFont".
+    fonts_used = {row[0].split("+")[-1]: row for row in _pdffonts(pdf)}
+
+    assert "NanumMyeongjoBold" in fonts_used
+    bold = fonts_used["NanumMyeongjoBold"]
+    assert bold[0].startswith("AAAAAA+")  # a subset
+    assert bold[1] == "TrueType"
+    assert bold[-5:-2] == ["yes", "yes", "yes"]  # embedded, subset, ToUnicode
+    assert "DroidSansFallback" not in fonts_used
+    assert "김민준 Kim" in pdftotext(pdf)
+
+
+def test_runs_put_hangul_in_the_bold_korean_face_and_han_in_the_fallback() -> None:
+    assert runs("김민준 王 Kim", Face.SERIF_BOLD) == [
+        ("CF-SerifBold-Hangul", "김민준 "),
+        ("CF-CJK", "王 "),
+        ("CF-SerifBold", "Kim"),
+    ]
