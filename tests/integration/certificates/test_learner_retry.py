@@ -20,8 +20,8 @@ from events.messages import Delivery
 from issuance.certificates.attestations import attest_for
 from issuance.certificates.grants import grant_for
 from issuance.certificates.issuer import Issuer
-from tests.integration.certificates.conftest import Learners, claim, enrollment
 from tests.fixtures.tenancy import act_as
+from tests.integration.certificates.conftest import Learners, claim, enrollment
 from tests.integration.helpers import rows
 from workers.retry_attestation import retry_attestation
 
