@@ -16,7 +16,6 @@ EXCEPTION WHEN invalid_parameter_value THEN
     RETURN false;
 END;
 $$;
-ALTER FUNCTION public.is_time_zone(text) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.is_time_zone(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.is_time_zone(text) TO certflow_app, certflow_worker;
 
@@ -37,7 +36,6 @@ BEGIN
     RETURN NEW;
 END;
 $$;
-ALTER FUNCTION public.activity_local_date() OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.activity_local_date() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.activity_local_date() TO certflow_app, certflow_worker;
 
@@ -92,7 +90,6 @@ AS $$
     )
     SELECT pg_catalog.count(*)::integer FROM written
 $$;
-ALTER FUNCTION public.rebuild_streaks(uuid[]) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.rebuild_streaks(uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.rebuild_streaks(uuid[]) TO certflow_worker;
 
@@ -147,7 +144,6 @@ BEGIN
     RETURN NULL;
 END;
 $$;
-ALTER FUNCTION public.achievement_criteria_problem(jsonb) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.achievement_criteria_problem(jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.achievement_criteria_problem(jsonb) TO certflow_admin;
 
@@ -167,7 +163,6 @@ BEGIN
     RETURN NEW;
 END;
 $$;
-ALTER FUNCTION public.validate_achievement_criteria() OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.validate_achievement_criteria() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.validate_achievement_criteria() TO certflow_admin;
 
@@ -257,7 +252,6 @@ AS $$
     LEFT JOIN milestone_stats ms ON ms.u = p.u
     LEFT JOIN enrollment_stats es ON es.u = p.u
 $$;
-ALTER FUNCTION public.achievement_progress(uuid[], uuid[]) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.achievement_progress(uuid[], uuid[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.achievement_progress(uuid[], uuid[]) TO certflow_worker;
 
@@ -380,7 +374,6 @@ BEGIN
         'awarded', v_awarded, 'progress_updated', v_touched);
 END;
 $$;
-ALTER FUNCTION public.evaluate_achievements(text, text, jsonb) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.evaluate_achievements(text, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.evaluate_achievements(text, text, jsonb) TO certflow_worker;
 
@@ -443,7 +436,6 @@ AS $$
                   FROM items i WHERE i.unlocked_at IS NULL
                   ORDER BY ratio DESC, i.points, i.code LIMIT p_within_reach) n), '[]'))
 $$;
-ALTER FUNCTION public.achievement_dashboard(uuid, integer) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.achievement_dashboard(uuid, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.achievement_dashboard(uuid, integer)
     TO certflow_app, certflow_learner, certflow_worker;

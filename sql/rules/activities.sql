@@ -73,7 +73,6 @@ BEGIN
     RETURN v_id;
 END;
 $$;
-ALTER FUNCTION public.record_activity(uuid, text, timestamptz, jsonb) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.record_activity(uuid, text, timestamptz, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.record_activity(uuid, text, timestamptz, jsonb)
     TO certflow_app, certflow_worker;

@@ -14,7 +14,6 @@ AS $$
     WHERE chain_id = p_chain_id AND signer = p_signer
     RETURNING next_nonce - 1
 $$;
-ALTER FUNCTION public.chain_allocate_nonce(bigint, text) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.chain_allocate_nonce(bigint, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.chain_allocate_nonce(bigint, text) TO certflow_worker;
 
@@ -29,6 +28,5 @@ AS $$
     VALUES (p_chain_id, p_signer, p_next_nonce)
     ON CONFLICT (chain_id, signer) DO NOTHING
 $$;
-ALTER FUNCTION public.chain_init_nonce(bigint, text, bigint) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.chain_init_nonce(bigint, text, bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.chain_init_nonce(bigint, text, bigint) TO certflow_worker;

@@ -79,7 +79,6 @@ BEGIN
         'claimId', v_claim);
 END;
 $$;
-ALTER FUNCTION public.claim_certificate(uuid, boolean) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.claim_certificate(uuid, boolean) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.claim_certificate(uuid, boolean)
     TO certflow_worker, certflow_owner;
@@ -144,7 +143,6 @@ BEGIN
         WHERE e.id = p_enrollment_id);
 END;
 $$;
-ALTER FUNCTION public.certificate_status(uuid) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.certificate_status(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.certificate_status(uuid)
     TO certflow_app, certflow_worker, certflow_learner;

@@ -17,7 +17,6 @@ AS $$
         ON ump.milestone_id = cm.id AND ump.user_profile_id = p_user_profile_id
     WHERE cm.cohort_id = p_cohort_id
 $$;
-ALTER FUNCTION public.enrollment_milestone_counts(uuid, text) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.enrollment_milestone_counts(uuid, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.enrollment_milestone_counts(uuid, text) TO certflow_worker;
 
@@ -62,7 +61,6 @@ BEGIN
     RETURN true;
 END;
 $$;
-ALTER FUNCTION public.complete_enrollment(uuid, text) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.complete_enrollment(uuid, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.complete_enrollment(uuid, text) TO certflow_worker;
 
@@ -101,7 +99,6 @@ BEGIN
         'cohort_id', v_cohort, 'enrollment_id', v_enrollment);
 END;
 $$;
-ALTER FUNCTION public.check_milestone_completion(uuid, text) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.check_milestone_completion(uuid, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.check_milestone_completion(uuid, text) TO certflow_worker;
 
@@ -133,7 +130,6 @@ BEGIN
     RETURN v_result;
 END;
 $$;
-ALTER FUNCTION public.handle_milestone_completed(text, text, text, uuid, text) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.handle_milestone_completed(text, text, text, uuid, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.handle_milestone_completed(text, text, text, uuid, text)
     TO certflow_worker;
@@ -233,7 +229,6 @@ BEGIN
     ), '[]'::jsonb);
 END;
 $$;
-ALTER FUNCTION public.handle_milestones_completed(text, text, jsonb) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.handle_milestones_completed(text, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.handle_milestones_completed(text, text, jsonb) TO certflow_worker;
 
@@ -257,7 +252,6 @@ BEGIN
     RETURN NEW;
 END;
 $$;
-ALTER FUNCTION public.refuse_milestone_after_certificates() OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.refuse_milestone_after_certificates() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.refuse_milestone_after_certificates() TO certflow_admin;
 

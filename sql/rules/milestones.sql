@@ -61,7 +61,6 @@ BEGIN
     RETURN NEW;
 END;
 $$;
-ALTER FUNCTION public.milestone_gate() OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.milestone_gate() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.milestone_gate()
     TO certflow_app, certflow_instructor, certflow_worker;
@@ -108,7 +107,6 @@ BEGIN
         'validated_by', v_instructor);
 END;
 $$;
-ALTER FUNCTION public.validate_milestone(uuid, text, boolean, text) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.validate_milestone(uuid, text, boolean, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.validate_milestone(uuid, text, boolean, text)
     TO certflow_instructor, certflow_worker;

@@ -18,7 +18,6 @@ AS $$
 $$;
 -- Who writes profiles runs it through the trigger below (SECURITY INVOKER). New
 -- functions are not PUBLIC's (0022), so the writers are named.
-ALTER FUNCTION public.clean_profile_name(text) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.clean_profile_name(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.clean_profile_name(text)
     TO certflow_app, certflow_worker, certflow_admin;
@@ -33,7 +32,6 @@ BEGIN
     RETURN NEW;
 END;
 $$;
-ALTER FUNCTION public.clean_profile_names() OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.clean_profile_names() FROM PUBLIC;
 
 CREATE OR REPLACE TRIGGER trg_clean_profile_names

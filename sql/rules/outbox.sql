@@ -30,7 +30,6 @@ BEGIN
     END IF;
 END;
 $$;
-ALTER FUNCTION public.emit_event(text, jsonb, text) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.emit_event(text, jsonb, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.emit_event(text, jsonb, text) TO certflow_worker, certflow_owner;
 

@@ -51,7 +51,6 @@ BEGIN
         END);
 END;
 $$;
-ALTER FUNCTION public.fix_completion_status(uuid) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.fix_completion_status(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.fix_completion_status(uuid) TO certflow_admin;
 
@@ -121,7 +120,6 @@ AS $$
     )
     FROM (SELECT pg_catalog.count(*) FROM wake) w
 $$;
-ALTER FUNCTION public.fix_completion_statuses(text, integer) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.fix_completion_statuses(text, integer) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.fix_completion_statuses(text, integer) TO certflow_admin;
 
@@ -143,6 +141,5 @@ BEGIN
     RETURN pg_catalog.jsonb_build_object('success', false, 'message', 'Enrollment not found');
 END;
 $$;
-ALTER FUNCTION public.force_clear_claim_lock(uuid) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.force_clear_claim_lock(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.force_clear_claim_lock(uuid) TO certflow_admin;

@@ -97,7 +97,6 @@ BEGIN
     RETURN NULL;
 END;
 $$;
-ALTER FUNCTION public.community_of_user(uuid) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.community_of_user(uuid) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.community_of_user(uuid)
     TO certflow_app, certflow_worker, certflow_learner, certflow_instructor;
@@ -117,7 +116,6 @@ BEGIN
     RETURN NULL;
 END;
 $$;
-ALTER FUNCTION public.community_of_cohort(text) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.community_of_cohort(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.community_of_cohort(text)
     TO certflow_app, certflow_worker, certflow_learner, certflow_instructor;
@@ -145,7 +143,6 @@ BEGIN
     RETURN '';
 END;
 $$;
-ALTER FUNCTION public.community_of_milestone(text) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.community_of_milestone(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.community_of_milestone(text)
     TO certflow_app, certflow_worker, certflow_learner, certflow_instructor;
@@ -163,7 +160,6 @@ BEGIN
           AND public.community_of_cohort(m.cohort_id) = public.current_community_id());
 END;
 $$;
-ALTER FUNCTION public.instructs_milestone(text) OWNER TO certflow_owner;
 REVOKE ALL ON FUNCTION public.instructs_milestone(text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION public.instructs_milestone(text)
     TO certflow_app, certflow_worker, certflow_learner, certflow_instructor;

@@ -63,19 +63,6 @@ def test_every_function_of_a_rules_file_pins_its_search_path(rules: RulesFile) -
     assert len(pinned) == len(definitions), f"{rules.name}: SET search_path = '' each"
 
 
-@pytest.mark.parametrize("rules", rules_files(), ids=lambda rules: rules.name)
-def test_every_function_of_a_rules_file_is_owned_by_the_owner_role(rules: RulesFile) -> None:
-    """Whoever runs migrate (the owner's login, or a superuser as the demo does), the
-    functions end up owned by certflow_owner, so one SECURITY DEFINER function may call
-    another: owned by the migrating superuser, a revoked-from-PUBLIC helper is not
-    executable by certflow_owner's functions (the demo's API claims failed that way)."""
-    text = rules.text.decode()
-    owned = set(
-        re.findall(r"^ALTER FUNCTION public\.(\w+)\(.*\) OWNER TO certflow_owner;$", text, re.M)
-    )
-    assert set(FUNCTION.findall(text)) - owned == set(), f"{rules.name}: ALTER FUNCTION … OWNER"
-
-
 def test_each_function_is_defined_in_one_rules_file() -> None:
     """Two definitions would make the outcome depend on the order files apply in."""
     counts = Counter(name for f in rules_files() for name in FUNCTION.findall(f.text.decode()))
