@@ -1,0 +1,101 @@
+"""Two runs of one grant batch at once: the batch is sent by one of them, and a key
+that is already on chain when a run asks for gas is recorded, never failed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from chain.devnode import DevNode
+from chain.lock import grant_keys_calldata
+from issuance.certificates.grants import grant_for
+from issuance.certificates.issuer import Issuer
+from tests.integration.chain_faults.harness import (
+    PausingProxy,
+    errors_shown,
+    new_wallets,
+    seed_claims,
+    states,
+)
+
+
+@pytest.fixture
+def paused_at_gas(node: DevNode) -> Iterator[PausingProxy]:
+    """The first run's gas estimate, held: the run has its batch and has not signed."""
+    with PausingProxy(node.url, "eth_estimateGas") as proxy:
+        yield proxy
+
+
+def _first_run(make_issuer: Callable[..., Issuer], proxy: PausingProxy) -> Issuer:
+    # Its RPC calls wait for the test, not for a timeout.
+    return make_issuer(rpc_url=proxy.url, rpc_timeout_seconds=60.0)
+
+
+def test_a_retry_leaves_a_batch_to_the_run_still_sending_it(
+    engine: sa.Engine,
+    lock: str,
+    issuer: Issuer,
+    make_issuer: Callable[..., Issuer],
+    paused_at_gas: PausingProxy,
+    flags_on: None,
+    invariants_for: Callable[..., dict[str, int]],
+) -> None:
+    first, second = ids = seed_claims(engine, lock, list(new_wallets(2)))
+    owner = _first_run(make_issuer, paused_at_gas)
+    with ThreadPoolExecutor(1) as pool:
+        sending = pool.submit(grant_for, owner, first)
+        assert paused_at_gas.arrived.wait(30), "the first run never asked for gas"
+        [batch] = {s.batch for s in states(engine, ids)}
+        assert batch is not None  # both are in the batch the first run is sending
+
+        # The second learner's message hit BatchBusy while the batch was being made;
+        # its retry comes while the owner is alive and sending.
+        retried = grant_for(issuer, second, take_over=True)
+        paused_at_gas.release.set()
+        error = sending.exception(timeout=60)
+
+    assert errors_shown(engine, ids) == []
+    assert [s.issued for s in states(engine, ids)] == [True, True]
+    assert error is None, f"the owner's run failed: {error!r}"
+    assert sending.result().outcome == "granted"
+    assert retried.outcome == "in_batch"
+    assert invariants_for(ids) == {"keys": 2, "attestations": 0}
+
+
+def test_keys_granted_while_a_run_waits_for_its_gas_estimate_are_recorded_not_failed(
+    engine: sa.Engine,
+    lock: str,
+    issuer: Issuer,
+    make_issuer: Callable[..., Issuer],
+    paused_at_gas: PausingProxy,
+    flags_on: None,
+    invariants_for: Callable[..., dict[str, int]],
+) -> None:
+    ids = seed_claims(engine, lock, list(new_wallets(2)))
+    wallets = [s.wallet or "" for s in states(engine, ids)]
+    owner = _first_run(make_issuer, paused_at_gas)
+    with ThreadPoolExecutor(1) as pool:
+        sending = pool.submit(grant_for, owner, ids[0])
+        assert paused_at_gas.arrived.wait(30), "the run never asked for gas"
+        # Someone else (a run that lost its database session and so its claim on the
+        # batch) grants the same keys first: the held estimate will revert.
+        data = grant_keys_calldata(wallets, issuer.key_manager)
+        other: Any = issuer.sender.send("grant_keys", "grant_keys:elsewhere", lock, data)
+        paused_at_gas.release.set()
+        error = sending.exception(timeout=60)
+
+    assert errors_shown(engine, ids) == []
+    assert error is None, f"the run failed: {error!r}"
+    rows = states(engine, ids)
+    assert [s.issued for s in rows] == [True, True]
+    with engine.connect() as conn:
+        hashes = conn.execute(
+            sa.text("SELECT certificate_tx_hash FROM bootcamp_enrollments WHERE id = ANY(:ids)"),
+            {"ids": ids},
+        ).scalars()
+        assert set(hashes) == {other.tx_hash}
+    assert invariants_for(ids) == {"keys": 2, "attestations": 0}
