@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from chain.devnode import DevNode
 from chain.lock import grant_keys_calldata
+from db import claims
 from issuance.certificates.grants import grant_for
 from issuance.certificates.issuer import Issuer
 from tests.integration.chain_faults.harness import (
@@ -99,3 +100,52 @@ def test_keys_granted_while_a_run_waits_for_its_gas_estimate_are_recorded_not_fa
         ).scalars()
         assert set(hashes) == {other.tx_hash}
     assert invariants_for(ids) == {"keys": 2, "attestations": 0}
+
+
+def test_a_batch_older_than_batch_stale_seconds_is_not_stale_while_its_owner_sends_it(
+    engine: sa.Engine,
+    lock: str,
+    issuer: Issuer,
+    make_issuer: Callable[..., Issuer],
+    paused_at_gas: PausingProxy,
+    flags_on: None,
+    invariants_for: Callable[..., dict[str, int]],
+) -> None:
+    first, second = ids = seed_claims(engine, lock, list(new_wallets(2)))
+    owner = _first_run(make_issuer, paused_at_gas)
+    with ThreadPoolExecutor(1) as pool:
+        sending = pool.submit(grant_for, owner, first)
+        assert paused_at_gas.arrived.wait(30), "the first run never asked for gas"
+        with engine.begin() as conn:  # a slow send: older than BATCH_STALE_SECONDS
+            conn.execute(
+                sa.text(
+                    "UPDATE bootcamp_enrollments SET certificate_grant_batch_at ="
+                    " now() - interval '1 hour' WHERE id = ANY(:ids)"
+                ),
+                {"ids": ids},
+            )
+        with engine.connect() as conn:
+            target = claims.target(conn, second, issuer.settings.batch_stale_seconds)
+        assert target is not None
+        assert target.grant_batch_stale is False
+
+        later = grant_for(issuer, second)  # a first delivery, or the reconciler's pass
+        paused_at_gas.release.set()
+        error = sending.exception(timeout=60)
+
+    assert error is None, f"the owner's run failed: {error!r}"
+    assert later.outcome == "in_batch"
+    assert errors_shown(engine, ids) == []
+    assert invariants_for(ids) == {"keys": 2, "attestations": 0}
+    with engine.connect() as conn:  # once its owner is done, a batch is stale by age again
+        conn.execute(
+            sa.text(
+                "UPDATE bootcamp_enrollments SET certificate_grant_batch = 'grant_keys:dead',"
+                " certificate_grant_batch_at = now() - interval '1 hour' WHERE id = :id"
+            ),
+            {"id": second},
+        )
+        target = claims.target(conn, second, issuer.settings.batch_stale_seconds)
+        conn.rollback()
+    assert target is not None
+    assert target.grant_batch_stale is True
