@@ -4,8 +4,10 @@ that is already on chain when a run asks for gas is recorded, never failed."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from typing import Any
+from uuid import UUID
 
 import pytest
 import sqlalchemy as sa
@@ -14,7 +16,7 @@ from chain.devnode import DevNode
 from chain.lock import grant_keys_calldata
 from db import claims
 from issuance.certificates.grants import grant_for
-from issuance.certificates.issuer import Issuer
+from issuance.certificates.issuer import Issuer, PassResult
 from tests.integration.chain_faults.harness import (
     PausingProxy,
     errors_shown,
@@ -31,9 +33,21 @@ def paused_at_gas(node: DevNode) -> Iterator[PausingProxy]:
         yield proxy
 
 
-def _first_run(make_issuer: Callable[..., Issuer], proxy: PausingProxy) -> Issuer:
+@contextmanager
+def _owner_paused(
+    make_issuer: Callable[..., Issuer], proxy: PausingProxy, enrollment_id: UUID
+) -> Iterator[Future[PassResult]]:
+    """A grant pass for ``enrollment_id`` in a thread, held at its gas estimate (the
+    batch assigned, nothing signed) until the test sets ``proxy.release``."""
     # Its RPC calls wait for the test, not for a timeout.
-    return make_issuer(rpc_url=proxy.url, rpc_timeout_seconds=60.0)
+    owner = make_issuer(rpc_url=proxy.url, rpc_timeout_seconds=60.0)
+    with ThreadPoolExecutor(1) as pool:
+        try:
+            sending = pool.submit(grant_for, owner, enrollment_id)
+            assert proxy.arrived.wait(30), "the first run never asked for gas"
+            yield sending
+        finally:
+            proxy.release.set()  # a failing test does not leave the owner waiting
 
 
 def test_a_retry_leaves_a_batch_to_the_run_still_sending_it(
@@ -46,10 +60,7 @@ def test_a_retry_leaves_a_batch_to_the_run_still_sending_it(
     invariants_for: Callable[..., dict[str, int]],
 ) -> None:
     first, second = ids = seed_claims(engine, lock, list(new_wallets(2)))
-    owner = _first_run(make_issuer, paused_at_gas)
-    with ThreadPoolExecutor(1) as pool:
-        sending = pool.submit(grant_for, owner, first)
-        assert paused_at_gas.arrived.wait(30), "the first run never asked for gas"
+    with _owner_paused(make_issuer, paused_at_gas, first) as sending:
         [batch] = {s.batch for s in states(engine, ids)}
         assert batch is not None  # both are in the batch the first run is sending
 
@@ -78,10 +89,7 @@ def test_keys_granted_while_a_run_waits_for_its_gas_estimate_are_recorded_not_fa
 ) -> None:
     ids = seed_claims(engine, lock, list(new_wallets(2)))
     wallets = [s.wallet or "" for s in states(engine, ids)]
-    owner = _first_run(make_issuer, paused_at_gas)
-    with ThreadPoolExecutor(1) as pool:
-        sending = pool.submit(grant_for, owner, ids[0])
-        assert paused_at_gas.arrived.wait(30), "the run never asked for gas"
+    with _owner_paused(make_issuer, paused_at_gas, ids[0]) as sending:
         # Someone else (a run that lost its database session and so its claim on the
         # batch) grants the same keys first: the held estimate will revert.
         data = grant_keys_calldata(wallets, issuer.key_manager)
@@ -112,10 +120,7 @@ def test_a_batch_older_than_batch_stale_seconds_is_not_stale_while_its_owner_sen
     invariants_for: Callable[..., dict[str, int]],
 ) -> None:
     first, second = ids = seed_claims(engine, lock, list(new_wallets(2)))
-    owner = _first_run(make_issuer, paused_at_gas)
-    with ThreadPoolExecutor(1) as pool:
-        sending = pool.submit(grant_for, owner, first)
-        assert paused_at_gas.arrived.wait(30), "the first run never asked for gas"
+    with _owner_paused(make_issuer, paused_at_gas, first) as sending:
         with engine.begin() as conn:  # a slow send: older than BATCH_STALE_SECONDS
             conn.execute(
                 sa.text(
