@@ -56,7 +56,9 @@ def retries(settings: Settings) -> Retries:
 
 
 def is_retry(delivery: Delivery) -> bool:
-    """A retry finishes the batch its first attempt started, however recent."""
+    """A retry may finish a batch another run started, however recent, but only once
+    that run is gone: the pass checks the batch's owner lock (``db/batches.py``), so
+    a retry never sends a batch its live owner is still sending."""
     return delivery.retries > 0
 
 

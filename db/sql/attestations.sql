@@ -63,14 +63,20 @@ FROM failed;
 -- name: attest_retry_take
 -- The manual retry takes the attestation over (no batch picks it meanwhile),
 -- but never from a live batch: only when no batch holds it, the batch failed,
--- the batch is stale (its owner presumed dead), or it is this retry's own.
+-- the batch is stale and its owner lock free (its owner is gone: db/sql/batches.sql),
+-- or it is this retry's own.
 UPDATE public.bootcamp_enrollments
 SET certificate_attest_batch = :batch, certificate_attest_batch_at = now()
 WHERE id = :enrollment_id AND certificate_issued AND certificate_attestation_uid IS NULL
   AND (certificate_attest_batch IS NULL
        OR certificate_attest_batch = :batch
        OR certificate_attestation_failed_at IS NOT NULL
-       OR certificate_attest_batch_at < now() - make_interval(secs => :stale_seconds))
+       OR (certificate_attest_batch_at < now() - make_interval(secs => :stale_seconds)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory'
+                   AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d
+                                     WHERE d.datname = pg_catalog.current_database())
+                   AND l.classid = 1651799400 AND l.objsubid = 2
+                   AND CAST(l.objid AS bigint) = CAST(hashtext(certificate_attest_batch) AS bigint) & 4294967295)))
 RETURNING id;
 
 -- name: attest_retry_count
@@ -119,7 +125,12 @@ SET certificate_attest_batch = :batch, certificate_attest_batch_at = now(),
 WHERE id = ANY(:ids) AND certificate_issued AND certificate_attestation_uid IS NULL
   AND (certificate_attest_batch IS NULL
        OR certificate_attestation_failed_at IS NOT NULL
-       OR certificate_attest_batch_at < now() - make_interval(secs => :stale_seconds))
+       OR (certificate_attest_batch_at < now() - make_interval(secs => :stale_seconds)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory'
+                   AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d
+                                     WHERE d.datname = pg_catalog.current_database())
+                   AND l.classid = 1651799400 AND l.objsubid = 2
+                   AND CAST(l.objid AS bigint) = CAST(hashtext(certificate_attest_batch) AS bigint) & 4294967295)))
 RETURNING id;
 
 -- name: cohort_exists

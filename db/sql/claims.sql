@@ -32,13 +32,25 @@ SELECT count(*) FROM public.bootcamp_enrollments WHERE certificate_issued;
 
 -- name: certificate_target
 -- One enrollment with what granting and attesting need to know about it.
+-- A batch is stale when its owner is gone: not recorded for :stale_seconds and no
+-- live run holds its owner lock (db/sql/batches.sql; a slow send is not a dead one).
 SELECT e.id, e.enrollment_status, e.certificate_issued, e.certificate_claim_in_progress,
        e.certificate_claim_id, e.certificate_tx_hash, e.certificate_attestation_uid,
        e.certificate_attestation_failed_at, e.certificate_retry_count,
        e.certificate_grant_batch, e.certificate_attest_batch,
        e.certificate_grant_batch_at < now() - make_interval(secs => :stale_seconds)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory'
+                   AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d
+                                     WHERE d.datname = pg_catalog.current_database())
+                   AND l.classid = 1651799400 AND l.objsubid = 2
+                   AND CAST(l.objid AS bigint) = CAST(hashtext(e.certificate_grant_batch) AS bigint) & 4294967295)
            AS grant_batch_stale,
        e.certificate_attest_batch_at < now() - make_interval(secs => :stale_seconds)
+           AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_locks l WHERE l.locktype = 'advisory'
+                   AND l.database = (SELECT d.oid FROM pg_catalog.pg_database d
+                                     WHERE d.datname = pg_catalog.current_database())
+                   AND l.classid = 1651799400 AND l.objsubid = 2
+                   AND CAST(l.objid AS bigint) = CAST(hashtext(e.certificate_attest_batch) AS bigint) & 4294967295)
            AS attest_batch_stale,
        u.wallet_address, b.lock_address, b.attestation_mode
 FROM public.bootcamp_enrollments e

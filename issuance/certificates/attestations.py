@@ -33,6 +33,7 @@ from chain.attestation import (
 )
 from chain.transactions import SentTransaction, block_gas_limit, gas_needed
 from db import attestations, claims, records
+from db.batches import batch_owner
 from db.engine import transaction
 from db.records import CertificateRecord
 from issuance.certificates.issuer import Issuer, PassResult, busy_or_batched, fail_attest
@@ -48,7 +49,9 @@ def attest_for(issuer: Issuer, enrollment_id: UUID, *, take_over: bool = False) 
     """Attest the enrollment's certificate, batched with other keys waiting for theirs.
 
     A node outage never fails the learner: the error is transient, the batch
-    keeps its members, and retries or the reconciler finish it.
+    keeps its members, and retries or the reconciler finish it. ``take_over``
+    (a retry, the reconciler) finishes a batch another run started, but only
+    if that run is gone: a batch is sent under its owner lock (``db.batches``).
     """
     stale = issuer.settings.batch_stale_seconds
     with transaction(issuer.engine) as conn:
@@ -69,7 +72,11 @@ def attest_for(issuer: Issuer, enrollment_id: UUID, *, take_over: bool = False) 
         if batch is None:
             return busy_or_batched(issuer, enrollment_id, "certificate_attest_batch")
     finish = finish_anchor_batch if offchain else finish_attest_batch
-    return PassResult("attested", batch, finish(issuer, batch))
+    with batch_owner(issuer.engine, batch) as owner:
+        if not owner:  # its owner is alive and sending it: a take-over would race it
+            log.info("batch_sent_elsewhere", batch=batch)
+            return PassResult("in_batch", batch)
+        return PassResult("attested", batch, finish(issuer, batch))
 
 
 def _assign_batch(issuer: Issuer, enrollment_id: UUID, offchain: bool) -> str | None:
@@ -157,7 +164,13 @@ def finish_attest_batch(issuer: Issuer, batch: str) -> int:
     log.info(
         "attested", batch=batch, tx_hash=sent.tx_hash, attestations=len(uids), gas=sent.gas_used
     )
-    return recorded + (finish_attest_batch(issuer, follow_up) if follow_up else 0)
+    return recorded + (_finish_follow_up(issuer, follow_up) if follow_up else 0)
+
+
+def _finish_follow_up(issuer: Issuer, batch: str) -> int:
+    """The members that did not fit, in a batch of their own that we own from the start."""
+    with batch_owner(issuer.engine, batch) as owner:
+        return finish_attest_batch(issuer, batch) if owner else 0
 
 
 def _estimates(issuer: Issuer, schema: str, eas: str) -> Estimates[CertificateRecord]:

@@ -32,6 +32,7 @@ from chain.lock import grant_keys_calldata, parse_key_transfers
 from chain.rpc import chain_errors
 from chain.transactions import SentTransaction, gas_needed
 from db import claims, grants, records
+from db.batches import batch_owner
 from db.engine import transaction
 from db.grants import Member
 from issuance.certificates.issuer import Issuer, PassResult, busy_or_batched
@@ -63,7 +64,8 @@ def grant_for(issuer: Issuer, enrollment_id: UUID, *, take_over: bool = False) -
     """Grant the claimed enrollment its key, batched with the lock's other waiting claims.
 
     ``take_over``: finish the enrollment's batch even if another run started it
-    recently (a retry of our own failed run, or the reconciler).
+    recently (a retry, or the reconciler), if that run is gone: a batch is sent
+    only by the run holding its owner lock (``db.batches``), never by two at once.
     """
     stale = issuer.settings.batch_stale_seconds
     with transaction(issuer.engine) as conn:
@@ -89,7 +91,11 @@ def grant_for(issuer: Issuer, enrollment_id: UUID, *, take_over: bool = False) -
         if members is None:
             return busy_or_batched(issuer, enrollment_id, "certificate_grant_batch")
         log.info("grant_batch_assigned", batch=batch, size=len(members), lock_address=lock)
-    recorded = finish_grant_batch(issuer, batch, lock)
+    with batch_owner(issuer.engine, batch) as owner:
+        if not owner:
+            log.info("batch_sent_elsewhere", batch=batch)
+            return PassResult("in_batch", batch)
+        recorded = finish_grant_batch(issuer, batch, lock)
     return PassResult("granted", batch, recorded)
 
 
@@ -135,7 +141,11 @@ def finish_grant_batch(issuer: Issuer, batch: str, lock: str) -> int:
     except ChainError as exc:
         if exc.transient:
             raise  # retried; the batch keeps its members and any signed transaction
-        _fail_grant(issuer, batch, members, exc)
+        # A key granted since the screen made it revert: recorded, not failed.
+        rest = _screen(issuer, lock, members)
+        if rest:
+            _fail_grant(issuer, batch, rest, exc)
+        return 0
     return _record_minted(issuer, batch, lock, members, sent)
 
 
@@ -207,6 +217,13 @@ def _isolate_reverts(
 
     estimate = Estimates(gas, lambda member: member.id)
     bad = culprits(members, estimate)
+    if bad:
+        # A revert can be a key granted since the screen (MAX_KEYS_REACHED): whoever
+        # holds a valid key now is reconciled as granted, not failed.
+        need = {m.id for m in _screen(issuer, lock, [member for member, _ in bad])}
+        settled = {member.id for member, _ in bad} - need
+        members = [m for m in members if m.id not in settled]
+        bad = [(member, reason) for member, reason in bad if member.id in need]
     if bad and len(bad) == len(members):
         # Not a member's fault (e.g. the signer may not grant): the batch fails as one.
         raise ChainReverted(bad[0][1])

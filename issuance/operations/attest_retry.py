@@ -23,6 +23,7 @@ from certflow.errors import (
 from chain.attestation import find_attestation
 from chain.lock import has_valid_key
 from db import attestations, claims, records
+from db.batches import batch_owner
 from db.engine import transaction
 from db.records import CertificateRecord
 from issuance.certificates.attestations import attest_data, attestation_config, match_attested
@@ -46,21 +47,35 @@ def retry_attestation(issuer: Issuer, enrollment_id: UUID) -> dict[str, Any]:
     if not row.certificate_issued or not row.certificate_tx_hash:
         raise ClaimRefused("No certificate key found")
     member = members[0]
-    schema, eas = attestation_config(issuer.settings)
+    attestation_config(issuer.settings)  # ConfigError naming what is missing, first
     if row.certificate_attestation_uid is not None:
         return {"success": True, "found": True, "uid": row.certificate_attestation_uid}
 
     # 0. Never alongside a live batch: two transactions would attest twice.
     offchain_mode = row.attestation_mode == "offchain"
     intent_key = f"{RETRY_INTENT[offchain_mode]}:{enrollment_id}:{row.certificate_retry_count or 0}"
-    with transaction(issuer.engine) as conn:
-        taken = attestations.take_for_retry(
-            conn, enrollment_id, intent_key, issuer.settings.batch_stale_seconds
-        )
-    if not taken:
-        raise AttestationBusy()
-    if offchain_mode:
-        return retry_offchain(issuer, row.lock_address, member, intent_key)
+    # The retry owns its batch from the start: a redelivered attest message that finds
+    # the enrollment in it leaves it alone (db/batches.py).
+    with batch_owner(issuer.engine, intent_key) as owner:
+        if not owner:
+            raise AttestationBusy()
+        with transaction(issuer.engine) as conn:
+            taken = attestations.take_for_retry(
+                conn, enrollment_id, intent_key, issuer.settings.batch_stale_seconds
+            )
+        if not taken:
+            raise AttestationBusy()
+        if offchain_mode:
+            return retry_offchain(issuer, row.lock_address, member, intent_key)
+        return _retry_onchain(issuer, row, member, intent_key)
+
+
+def _retry_onchain(
+    issuer: Issuer, row: Any, member: CertificateRecord, intent_key: str
+) -> dict[str, Any]:
+    """Steps 1 to 3 on chain, for an enrollment this retry has taken."""
+    enrollment_id = member.enrollment_id
+    schema, eas = attestation_config(issuer.settings)
 
     # 1. An attestation made by an earlier run whose result was lost.
     uid = _existing_uid(issuer, schema, eas, member, row.certificate_attest_batch)

@@ -25,6 +25,7 @@ from certflow.errors import AttestationFailed, ChainRejected
 from chain.lock import has_valid_key_many
 from chain.transactions import block_gas_limit, gas_needed
 from db import attestations, records
+from db.batches import batch_owner
 from db.engine import transaction
 from db.records import CertificateRecord
 from issuance.certificates.attestations import attest_data, attestation_config, finish_attest_batch
@@ -116,17 +117,22 @@ def _retry_batch(issuer: Issuer, cohort_id: str, part: list[CertificateRecord]) 
     prefix = OFFCHAIN_INTENT if offchain else "attest_retry"
     batch = f"{prefix}:{cohort_id}:{uuid.uuid4()}"
     wanted = [m.enrollment_id for m in part]
-    with transaction(issuer.engine) as conn:
-        taken = attestations.take_many_for_retry(
-            conn, wanted, batch, issuer.settings.batch_stale_seconds
-        )
-    outcome: dict[str, Any] = {"attested": 0, "busy": [str(i) for i in wanted if i not in taken]}
-    if not taken:
-        return outcome
-    # Members that failed are recorded with their reason, and read below.
-    with contextlib.suppress(AttestationFailed):
-        finish = finish_anchor_batch if offchain else finish_attest_batch
-        outcome["attested"] = finish(issuer, batch)
+    # Owned from the start: a redelivered attest message leaves the batch to us.
+    with batch_owner(issuer.engine, batch):
+        with transaction(issuer.engine) as conn:
+            taken = attestations.take_many_for_retry(
+                conn, wanted, batch, issuer.settings.batch_stale_seconds
+            )
+        outcome: dict[str, Any] = {
+            "attested": 0,
+            "busy": [str(i) for i in wanted if i not in taken],
+        }
+        if not taken:
+            return outcome
+        # Members that failed are recorded with their reason, and read below.
+        with contextlib.suppress(AttestationFailed):
+            finish = finish_anchor_batch if offchain else finish_attest_batch
+            outcome["attested"] = finish(issuer, batch)
     with transaction(issuer.engine) as conn:
         left = set(attestations.attest_batch_ids(conn, batch))
         rows = records.records(conn, taken)

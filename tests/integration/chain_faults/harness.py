@@ -427,3 +427,55 @@ class HostileProxy:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+# ---------------------------------------------------------------- a paused request
+
+
+class PausingProxy:
+    """An RPC endpoint that holds the first request of ``method`` until ``release`` is
+    set (``arrived`` is set when it comes in) and forwards everything else to anvil at
+    once: a run stopped at a known point of its send, without a sleep."""
+
+    def __init__(self, upstream: str, method: str) -> None:
+        self.upstream = upstream
+        self.arrived = threading.Event()
+        self.release = threading.Event()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if f'"{method}"' in body.decode() and not proxy.arrived.is_set():
+                    proxy.arrived.set()
+                    proxy.release.wait(60)
+                upstream = requests.post(
+                    proxy.upstream,
+                    data=body,
+                    headers={"Content-Type": "application/json"},
+                    timeout=30,
+                )
+                self.send_response(upstream.status_code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(upstream.content)))
+                self.end_headers()
+                self.wfile.write(upstream.content)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def __enter__(self) -> PausingProxy:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release.set()
+        self.server.shutdown()
+        self.server.server_close()

@@ -68,7 +68,7 @@ def test_three_bad_members_fail_alone_and_the_other_147_are_issued(
     assert [r.certificate_retry_count for r in refused] == [1, 1, 1]  # one error each
 
 
-def test_members_that_still_revert_are_found_by_splitting_and_fail_with_the_reason(
+def test_members_that_revert_are_found_by_splitting_and_a_held_key_is_recorded_not_failed(
     engine: sa.Engine,
     fw3: Web3,
     lock: str,
@@ -76,16 +76,26 @@ def test_members_that_still_revert_are_found_by_splitting_and_fail_with_the_reas
     issuer: Issuer,
     flags_on: None,
 ) -> None:
-    """Past the screening (here: skipped), a member whose grant reverts is isolated."""
+    """Past the screening (here: skipped), members whose grant reverts are isolated by
+    splitting, then checked again: a valid key already held (granted since the screen,
+    e.g. by another run) is recorded with its real transaction, not failed; an expired
+    key is refused with its own message."""
     wallets = new_wallets(16)
     ids = seed_claims(engine, lock, list(wallets))
-    for culprit in (wallets[3], wallets[11]):  # already hold a key: grantKeys reverts
-        send_direct(fw3, signer, lock, grant_keys_calldata([culprit], signer.address))
+    held, expired = wallets[3], wallets[11]
+    held_tx = send_direct(fw3, signer, lock, grant_keys_calldata([held], signer.address)).tx_hash
+    _expired_key(fw3, signer, lock, expired)
     members = [Member(i, w) for i, w in zip(ids, wallets, strict=True)]
 
     rest, _ = _isolate_reverts(issuer, lock, members)
 
-    assert [m.wallet for m in rest] == [w for w in wallets if w not in (wallets[3], wallets[11])]
-    errors = {s.wallet: s.error for s in states(engine, ids) if s.error}
-    assert set(errors) == {wallets[3], wallets[11]}
-    assert all("MAX_KEYS_REACHED" in e for e in errors.values())
+    assert [m.wallet for m in rest] == [w for w in wallets if w not in (held, expired)]
+    by_wallet = {s.wallet: s for s in states(engine, ids)}
+    assert {w: s.error for w, s in by_wallet.items() if s.error} == {expired: EXPIRED_KEY}
+    assert [w for w, s in by_wallet.items() if s.issued] == [held]
+    [recorded] = rows(
+        engine,
+        "SELECT certificate_tx_hash FROM bootcamp_enrollments WHERE id = :id",
+        id=ids[3],
+    )
+    assert recorded.certificate_tx_hash == held_tx

@@ -95,13 +95,19 @@ def test_a_mixed_cohort_issues_each_bootcamp_in_its_own_mode(
         text = pdftotext(store.get(by_id[enrollment_id].object_key))
         assert row.uid in text.replace("\n", " ")
         assert row.anchor_tx_hash in text.replace("\n", " ")
+        # Anchored by the recorded transaction: its block's time is the UID's timestamp.
+        receipt = w3.eth.get_transaction_receipt(row.anchor_tx_hash)
+        block = w3.eth.get_block(receipt["blockNumber"])
+        assert block["timestamp"] == get_timestamp(w3, eas, row.uid)
         anchors.add(row.anchor_tx_hash)
-    [anchor] = anchors  # the three UIDs share one multiTimestamp
-    assert rows(
-        engine,
-        "SELECT intent, status FROM chain_transactions WHERE tx_hash = :h",
-        h=anchor,
-    ) == [("multi_timestamp", "mined")]
+    # Each UID anchored by a mined multiTimestamp; how the three are batched depends on
+    # when their keys arrive (under load, in several batches), so it is not asserted.
+    for anchor in anchors:
+        assert rows(
+            engine,
+            "SELECT intent, status FROM chain_transactions WHERE tx_hash = :h",
+            h=anchor,
+        ) == [("multi_timestamp", "mined")]
     assert scalar(engine, "SELECT count(*) FROM chain_transactions WHERE intent = 'multi_attest'")
     assert scalar(engine, "SELECT count(*) FROM dead_letters") == 0
 
