@@ -65,7 +65,9 @@ def _demo_env(settings: Settings) -> dict[str, str]:
     }
     demo_services.clear_demo_queues(settings)
     demo_settings = load_settings(env)
-    applied = migrate(demo_settings)
+    applied = migrate(
+        load_settings({**env, "DATABASE_URL": demo_services.as_owner(env["DATABASE_URL"])})
+    )
     print(f"database {demo_services.DEMO_DATABASE} (new):")
     for name in applied:
         print(f"  applied {name}")

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
@@ -48,11 +49,31 @@ def fresh_demo_database(settings: Settings) -> str:
     """
     admin = psycopg.conninfo.make_conninfo(settings.libpq_url, dbname="postgres")
     with psycopg.connect(admin, autocommit=True) as conn:
+        _owner_role(conn)
         name = sql.Identifier(DEMO_DATABASE)
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
+        conn.execute(sql.SQL("CREATE DATABASE {} OWNER certflow_owner").format(name))
     url = sa.engine.make_url(settings.libpq_url).set(database=DEMO_DATABASE)
     return url.render_as_string(hide_password=False)
+
+
+def _owner_role(conn: psycopg.Connection[Any]) -> None:
+    """The role that owns the schema, as the README has a deployment create it: the demo
+    migrates as it (``as_owner``), so tables and functions have one owner, as in production
+    (a superuser's tables under the owner's SECURITY DEFINER functions would not be readable
+    by them)."""
+    if conn.execute("SELECT 1 FROM pg_roles WHERE rolname = 'certflow_owner'").fetchone():
+        conn.execute("ALTER ROLE certflow_owner CREATEROLE")
+    else:
+        conn.execute("CREATE ROLE certflow_owner NOLOGIN CREATEROLE")
+
+
+def as_owner(database_url: str) -> str:
+    """``database_url`` whose sessions become certflow_owner at once (the demo's migrate)."""
+    url = sa.engine.make_url(database_url)
+    return url.update_query_dict({"options": "-c role=certflow_owner"}).render_as_string(
+        hide_password=False
+    )
 
 
 def clear_demo_queues(settings: Settings) -> None:
