@@ -15,29 +15,18 @@ from contextlib import contextmanager
 
 import sqlalchemy as sa
 
-from db.engine import wrap_db_errors
-from db.queries import query
+from db.locks import session_lock
+
+#: The batch owners' namespace of advisory locks: certificate_target and the
+#: attest_retry_take* queries read pg_locks for it (a stale batch is one whose
+#: owner holds no lock), so it never changes.
+BATCH_OWNERS = 1651799400
 
 
 @contextmanager
 def batch_owner(engine: sa.Engine, batch: str) -> Iterator[bool]:
-    """Hold ``batch``'s owner lock on a connection of its own while the body runs.
-
-    Yields False, holding nothing, when a live run holds it. Session-level: the
-    body commits as often as it likes on other connections.
-    """
-    with wrap_db_errors(), engine.connect() as conn:
-        owned = bool(conn.execute(query("batch_owner_try"), {"batch": batch}).scalar_one())
-        conn.commit()
-        try:
-            yield owned
-        finally:
-            if owned:
-                _release(conn, batch)
-
-
-def _release(conn: sa.Connection, batch: str) -> None:
-    if conn.invalidated or conn.closed:
-        return  # the session ended, and its lock with it
-    conn.execute(query("batch_owner_release"), {"batch": batch})
-    conn.commit()
+    """Hold ``batch``'s owner lock on a connection of its own while the body runs
+    (the one live run that may send it). Yields False, holding nothing, when a live run
+    holds it."""
+    with session_lock(engine, BATCH_OWNERS, batch) as owned:
+        yield owned

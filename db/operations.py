@@ -8,32 +8,19 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 
 from db.engine import wrap_db_errors
+from db.locks import session_lock
 from db.queries import query
+
+#: The scheduler's namespace of advisory locks.
+JOB_LOCKS = 1868785010
 
 
 @contextmanager
 def job_lock(engine: sa.Engine, job: str) -> Iterator[bool]:
-    """Hold ``job``'s lock on a connection of its own while the body runs.
-
-    Yields False, holding nothing, when another session has it. The lock is
-    the session's, not a transaction's: the job commits as often as it likes,
-    and a scheduler that dies (its connection with it) releases it.
-    """
-    with wrap_db_errors(), engine.connect() as conn:
-        taken = bool(conn.execute(query("job_lock_try"), {"job": job}).scalar_one())
-        conn.commit()
-        try:
-            yield taken
-        finally:
-            if taken:
-                _release(conn, job)
-
-
-def _release(conn: sa.Connection, job: str) -> None:
-    if conn.invalidated or conn.closed:
-        return  # the session ended, and its lock with it
-    conn.execute(query("job_lock_release"), {"job": job})
-    conn.commit()
+    """Hold ``job``'s lock while the body runs, so two schedulers never run one job at
+    once. Yields False, holding nothing, when another session has it."""
+    with session_lock(engine, JOB_LOCKS, job) as taken:
+        yield taken
 
 
 def metrics_snapshot(engine: sa.Engine) -> list[tuple[str, str, float]]:
