@@ -329,17 +329,6 @@ $$;
 
 ALTER FUNCTION public.chain_allocate_nonce(p_chain_id bigint, p_signer text) OWNER TO certflow_owner;
 
-CREATE FUNCTION public.chain_init_nonce(p_chain_id bigint, p_signer text, p_next_nonce bigint) RETURNS void
-    LANGUAGE sql
-    SET search_path TO ''
-    AS $$
-    INSERT INTO public.chain_nonces (chain_id, signer, next_nonce)
-    VALUES (p_chain_id, p_signer, p_next_nonce)
-    ON CONFLICT (chain_id, signer) DO NOTHING
-$$;
-
-ALTER FUNCTION public.chain_init_nonce(p_chain_id bigint, p_signer text, p_next_nonce bigint) OWNER TO certflow_owner;
-
 CREATE FUNCTION public.check_milestone_completion(p_user_profile_id uuid, p_milestone_id text) RETURNS jsonb
     LANGUAGE plpgsql
     SET search_path TO ''
@@ -2649,9 +2638,6 @@ GRANT ALL ON FUNCTION public.certificate_status(p_enrollment_id uuid) TO certflo
 
 REVOKE ALL ON FUNCTION public.chain_allocate_nonce(p_chain_id bigint, p_signer text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.chain_allocate_nonce(p_chain_id bigint, p_signer text) TO certflow_worker;
-
-REVOKE ALL ON FUNCTION public.chain_init_nonce(p_chain_id bigint, p_signer text, p_next_nonce bigint) FROM PUBLIC;
-GRANT ALL ON FUNCTION public.chain_init_nonce(p_chain_id bigint, p_signer text, p_next_nonce bigint) TO certflow_worker;
 
 REVOKE ALL ON FUNCTION public.check_milestone_completion(p_user_profile_id uuid, p_milestone_id text) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.check_milestone_completion(p_user_profile_id uuid, p_milestone_id text) TO certflow_worker;
