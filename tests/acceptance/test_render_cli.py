@@ -120,7 +120,11 @@ def test_attested_event_to_downloaded_and_verified_pdf(
     by_id = run(["verify", str(row.id)], env)
     by_file = run(["verify", str(path)], env)
     assert (by_id.returncode, by_file.returncode) == (0, 0), by_id.stdout + by_file.stdout
-    assert by_file.stdout.count("✓ ") == 9
+    # Nine checks of the file and its certificate, then issue 19's two: revocation is per
+    # certificate, and the printed facts were recorded when it was rendered.
+    assert by_file.stdout.count("✓ ") == 11
+    assert "✓ not revoked by the issuer" in by_file.stdout
+    assert "✓ printed facts recorded at issue" in by_file.stdout
     assert "verified: every check passed" in by_file.stdout
 
     path.write_bytes(pdf.replace(b"/Author (certflow)", b"/Author (certfloW)", 1))
