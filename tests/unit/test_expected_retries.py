@@ -11,6 +11,7 @@ from typing import Any
 
 import dramatiq
 import pytest
+import structlog
 from dramatiq.brokers.stub import StubBroker
 from dramatiq.middleware import CurrentMessage
 from structlog.testing import capture_logs
@@ -18,7 +19,7 @@ from structlog.testing import capture_logs
 from certflow.errors import BatchBusy
 from certflow.settings import load_settings
 from events.messages import IDEMPOTENCY_KEY
-from workers import policy
+from workers import actors, policy
 from workers.actors import _bind
 
 Handler = Callable[[Any, dict[str, Any], Any], None]
@@ -54,8 +55,12 @@ def _run(broker: StubBroker, handler: Handler) -> None:
 
 
 def test_a_busy_batch_is_one_info_line_and_is_retried(
-    broker: StubBroker, caplog: pytest.LogCaptureFixture
+    broker: StubBroker, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # capture_logs sees only loggers first used inside it: once an earlier test of the session
+    # has configured certflow's logging (cache_logger_on_first_use), the actors' module logger
+    # is cached with the real processors. A fresh one, first used below, is captured.
+    monkeypatch.setattr(actors, "log", structlog.get_logger(actors.__name__))
     calls: list[int] = []
 
     def attest(rt: Any, payload: dict[str, Any], delivery: Any) -> None:
