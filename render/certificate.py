@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
@@ -17,6 +18,7 @@ from reportlab.pdfgen.canvas import Canvas
 from certflow.errors import RenderError
 from render import layout
 from render.fonts import Face
+from render.template import DEFAULT, Template
 from render.text import clean, printable
 
 #: Printed instead of an attestation UID while the attestation is not on chain.
@@ -43,6 +45,24 @@ class CertificateData:
     verify_url: str
     #: Off-chain attestations: the multiTimestamp transaction that anchored the UID.
     anchor_tx_hash: str | None = None
+    #: BCP 47 tag of the certificate's language (labels, dates, numbers, direction).
+    locale: str = "en"
+    #: The issuer's look; DEFAULT is certflow's own.
+    template: Template = DEFAULT
+    #: Printed only when the template lists the field and a value is given.
+    score: Score | None = None
+    email: str | None = None
+    #: A template's custom fields, resolved to (label, value), printed in order.
+    custom_fields: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class Score:
+    """What the app reported: ``points`` out of ``out_of`` (None: a bare score);
+    a percentage is ``Score(points, Decimal(100))``."""
+
+    points: Decimal
+    out_of: Decimal | None = None
 
 
 def render_pdf(data: CertificateData) -> bytes:
