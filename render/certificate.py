@@ -16,8 +16,9 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 
 from certflow.errors import RenderError
-from render import layout
+from render import i18n, layout
 from render.fonts import Face
+from render.parts import faces
 from render.template import DEFAULT, Template
 from render.text import clean, printable
 
@@ -69,7 +70,14 @@ def render_pdf(data: CertificateData) -> bytes:
     """Render ``data`` to PDF bytes; raise RenderError for input that cannot be printed."""
     page = printed_page(data)
     buffer = io.BytesIO()
-    canvas = Canvas(buffer, pagesize=landscape(A4), invariant=1, pageCompression=1)
+    canvas = Canvas(
+        buffer,
+        pagesize=landscape(A4),
+        invariant=1,
+        pageCompression=1,
+        # The document's language (/Lang) for screen readers: the tag the issuer set.
+        lang=_document_lang(data.locale),
+    )
     _set_metadata(canvas, page)
     layout.draw_page(canvas, page)
     canvas.showPage()
@@ -86,21 +94,45 @@ def printed_page(data: CertificateData) -> layout.Page:
     if len(url) > _MAX_URL or any(c.isspace() for c in url):
         raise RenderError(f"verify URL is not a short URL without spaces: {url[:80]!r}")
     attestation = data.attestation_uid and clean(data.attestation_uid, "attestation UID")
+    locale = i18n.shipped_locale(data.locale)
+    bold, regular = faces(data.template).bold, faces(data.template).regular
     return layout.Page(
         certificate_id=clean(data.certificate_id, "certificate id"),
-        learner_name=_field(data.learner_name, layout.NAME_FACE, "learner name"),
-        bootcamp_title=_field(data.bootcamp_title, layout.TITLE_FACE, "bootcamp title"),
-        cohort_name=_field(data.cohort_name, layout.FACT_FACE, "cohort name"),
-        completion_date=format_date(data.completion_date),
+        learner_name=_field(data.learner_name, bold, "learner name"),
+        bootcamp_title=_field(data.bootcamp_title, bold, "bootcamp title"),
+        cohort_name=_field(data.cohort_name, regular, "cohort name"),
+        completion_date=i18n.format_date(data.completion_date, data.locale),
         creation_stamp=_stamp(data.completion_date),
-        total_xp=f"{data.total_xp:,} XP",
+        total_xp=i18n.label(locale, "{xp} XP").format(
+            xp=i18n.format_number(data.total_xp, data.locale)
+        ),
         chain_id=str(data.chain_id),
         lock_address=clean(data.lock_address, "lock address"),
         key_tx_hash=clean(data.key_tx_hash, "key transaction hash"),
         attestation_uid=attestation or None,
         verify_url=url,
         anchor_tx_hash=data.anchor_tx_hash and clean(data.anchor_tx_hash, "anchor transaction"),
+        locale=locale,
+        template=data.template,
+        score=format_score(data.score, data.locale) if data.score else None,
+        email=data.email and _field(data.email, regular, "email"),
+        custom_fields=tuple(
+            (_field(name, regular, "custom field"), _field(value, regular, "custom field"))
+            for name, value in data.custom_fields
+        ),
     )
+
+
+def format_score(score: Score, locale: str) -> str:
+    """``92%`` for a score out of 100, ``45 / 50`` out of something else, else the points."""
+    if score.points < 0 or (score.out_of is not None and score.out_of <= 0):
+        raise RenderError(f"a score cannot be negative or out of nothing: {score}")
+    if score.out_of == 100:
+        return i18n.format_percent_of(score.points, locale)
+    points = i18n.format_number(score.points, locale)
+    if score.out_of is None:
+        return points
+    return f"{points} / {i18n.format_number(score.out_of, locale)}"
 
 
 def name_problem(name: str) -> str | None:
@@ -108,6 +140,7 @@ def name_problem(name: str) -> str | None:
     act on; None when it can. Checked before any chain work (a grant), not at render."""
     try:
         _field(name, layout.NAME_FACE, "learner name")
+        _field(name, Face.MODERN_BOLD, "learner name")
     except RenderError as exc:
         detail = exc.user_message.removeprefix("learner name ")
         return (
@@ -121,25 +154,10 @@ def _field(value: str, face: Face, field: str) -> str:
     return printable(clean(value, field), face, field)
 
 
-_MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
-def format_date(day: dt.date) -> str:
-    """``12 March 2025``: spelled out so no reader confuses day and month; no locale."""
-    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+def format_date(day: dt.date, locale: str = "en") -> str:
+    """``12 March 2025`` in English: spelled out so no reader confuses day and month;
+    other languages as Babel's long date format for the locale."""
+    return i18n.format_date(day, locale)
 
 
 def _stamp(day: dt.date) -> str:
@@ -147,11 +165,17 @@ def _stamp(day: dt.date) -> str:
     return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
+def _document_lang(tag: str) -> str:
+    """The tag as given when it is a valid BCP 47 tag (``pt-BR``), else the language
+    that prints the certificate."""
+    return i18n.validate_locale(tag) if i18n.is_valid_locale(tag) else i18n.shipped_locale(tag)
+
+
 def _set_metadata(canvas: Canvas, page: layout.Page) -> None:
     """Document info: a fixed creation date and the ids, for tools that read metadata."""
     stamp = f"D:{page.creation_stamp}000000+00'00'"
     canvas.setDateFormatter(lambda *_: stamp)
-    canvas.setTitle(f"Certificate of Completion - {page.learner_name}")
+    canvas.setTitle(f"{page.label('Certificate of Completion')} - {page.learner_name}")
     canvas.setAuthor("certflow")
     canvas.setCreator("certflow")
     canvas.setSubject(page.bootcamp_title)

@@ -1,98 +1,105 @@
-"""Where everything sits on the certificate page (landscape A4, points)."""
+"""Where everything sits on the certificate page (landscape A4, points).
+
+Two layout variants: ``classic`` (certflow's own look: centred, a navy frame with
+gold rules and corner ornaments, a seal) and ``modern`` (``render.modern``: a
+colour band with the logo, text set flush to the reading side). A template
+chooses the variant, colours, font family, images and optional fields; labels
+come from the certificate's language (``render.i18n``).
+"""
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
-from reportlab.lib.colors import Color, HexColor, black, white
-from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.colors import Color
 from reportlab.pdfgen.canvas import Canvas
 
 from render.fonts import Face, Style, draw_centred
-from render.qr import draw_qr
+from render.modern import draw_modern
+from render.page import ANCHOR_LABEL, CENTRE, PAGE_HEIGHT, PAGE_WIDTH, Page
+from render.parts import (
+    MUTED,
+    QR_SIZE,
+    draw_facts,
+    draw_footer,
+    draw_image,
+    draw_qr_block,
+    draw_signatures,
+    faces,
+    palette,
+)
+from render.template import Template
 from render.text import fit
-
-PAGE_WIDTH, PAGE_HEIGHT = landscape(A4)
-CENTRE = PAGE_WIDTH / 2
-
-PAPER = HexColor("#FBF7EE")
-NAVY = HexColor("#1F2A44")
-GOLD = HexColor("#B08D57")
-INK = HexColor("#3B4252")
-MUTED = HexColor("#7A7F8C")
 
 # Text never comes closer to the gold inner frame than this.
 TEXT_WIDTH = PAGE_WIDTH - 2 * 90
-QR_SIZE = 84.0
 
-# Faces of the fields that come from users, so input can be checked against them.
+__all__ = ["ANCHOR_LABEL", "PAGE_HEIGHT", "Page", "draw_page"]
+
+# Faces of the fields that come from users, so input can be checked against them
+# (every family's bold face covers the same scripts).
 NAME_FACE = Face.SERIF_BOLD
 TITLE_FACE = Face.SERIF_BOLD
 FACT_FACE = Face.SERIF
 
 
-@dataclass(frozen=True)
-class Page:
-    """Cleaned strings, ready to print."""
-
-    certificate_id: str
-    learner_name: str
-    bootcamp_title: str
-    cohort_name: str
-    completion_date: str
-    creation_stamp: str
-    total_xp: str
-    chain_id: str
-    lock_address: str
-    key_tx_hash: str
-    attestation_uid: str | None
-    verify_url: str
-    anchor_tx_hash: str | None = None
-
-
 def draw_page(canvas: Canvas, page: Page) -> None:
     """Draw the whole certificate onto the current page of ``canvas``."""
-    _border(canvas)
-    _heading(canvas)
+    if page.template.layout == "modern":
+        draw_modern(canvas, page)
+        return
+    _border(canvas, page.template)
+    _heading(canvas, page)
     _body(canvas, page)
-    _signature(canvas)
-    _seal(canvas)
-    _qr(canvas, page.verify_url, PAGE_WIDTH - 150 - QR_SIZE / 2, 88)
-    _footer(canvas, page)
+    draw_signatures(
+        canvas,
+        page.template,
+        page.template.signatories,
+        # Without signatories, one line centred where certflow has always drawn it.
+        (60, 324 if not page.template.signatories else 370, 122),
+        page.label("Program Director"),
+    )
+    _seal(canvas, page)
+    family = faces(page.template)
+    x = PAGE_WIDTH - 150 - QR_SIZE / 2
+    draw_qr_block(canvas, page.verify_url, (x, 88), page.label("Scan to verify"), family.italic)
+    draw_footer(canvas, page.footer(), CENTRE, PAGE_WIDTH - 2 * 60, 60)
 
 
-def _border(canvas: Canvas) -> None:
-    """Paper, a navy frame, two gold rules and corner ornaments."""
-    canvas.setFillColor(PAPER)
+def _border(canvas: Canvas, template: Template) -> None:
+    """Paper (or the background image), a frame, two accent rules and corner ornaments."""
+    colours = palette(template)
+    canvas.setFillColor(colours.paper)
     canvas.rect(0, 0, PAGE_WIDTH, PAGE_HEIGHT, stroke=0, fill=1)
-    canvas.setStrokeColor(NAVY)
+    if template.background is not None:
+        draw_image(canvas, template.background, 0, 0, PAGE_WIDTH, PAGE_HEIGHT)
+    canvas.setStrokeColor(colours.primary)
     canvas.setLineWidth(10)
     _inset_rect(canvas, 22)
-    canvas.setStrokeColor(GOLD)
+    canvas.setStrokeColor(colours.accent)
     canvas.setLineWidth(1.6)
     _inset_rect(canvas, 34)
     canvas.setLineWidth(0.6)
     _inset_rect(canvas, 39)
     for x, y in ((39, 39), (PAGE_WIDTH - 39, 39), (39, PAGE_HEIGHT - 39)):
-        _corner(canvas, x, y)
-    _corner(canvas, PAGE_WIDTH - 39, PAGE_HEIGHT - 39)
+        _corner(canvas, x, y, colours.paper, colours.accent)
+    _corner(canvas, PAGE_WIDTH - 39, PAGE_HEIGHT - 39, colours.paper, colours.accent)
 
 
 def _inset_rect(canvas: Canvas, inset: float) -> None:
     canvas.rect(inset, inset, PAGE_WIDTH - 2 * inset, PAGE_HEIGHT - 2 * inset, stroke=1, fill=0)
 
 
-def _corner(canvas: Canvas, x: float, y: float) -> None:
-    """A gold diamond on the inner frame's corner with a small square behind it."""
-    canvas.setFillColor(PAPER)
-    canvas.setStrokeColor(GOLD)
+def _corner(canvas: Canvas, x: float, y: float, paper: Color, accent: Color) -> None:
+    """A diamond on the inner frame's corner with a small square behind it."""
+    canvas.setFillColor(paper)
+    canvas.setStrokeColor(accent)
     canvas.setLineWidth(0.8)
     canvas.rect(x - 9, y - 9, 18, 18, stroke=1, fill=1)
-    _diamond(canvas, x, y, 6, GOLD)
+    diamond(canvas, x, y, 6, accent)
 
 
-def _diamond(canvas: Canvas, x: float, y: float, radius: float, colour: Color) -> None:
+def diamond(canvas: Canvas, x: float, y: float, radius: float, colour: Color) -> None:
     path = canvas.beginPath()
     path.moveTo(x, y + radius)
     path.lineTo(x + radius, y)
@@ -103,69 +110,51 @@ def _diamond(canvas: Canvas, x: float, y: float, radius: float, colour: Color) -
     canvas.drawPath(path, stroke=0, fill=1)
 
 
-def _ornament_rule(canvas: Canvas, y: float, half: float) -> None:
-    """A thin gold rule broken by a diamond in the middle."""
-    canvas.setStrokeColor(GOLD)
+def _ornament_rule(canvas: Canvas, y: float, half: float, accent: Color) -> None:
+    """A thin rule broken by a diamond in the middle."""
+    canvas.setStrokeColor(accent)
     canvas.setLineWidth(0.8)
     canvas.line(CENTRE - half, y, CENTRE - 10, y)
     canvas.line(CENTRE + 10, y, CENTRE + half, y)
-    _diamond(canvas, CENTRE, y, 4, GOLD)
+    diamond(canvas, CENTRE, y, 4, accent)
 
 
-def _heading(canvas: Canvas) -> None:
-    canvas.setFillColor(NAVY)
-    draw_centred(canvas, CENTRE, 478, "CERTIFICATE", Style(Face.SERIF_BOLD, 38, 8))
-    canvas.setFillColor(GOLD)
-    draw_centred(canvas, CENTRE, 452, "OF COMPLETION", Style(Face.SANS, 12, 5))
-    _ornament_rule(canvas, 434, 120)
+def _heading(canvas: Canvas, page: Page) -> None:
+    colours, family = palette(page.template), faces(page.template)
+    if page.template.logo is not None:
+        draw_image(canvas, page.template.logo, CENTRE - 90, 512, 180, 36)
+    canvas.setFillColor(colours.primary)
+    heading = fit(page.label("CERTIFICATE"), family.bold, TEXT_WIDTH, 38, 20)
+    draw_centred(canvas, CENTRE, 478, heading.text, Style(family.bold, heading.style.size, 8))
+    canvas.setFillColor(colours.accent)
+    draw_centred(canvas, CENTRE, 452, page.label("OF COMPLETION"), Style(family.label, 12, 5))
+    _ornament_rule(canvas, 434, 120, colours.accent)
 
 
 def _body(canvas: Canvas, page: Page) -> None:
+    colours, family = palette(page.template), faces(page.template)
     canvas.setFillColor(MUTED)
-    draw_centred(canvas, CENTRE, 402, "This certifies that", Style(Face.SERIF_ITALIC, 14))
-    name = fit(page.learner_name, NAME_FACE, TEXT_WIDTH, 40, 18)
-    canvas.setFillColor(NAVY)
+    draw_centred(canvas, CENTRE, 402, page.label("This certifies that"), Style(family.italic, 14))
+    name = fit(page.learner_name, family.bold, TEXT_WIDTH, 40, 18)
+    canvas.setFillColor(colours.primary)
     draw_centred(canvas, CENTRE, 352, name.text, name.style)
-    canvas.setStrokeColor(GOLD)
+    canvas.setStrokeColor(colours.accent)
     canvas.setLineWidth(0.8)
     canvas.line(CENTRE - 230, 338, CENTRE + 230, 338)
     canvas.setFillColor(MUTED)
-    draw_centred(canvas, CENTRE, 312, "has successfully completed", Style(Face.SERIF_ITALIC, 14))
-    title = fit(page.bootcamp_title, TITLE_FACE, TEXT_WIDTH, 24, 12)
-    canvas.setFillColor(INK)
+    completed = page.label("has successfully completed")
+    draw_centred(canvas, CENTRE, 312, completed, Style(family.italic, 14))
+    title = fit(page.bootcamp_title, family.bold, TEXT_WIDTH, 24, 12)
+    canvas.setFillColor(colours.ink)
     draw_centred(canvas, CENTRE, 280, title.text, title.style)
-    _facts(canvas, page, 222)
+    facts = page.facts()
+    y = 222 if len(facts) <= 4 else 232
+    draw_facts(canvas, page.template, facts, CENTRE, TEXT_WIDTH, y, rtl=page.rtl)
 
 
-def _facts(canvas: Canvas, page: Page, y: float) -> None:
-    """Cohort, completion date and XP in three labelled columns."""
-    column = TEXT_WIDTH / 3
-    facts = (("COHORT", page.cohort_name), ("COMPLETED ON", page.completion_date))
-    for index, (label, value) in enumerate((*facts, ("TOTAL XP EARNED", page.total_xp))):
-        x = CENTRE + (index - 1) * column
-        canvas.setFillColor(GOLD)
-        draw_centred(canvas, x, y + 20, label, Style(Face.SANS, 8, 1.5))
-        shown = fit(value, FACT_FACE, column - 24, 14, 8)
-        canvas.setFillColor(INK)
-        draw_centred(canvas, x, y, shown.text, shown.style)
-    canvas.setStrokeColor(GOLD)
-    canvas.setLineWidth(0.5)
-    for index in (-1, 1):
-        x = CENTRE + index * column / 2
-        canvas.line(x, y - 6, x, y + 30)
-
-
-def _signature(canvas: Canvas) -> None:
-    x, y = 150 + QR_SIZE / 2, 122
-    canvas.setStrokeColor(INK)
-    canvas.setLineWidth(0.7)
-    canvas.line(x - 95, y, x + 95, y)
-    canvas.setFillColor(MUTED)
-    draw_centred(canvas, x, y - 14, "Program Director", Style(Face.SERIF_ITALIC, 10))
-
-
-def _seal(canvas: Canvas) -> None:
-    """A gold rosette between the signature and the QR code."""
+def _seal(canvas: Canvas, page: Page) -> None:
+    """A rosette between the signature and the QR code."""
+    colours, family = palette(page.template), faces(page.template)
     x, y, radius = CENTRE, 128, 40
     path = canvas.beginPath()
     points = 48
@@ -178,41 +167,13 @@ def _seal(canvas: Canvas) -> None:
         else:
             path.lineTo(px, py)
     path.close()
-    canvas.setFillColor(GOLD)
+    canvas.setFillColor(colours.accent)
     canvas.drawPath(path, stroke=0, fill=1)
-    canvas.setStrokeColor(PAPER)
+    canvas.setStrokeColor(colours.paper)
     canvas.setLineWidth(1)
     canvas.circle(x, y, radius - 9, stroke=1, fill=0)
-    canvas.setFillColor(PAPER)
-    draw_centred(canvas, x, y + 5, "ON-CHAIN", Style(Face.SANS, 7.5, 1))
-    draw_centred(canvas, x, y - 6, "CREDENTIAL", Style(Face.SANS, 6.5, 0.8))
-
-
-def _qr(canvas: Canvas, url: str, x: float, y: float) -> None:
-    """A QR code of the verify URL on a white square (scanners need the contrast)."""
-    canvas.setFillColor(white)
-    canvas.rect(x, y, QR_SIZE, QR_SIZE, stroke=0, fill=1)
-    canvas.setFillColor(black)
-    draw_qr(canvas, url, x, y, QR_SIZE)
-    canvas.setFillColor(MUTED)
-    draw_centred(canvas, x + QR_SIZE / 2, y - 10, "Scan to verify", Style(Face.SERIF_ITALIC, 8))
-
-
-#: The line of an off-chain attestation's anchoring transaction (``render.extract`` reads it).
-ANCHOR_LABEL = "EAS off-chain attestation, UID anchored in transaction:"
-
-
-def _footer(canvas: Canvas, page: Page) -> None:
-    """The on-chain references, small and monospaced, so they can be typed back."""
-    uid = f"Attestation UID: {page.attestation_uid}" if page.attestation_uid else None
-    lines = [
-        f"Certificate ID: {page.certificate_id}   Chain ID: {page.chain_id}"
-        f"   Lock: {page.lock_address}",
-        f"Key transaction: {page.key_tx_hash}   {uid or 'Attestation pending'}",
-    ]
-    if page.anchor_tx_hash:
-        lines.append(f"{ANCHOR_LABEL} {page.anchor_tx_hash}")
-    canvas.setFillColor(MUTED)
-    for index, line in enumerate(lines):
-        shown = fit(line, Face.MONO, PAGE_WIDTH - 2 * 60, 6.5, 4)
-        draw_centred(canvas, CENTRE, 60 - index * 9, shown.text, shown.style)
+    canvas.setFillColor(colours.paper)
+    top = fit(page.label("ON-CHAIN"), family.label, 2 * radius - 22, 7.5, 4)
+    bottom = fit(page.label("CREDENTIAL"), family.label, 2 * radius - 22, 6.5, 4)
+    draw_centred(canvas, x, y + 5, top.text, Style(family.label, top.style.size, 1))
+    draw_centred(canvas, x, y - 6, bottom.text, Style(family.label, bottom.style.size, 0.8))
