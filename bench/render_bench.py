@@ -1,10 +1,17 @@
-"""Certificates rendered per second on one core, and their size, against a baseline.
+"""Certificates rendered per CPU second, and their size, against a baseline.
 
 Run from the repository root: ``.venv/bin/python -m bench.render_bench [COUNT] [RUNS]``
 (``--smoke``: 5 certificates, 1 run).
 Prints one figure per line. The baseline is a one-page ReportLab PDF with a
 single line of Helvetica (no embedded fonts, no QR code), so the ratio shows
-what the certificate itself costs.
+what the certificate itself costs. Times are the process's CPU time
+(``time.process_time``), runs interleaved (certificate, baseline, templated,
+certificate...), medians over the runs: on a machine shared with other work,
+wall-clock time measured the neighbours as much as the render.
+
+Three kinds of certificate: certflow's own look (``certificate``), an issuer's
+modern template with a logo, two signature images and a background, in Arabic
+one time in three, Japanese the next (``templated``).
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from reportlab.pdfgen.canvas import Canvas
 from bench._smoke import parse_args
 from render.certificate import CertificateData, render_pdf
 from render.fonts import check_fonts
+from render.images import validate_image
+from render.template import Colours, Image, Signatory, Template
 
 NAMES = (
     "Amélie Dubois-Lefèvre",
@@ -74,16 +83,63 @@ def baseline_pdf(data: CertificateData) -> bytes:
     return buffer.getvalue()
 
 
-def measure(
-    render: Callable[[CertificateData], bytes], batch: list[CertificateData], runs: int
-) -> tuple[float, float]:
-    """Median PDFs per second over ``runs`` runs, and the median PDF size in bytes."""
-    rates, sizes = [], []
-    for _ in range(runs):
-        started = time.perf_counter()
-        sizes = [len(render(data)) for data in batch]
-        rates.append(len(batch) / (time.perf_counter() - started))
-    return statistics.median(rates), statistics.median(sizes)
+def _image(fmt: str, size: tuple[int, int], colour: str) -> Image:
+    from PIL import Image as PILImage
+    from PIL import ImageDraw
+
+    picture = PILImage.new("RGBA" if fmt == "PNG" else "RGB", size, (0, 0, 0, 0))
+    draw = ImageDraw.Draw(picture)
+    for step in range(0, size[0], 12):
+        draw.line([(step, 0), (size[0] - step, size[1])], fill=colour, width=3)
+    buffer = io.BytesIO()
+    picture.save(buffer, fmt)
+    return validate_image(buffer.getvalue())
+
+
+def issuer_template() -> Template:
+    """A modern template with every image a template can have."""
+    signature = _image("PNG", (300, 100), "#14205A")
+    return Template(
+        key="bench-modern-v1",
+        layout="modern",
+        font_family="sans",
+        colours=Colours(primary="#0B3D2E", accent="#E0A526", paper="#FFFFFF", ink="#1B1B1B"),
+        logo=_image("PNG", (360, 120), "#C83C28"),
+        background=_image("JPEG", (842, 595), "#E6E1F5"),
+        signatories=(
+            Signatory("Grace Hopper", "Program Director", signature),
+            Signatory("Alan Turing", "Head of Faculty", signature),
+        ),
+        fields=frozenset({"cohort", "total_xp", "score"}),
+    )
+
+
+def templated(batch: list[CertificateData]) -> list[CertificateData]:
+    template = issuer_template()
+    locales = ("en", "ar", "ja")
+    return [
+        dataclasses.replace(data, template=template, locale=locales[index % 3])
+        for index, data in enumerate(batch)
+    ]
+
+
+@dataclasses.dataclass
+class Series:
+    """One kind of PDF: CPU seconds per PDF of each run, and the sizes."""
+
+    render: Callable[[CertificateData], bytes]
+    batch: list[CertificateData]
+    per_pdf: list[float] = dataclasses.field(default_factory=list)
+    sizes: list[int] = dataclasses.field(default_factory=list)
+
+    def run(self) -> None:
+        started = time.process_time()
+        self.sizes = [len(self.render(data)) for data in self.batch]
+        self.per_pdf.append((time.process_time() - started) / len(self.batch))
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.per_pdf)
 
 
 def main() -> None:
@@ -94,15 +150,24 @@ def main() -> None:
     count, runs = args.count, args.runs
     check_fonts()  # font parsing happens once per worker process, not per PDF
     batch = certificates(count)
-    render_pdf(batch[0])  # warm up imports and caches
-    rate, size = measure(render_pdf, batch, runs)
-    base_rate, base_size = measure(baseline_pdf, batch, runs)
-    print(f"certificates: {count} per run, {runs} runs, one process (one core)")
-    print(f"certificate_pdfs_per_second {rate:.1f}")
-    print(f"certificate_median_bytes {size:.0f}")
-    print(f"baseline_pdfs_per_second {base_rate:.1f}")
-    print(f"baseline_median_bytes {base_size:.0f}")
-    print(f"certificate_cost_vs_baseline {base_rate / rate:.1f}x")
+    series = {
+        "certificate": Series(render_pdf, batch),
+        "baseline": Series(baseline_pdf, batch),
+        "templated": Series(render_pdf, templated(batch)),
+    }
+    for one in series.values():  # warm up imports and per-process caches
+        one.render(one.batch[0])
+    for _ in range(runs):
+        for one in series.values():
+            one.run()
+    base = series["baseline"].median
+    print(f"certificates: {count} per run, {runs} runs, one process, CPU time")
+    for name, one in series.items():
+        print(f"{name}_cpu_ms_median {one.median * 1000:.2f}")
+        print(f"{name}_pdfs_per_cpu_second {1 / one.median:.1f}")
+        print(f"{name}_median_bytes {statistics.median(one.sizes):.0f}")
+    print(f"certificate_cost_vs_baseline {series['certificate'].median / base:.1f}x")
+    print(f"templated_cost_vs_baseline {series['templated'].median / base:.1f}x")
 
 
 if __name__ == "__main__":

@@ -16,11 +16,13 @@ from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfgen.canvas import Canvas
 
 from certflow.errors import RenderError
-from render import i18n, layout
+from render import i18n, layout, speed
 from render.fonts import Face
 from render.parts import faces
 from render.template import DEFAULT, Template
 from render.text import clean, printable
+
+speed.install()
 
 #: Printed instead of an attestation UID while the attestation is not on chain.
 ATTESTATION_PENDING = "Attestation pending"

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from pypdf.errors import PyPdfError
 
 from certflow.errors import RenderError
+from render import i18n
 from render.certificate import ATTESTATION_PENDING
 
 _FIELDS = {
@@ -74,8 +75,10 @@ def _page_text(pdf: bytes) -> str:
         raise RenderError(f"cannot read the PDF: {exc}") from exc
 
 
-def _line_after(lines: list[str], marker: str) -> str:
-    try:
-        return lines[lines.index(marker) + 1]
-    except (ValueError, IndexError):
-        raise RenderError(f"not a certflow certificate: no {marker!r} line") from None
+def _line_after(lines: list[str], msgid: str) -> str:
+    """The line after the label ``msgid`` in whichever shipped language the page uses."""
+    markers = {i18n.label(language, msgid) for language in i18n.SHIPPED}
+    for index, line in enumerate(lines[:-1]):
+        if line in markers:
+            return lines[index + 1]
+    raise RenderError(f"not a certflow certificate: no {msgid!r} line")

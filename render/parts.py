@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import functools
-import io
 from dataclasses import dataclass
 
 from reportlab.lib.colors import Color, HexColor, black, white
-from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen.canvas import Canvas
 
 from render.fonts import Face, Style, draw_centred
+from render.pdf_images import draw_prepared
 from render.qr import draw_qr
 from render.template import Image, Signatory, Template
 from render.text import fit
@@ -57,26 +56,14 @@ def faces(template: Template) -> Faces:
     return SANS_FACES if template.font_family == "sans" else SERIF_FACES
 
 
-# Image readers keep the decoded pixels: one per image per process (keyed by sha256).
-@functools.lru_cache(maxsize=128)
-def _reader(sha256: str, data: bytes) -> ImageReader:
-    return ImageReader(io.BytesIO(data))
-
-
 def draw_image(
     canvas: Canvas, image: Image, x: float, y: float, width: float, height: float
 ) -> None:
     """``image`` scaled to fit the box (x, y, width, height), centred in it."""
     scale = min(width / image.width, height / image.height)
     shown_w, shown_h = image.width * scale, image.height * scale
-    canvas.drawImage(
-        _reader(image.sha256, image.data),
-        x + (width - shown_w) / 2,
-        y + (height - shown_h) / 2,
-        shown_w,
-        shown_h,
-        mask="auto" if image.kind == "png" else None,
-    )
+    left, bottom = x + (width - shown_w) / 2, y + (height - shown_h) / 2
+    draw_prepared(canvas, image, left, bottom, shown_w, shown_h)
 
 
 def draw_signatures(

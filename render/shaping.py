@@ -50,12 +50,17 @@ _PRESENTATION_FORMS = ((0xFB50, 0xFDFF), (0xFE70, 0xFEFF))
 def _unicode_of(code: int) -> str:
     """The hex UTF-16BE a ToUnicode map gives for ``code``: as ReportLab writes it,
     except presentation forms, which become the letters they join."""
-    if any(lo <= code <= hi for lo, hi in _PRESENTATION_FORMS):
+    if code >= 0xFB50 and any(lo <= code <= hi for lo, hi in _PRESENTATION_FORMS):
         return unicodedata.normalize("NFKC", chr(code)).encode("utf-16-be").hex().upper()
     return f"{code:04X}"
 
 
 def to_unicode_cmap(fontname: str, subset: list[int]) -> str:
+    return _to_unicode_cmap(fontname, tuple(subset))
+
+
+@functools.lru_cache(maxsize=512)
+def _to_unicode_cmap(fontname: str, subset: tuple[int, ...]) -> str:
     """ReportLab's ``makeToUnicodeCMap`` (reportlab/pdfbase/ttfonts.py, 5.1), with
     presentation forms mapped to their letters; every other entry is byte-identical."""
     lines = [
