@@ -17,7 +17,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from certflow.errors import RenderError
 from render import i18n, layout, speed
-from render.fonts import Face
+from render.fonts import Face, load
 from render.parts import faces
 from render.template import DEFAULT, Template
 from render.text import clean, printable
@@ -71,6 +71,7 @@ class Score:
 def render_pdf(data: CertificateData) -> bytes:
     """Render ``data`` to PDF bytes; raise RenderError for input that cannot be printed."""
     page = printed_page(data)
+    load(Face.MONO.value[0])  # registered before the canvas names it
     buffer = io.BytesIO()
     canvas = Canvas(
         buffer,
@@ -79,6 +80,9 @@ def render_pdf(data: CertificateData) -> bytes:
         pageCompression=1,
         # The document's language (/Lang) for screen readers: the tag the issuer set.
         lang=_document_lang(data.locale),
+        # The page's preamble selects this font; ReportLab's default, Helvetica, would
+        # be listed unembedded. The footer's monospaced face is on every page.
+        initialFontName=Face.MONO.value[0].name,
     )
     _set_metadata(canvas, page)
     layout.draw_page(canvas, page)

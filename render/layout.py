@@ -58,6 +58,7 @@ def draw_page(canvas: Canvas, page: Page) -> None:
         # Without signatories, one line centred where certflow has always drawn it.
         (60, 324 if not page.template.signatories else 370, 122),
         page.label("Program Director"),
+        rtl=page.rtl,
     )
     _seal(canvas, page)
     family = faces(page.template)

@@ -106,4 +106,5 @@ def _text(canvas: Canvas, page: Page, frame: _Frame) -> None:
     y = 232 if len(facts) <= 4 else 240
     draw_facts(canvas, template, facts, centre, frame.width, y, rtl=frame.rtl)
     box = (frame.left, frame.right, 110)
-    draw_signatures(canvas, template, template.signatories, box, page.label("Program Director"))
+    director = page.label("Program Director")
+    draw_signatures(canvas, template, template.signatories, box, director, rtl=frame.rtl)

@@ -72,13 +72,17 @@ def draw_signatures(
     signatories: tuple[Signatory, ...],
     box: tuple[float, float, float],
     fallback_title: str,
+    *,
+    rtl: bool = False,
 ) -> None:
     """Signatures side by side in ``box`` (left x, right x, line y): each an image (or a
-    line to sign on) above the signatory's name and title. No signatories: one line
-    titled ``fallback_title`` (certflow's own look)."""
+    line to sign on) above the signatory's name and title, the first on the reading
+    side's start. No signatories: one line titled ``fallback_title`` (certflow's own look)."""
     left, right, y = box
     colours, family = palette(template), faces(template)
     people = signatories or (Signatory(name="", title=fallback_title),)
+    if rtl:
+        people = people[::-1]
     column = (right - left) / len(people)
     for index, person in enumerate(people):
         x = left + column * (index + 0.5)
