@@ -16,6 +16,8 @@ from render.text import fit
 
 MUTED = HexColor("#7A7F8C")
 QR_SIZE = 84.0
+#: Signatures side by side; the storage side should refuse a template with more.
+MAX_SIGNATORIES = 3
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,7 @@ def draw_signatures(
     side's start. No signatories: one line titled ``fallback_title`` (certflow's own look)."""
     left, right, y = box
     colours, family = palette(template), faces(template)
-    people = signatories or (Signatory(name="", title=fallback_title),)
+    people = signatories[:MAX_SIGNATORIES] or (Signatory(name="", title=fallback_title),)
     if rtl:
         people = people[::-1]
     column = (right - left) / len(people)
