@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import subprocess
+import sys
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -131,3 +132,36 @@ def test_title_and_language_metadata_follow_the_locale(tag: str, lang: str, titl
 def test_the_same_data_gives_the_same_bytes(language: str, layout: str) -> None:
     data = certificate(language, layout)
     assert render_pdf(data) == render_pdf(data)
+
+
+_DIGESTS = """
+import hashlib, sys
+from bench.render_bench import certificates, templated
+from render.certificate import render_pdf
+from tests.unit.render.languages import certificate
+if sys.argv[1] == "warm":  # fill every per-process cache with other documents first
+    for data in templated(certificates(30)) + certificates(30):
+        render_pdf(data)
+for language in ("en", "ar", "ja"):
+    for layout in ("classic", "modern"):
+        print(hashlib.sha256(render_pdf(certificate(language, layout))).hexdigest())
+"""
+
+
+def test_a_warm_process_renders_the_same_bytes_as_a_fresh_one() -> None:
+    """The per-process caches (render/speed.py, pdf_images, memoised runs) change the
+    time, never the bytes: a worker's thousandth PDF equals a fresh process's first."""
+    root = Path(__file__).resolve().parents[3]
+    digests = [
+        subprocess.run(
+            [sys.executable, "-c", _DIGESTS, state],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=300,
+            cwd=root,
+        ).stdout
+        for state in ("cold", "warm")
+    ]
+    assert digests[0] == digests[1]
+    assert len(digests[0].split()) == 6
