@@ -2,10 +2,11 @@
 
 A ``Template`` is plain data, already loaded (images as bytes) and validated
 by whoever stores templates (``db`` and ``issuance``); the render layer never
-reads Postgres or object storage. ``key`` names one version of one template:
-the static layer drawn from it (frame, colours, logo, signatures, background)
-is cached per process under that key, so it must change whenever anything the
-static layer shows changes (the stored template's id and version do).
+reads Postgres or object storage. ``key`` names one version of one template
+(the stored template's id and version) for logs and callers; the render
+layer's per-process caches key on content instead (image sha256, font subset,
+stream bytes: ``render/speed.py``, ``render/pdf_images.py``), so a template
+changed under an old key can never print stale.
 
 ``DEFAULT`` is certflow's own look (the classic layout, navy and gold), used
 for a bootcamp that has no template.

@@ -165,3 +165,11 @@ def test_a_warm_process_renders_the_same_bytes_as_a_fresh_one() -> None:
     ]
     assert digests[0] == digests[1]
     assert len(digests[0].split()) == 6
+
+
+@pytest.mark.parametrize("name", ["علاء سلامة", "عبد الله بلال", "Ana ليلى"])
+def test_certflow_verify_reads_arabic_names_with_ligatures_and_mixed_scripts(name: str) -> None:
+    """pypdf (what certflow verify reads) gets lam-alef and mixed-direction names back as
+    typed; pdftotext does not (README: poppler reverses multi-letter glyphs)."""
+    pdf = render_pdf(dataclasses.replace(certificate("ar", "classic"), learner_name=name))
+    assert read_printed_fields(pdf).learner_name == name
