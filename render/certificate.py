@@ -101,7 +101,8 @@ def printed_page(data: CertificateData) -> layout.Page:
         raise RenderError(f"verify URL is not a short URL without spaces: {url[:80]!r}")
     attestation = data.attestation_uid and clean(data.attestation_uid, "attestation UID")
     locale = i18n.shipped_locale(data.locale)
-    bold, regular = faces(data.template).bold, faces(data.template).regular
+    family = faces(data.template, locale)
+    bold, regular = family.bold, family.regular
     return layout.Page(
         certificate_id=clean(data.certificate_id, "certificate id"),
         learner_name=_field(data.learner_name, bold, "learner name"),

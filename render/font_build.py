@@ -4,7 +4,7 @@ Debian's only bold Chinese and Japanese faces are Noto Sans/Serif CJK, and they
 are OpenType with CFF outlines, which ReportLab's TTFont cannot read. This
 converts one face of each collection to TrueType outlines (cubic to quadratic
 curves with fontTools' cu2qu, within 1 font unit) into a cache directory:
-about 35 s of CPU per face, run by ``scripts/bootstrap`` (``python -m
+about 50 s of CPU per face (four faces), run by ``scripts/bootstrap`` (``python -m
 render.font_build``). The output is deterministic (no timestamp is stamped into
 it), so certificates rendered on two machines with the same packages are
 byte-identical.
@@ -41,21 +41,46 @@ class Conversion:
         return cache_dir() / self.target
 
 
-#: Simplified Chinese faces: they draw Han, kana and Hangul; a Japanese name's kanji
-#: take Chinese glyph shapes (the JP faces are a later addition, see the README).
+#: Simplified Chinese faces draw Han for every language but Japanese, whose kanji
+#: have their own shapes in the JP faces. Hangul comes from Nanum, Latin from DejaVu
+#: or Noto Sans: only the ideographs, kana and CJK punctuation are kept (``KEEP``).
 SERIF_CJK_BOLD = Conversion(_NOTO_CJK / "NotoSerifCJK-Bold.ttc", 2, "NotoSerifCJKsc-Bold.ttf")
 SANS_CJK_BOLD = Conversion(_NOTO_CJK / "NotoSansCJK-Bold.ttc", 2, "NotoSansCJKsc-Bold.ttf")
-CONVERSIONS = (SERIF_CJK_BOLD, SANS_CJK_BOLD)
+SERIF_CJK_BOLD_JP = Conversion(_NOTO_CJK / "NotoSerifCJK-Bold.ttc", 0, "NotoSerifCJKjp-Bold.ttf")
+SANS_CJK_BOLD_JP = Conversion(_NOTO_CJK / "NotoSansCJK-Bold.ttc", 0, "NotoSansCJKjp-Bold.ttf")
+CONVERSIONS = (SERIF_CJK_BOLD, SANS_CJK_BOLD, SERIF_CJK_BOLD_JP, SANS_CJK_BOLD_JP)
+
+#: Code points kept: the spaces (a run keeps its font across a space), radicals,
+#: CJK punctuation, kana, Bopomofo, enclosed and compatibility forms, the
+#: ideographs (extension A, the URO, compatibility, extensions B and later),
+#: fullwidth forms.
+KEEP = (
+    (0x20, 0x20), (0xA0, 0xA0), (0x3000, 0x3000),
+    (0x2E80, 0x2FDF), (0x2FF0, 0x30FF), (0x3100, 0x312F), (0x3190, 0x31FF),
+    (0x3200, 0x33FF), (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF),
+    (0xFE30, 0xFE4F), (0xFF00, 0xFFEF), (0x20000, 0x2FA1F),
+)  # fmt: skip
 
 
 def convert(conversion: Conversion) -> Path:
     """Write ``conversion``'s TrueType file (atomically); return its path."""
+    from fontTools import subset
     from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen
     from fontTools.ttLib import TTFont, newTable
 
     # No "modified" timestamp of today: the same input gives the same bytes.
     font = TTFont(str(conversion.source), fontNumber=conversion.index, recalcTimestamp=False)
+    # Half the glyphs: half the conversion time and the memory of every worker.
+    options = subset.Options()
+    options.layout_features = []  # ReportLab does not apply OpenType layout
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.recalc_timestamp = False
+    keep = [c for c in font.getBestCmap() if any(lo <= c <= hi for lo, hi in KEEP)]
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=keep)
+    subsetter.subset(font)
     glyphs = font.getGlyphSet()
     glyf = newTable("glyf")
     glyf.glyphOrder = font.getGlyphOrder()
@@ -89,7 +114,7 @@ def convert(conversion: Conversion) -> Path:
 
 
 def build(*, force: bool = False) -> list[Path]:
-    """Convert every face not built yet, two at a time."""
+    """Convert every face not built yet, two at a time (``--force``: all again)."""
     todo = [c for c in CONVERSIONS if force or not c.path.is_file()]
     missing = [c for c in todo if not c.source.is_file()]
     if missing:

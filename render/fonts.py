@@ -13,7 +13,8 @@ characters, so a name in any script prints in the face's weight:
 - Hangul: Nanum Myeongjo (serif) or Nanum Gothic, regular and bold;
 - Han and kana: in bold, Noto Serif/Sans CJK converted to TrueType outlines
   (``render.font_build``: Debian ships them as CFF, which ReportLab cannot
-  embed); in regular and italic, Droid Sans Fallback.
+  embed), Simplified Chinese shapes, Japanese ones on a Japanese certificate;
+  in regular and italic, Droid Sans Fallback.
 
 The font files come from Debian packages listed in ``scripts/apt-packages.txt``
 and the build in ``scripts/bootstrap``.
@@ -32,7 +33,13 @@ from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
 from certflow.errors import RenderError
-from render.font_build import SANS_CJK_BOLD, SERIF_CJK_BOLD, Conversion
+from render.font_build import (
+    SANS_CJK_BOLD,
+    SANS_CJK_BOLD_JP,
+    SERIF_CJK_BOLD,
+    SERIF_CJK_BOLD_JP,
+    Conversion,
+)
 from render.shaping import needs_shaping, visual
 
 _DEJAVU = Path("/usr/share/fonts/truetype/dejavu")
@@ -81,6 +88,10 @@ _SANS_ARABIC = _noto("CF-SansArabic", "NotoSansArabic-Regular.ttf", ARABIC)
 _SANS_ARABIC_BOLD = _noto("CF-SansArabicBold", "NotoSansArabic-Bold.ttf", ARABIC)
 _MYEONGJO = _nanum("CF-Serif-Hangul", "NanumMyeongjo.ttf")
 _GOTHIC = _nanum("CF-Sans-Hangul", "NanumGothic.ttf")
+_SERIF_BOLD = _dejavu("CF-SerifBold", "DejaVuSerif-Bold.ttf")
+_MYEONGJO_BOLD = _nanum("CF-SerifBold-Hangul", "NanumMyeongjoBold.ttf")
+_MODERN_BOLD = _noto("CF-ModernBold", "NotoSans-Bold.ttf")
+_GOTHIC_BOLD = _nanum("CF-Sans-HangulBold", "NanumGothicBold.ttf")
 
 
 class Face(Enum):
@@ -88,10 +99,17 @@ class Face(Enum):
 
     SERIF = (_dejavu("CF-Serif", "DejaVuSerif.ttf"), _NASKH, _MYEONGJO)
     SERIF_BOLD = (
-        _dejavu("CF-SerifBold", "DejaVuSerif-Bold.ttf"),
+        _SERIF_BOLD,
         _NASKH_BOLD,
-        _nanum("CF-SerifBold-Hangul", "NanumMyeongjoBold.ttf"),
+        _MYEONGJO_BOLD,
         _built("CF-SerifBold-CJK", SERIF_CJK_BOLD),
+    )
+    #: The same with Japanese glyph shapes for kanji (a certificate in Japanese).
+    SERIF_BOLD_JA = (
+        _SERIF_BOLD,
+        _NASKH_BOLD,
+        _MYEONGJO_BOLD,
+        _built("CF-SerifBold-CJKjp", SERIF_CJK_BOLD_JP),
     )
     SERIF_ITALIC = (
         _dejavu("CF-SerifItalic", "DejaVuSerif-Italic.ttf", "fonts-dejavu-extra"),
@@ -101,10 +119,16 @@ class Face(Enum):
     SANS = (_dejavu("CF-Sans", "DejaVuSans.ttf"), _SANS_ARABIC, _GOTHIC)
     MODERN = (_noto("CF-Modern", "NotoSans-Regular.ttf"), _SANS_ARABIC, _GOTHIC)
     MODERN_BOLD = (
-        _noto("CF-ModernBold", "NotoSans-Bold.ttf"),
+        _MODERN_BOLD,
         _SANS_ARABIC_BOLD,
-        _nanum("CF-Sans-HangulBold", "NanumGothicBold.ttf"),
+        _GOTHIC_BOLD,
         _built("CF-SansBold-CJK", SANS_CJK_BOLD),
+    )
+    MODERN_BOLD_JA = (
+        _MODERN_BOLD,
+        _SANS_ARABIC_BOLD,
+        _GOTHIC_BOLD,
+        _built("CF-SansBold-CJKjp", SANS_CJK_BOLD_JP),
     )
     MODERN_ITALIC = (_noto("CF-ModernItalic", "NotoSans-Italic.ttf"), _SANS_ARABIC, _GOTHIC)
     MONO = (_dejavu("CF-Mono", "DejaVuSansMono.ttf"),)

@@ -61,7 +61,7 @@ def draw_page(canvas: Canvas, page: Page) -> None:
         rtl=page.rtl,
     )
     _seal(canvas, page)
-    family = faces(page.template)
+    family = faces(page.template, page.locale)
     x = PAGE_WIDTH - 150 - QR_SIZE / 2
     draw_qr_block(canvas, page.verify_url, (x, 88), page.label("Scan to verify"), family.italic)
     draw_footer(canvas, page.footer(), CENTRE, PAGE_WIDTH - 2 * 60, 60)
@@ -121,7 +121,7 @@ def _ornament_rule(canvas: Canvas, y: float, half: float, accent: Color) -> None
 
 
 def _heading(canvas: Canvas, page: Page) -> None:
-    colours, family = palette(page.template), faces(page.template)
+    colours, family = palette(page.template), faces(page.template, page.locale)
     if page.template.logo is not None:
         draw_image(canvas, page.template.logo, CENTRE - 90, 512, 180, 36)
     canvas.setFillColor(colours.primary)
@@ -133,7 +133,7 @@ def _heading(canvas: Canvas, page: Page) -> None:
 
 
 def _body(canvas: Canvas, page: Page) -> None:
-    colours, family = palette(page.template), faces(page.template)
+    colours, family = palette(page.template), faces(page.template, page.locale)
     canvas.setFillColor(MUTED)
     draw_centred(canvas, CENTRE, 402, page.label("This certifies that"), Style(family.italic, 14))
     name = fit(page.learner_name, family.bold, TEXT_WIDTH, 40, 18)
@@ -155,7 +155,7 @@ def _body(canvas: Canvas, page: Page) -> None:
 
 def _seal(canvas: Canvas, page: Page) -> None:
     """A rosette between the signature and the QR code."""
-    colours, family = palette(page.template), faces(page.template)
+    colours, family = palette(page.template), faces(page.template, page.locale)
     x, y, radius = CENTRE, 128, 40
     path = canvas.beginPath()
     points = 48

@@ -61,7 +61,7 @@ def draw_modern(canvas: Canvas, page: Page) -> None:
 
 def _band(canvas: Canvas, page: Page, band_x: float) -> None:
     template = page.template
-    colours, family = palette(template), faces(template)
+    colours, family = palette(template), faces(template, page.locale)
     canvas.setFillColor(colours.paper)
     canvas.rect(0, 0, PAGE_WIDTH, PAGE_HEIGHT, stroke=0, fill=1)
     if template.background is not None:
@@ -80,7 +80,7 @@ def _band(canvas: Canvas, page: Page, band_x: float) -> None:
 
 def _text(canvas: Canvas, page: Page, frame: _Frame) -> None:
     template = page.template
-    colours, family = palette(template), faces(template)
+    colours, family = palette(template), faces(template, page.locale)
     canvas.setFillColor(colours.accent)
     heading = fit(page.label("CERTIFICATE"), family.bold, frame.width, 34, 18)
     frame.line(canvas, 500, heading.text, Style(family.bold, heading.style.size, 4))

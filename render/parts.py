@@ -52,10 +52,16 @@ class Faces:
 
 SERIF_FACES = Faces(Face.SERIF_BOLD, Face.SERIF, Face.SERIF_ITALIC, Face.SANS)
 SANS_FACES = Faces(Face.MODERN_BOLD, Face.MODERN, Face.MODERN_ITALIC, Face.MODERN)
+_JAPANESE = {
+    Face.SERIF_BOLD: Faces(Face.SERIF_BOLD_JA, Face.SERIF, Face.SERIF_ITALIC, Face.SANS),
+    Face.MODERN_BOLD: Faces(Face.MODERN_BOLD_JA, Face.MODERN, Face.MODERN_ITALIC, Face.MODERN),
+}
 
 
-def faces(template: Template) -> Faces:
-    return SANS_FACES if template.font_family == "sans" else SERIF_FACES
+def faces(template: Template, locale: str = "en") -> Faces:
+    """The template's family; kanji in Japanese shapes on a Japanese certificate."""
+    family = SANS_FACES if template.font_family == "sans" else SERIF_FACES
+    return _JAPANESE[family.bold] if locale == "ja" else family
 
 
 def draw_image(

@@ -91,13 +91,17 @@ def test_every_font_is_embedded_as_a_subset(language: str, layout: str) -> None:
         assert row[-5:-2] == ["yes", "yes", "yes"], row  # embedded, subset, ToUnicode
 
 
-@pytest.mark.parametrize("language", ["zh", "ja"])
-def test_han_and_kana_names_print_in_a_bold_face(language: str) -> None:
-    rows = _pdffonts(render_pdf(certificate(language, "classic")))
-    names = {row[0].split("+")[-1] for row in rows}
-    assert "NotoSerifCJKsc-Bold" in names
-    modern = _pdffonts(render_pdf(certificate(language, "modern")))
-    assert "NotoSansCJKsc-Bold" in {row[0].split("+")[-1] for row in modern}
+@pytest.mark.parametrize(
+    ("language", "region"), [("zh", "sc"), ("ja", "jp"), ("ko", "sc"), ("en", "sc")]
+)
+def test_han_and_kana_print_in_a_bold_face_with_the_languages_shapes(
+    language: str, region: str
+) -> None:
+    """Kanji take Japanese shapes on a Japanese certificate, Chinese ones elsewhere."""
+    for layout, family in (("classic", "Serif"), ("modern", "Sans")):
+        data = dataclasses.replace(certificate(language, layout), learner_name="山田 直 Kim")
+        names = {row[0].split("+")[-1] for row in _pdffonts(render_pdf(data))}
+        assert f"Noto{family}CJK{region}-Bold" in names
 
 
 def _pdffonts(pdf: bytes) -> list[list[str]]:
