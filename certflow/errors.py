@@ -197,6 +197,10 @@ class RenderError(PermanentError):
     """The certificate cannot be rendered from these inputs."""
 
 
+class ImageRefused(RenderError):
+    """The image cannot be used on a certificate (only PNG or JPEG within the size limits)."""
+
+
 class ClaimRefused(PermanentError):
     """The certificate claim was refused."""
 
