@@ -33,7 +33,7 @@ CREATE TABLE public.certificate_template_versions (
     logo_sha256 text CHECK (logo_sha256 ~ '^[0-9a-f]{64}$'),
     background_key text,
     background_sha256 text CHECK (background_sha256 ~ '^[0-9a-f]{64}$'),
-    -- [{"name", "title", "signature_key", "signature_sha256"}], in printed order.
+    -- [{"name", "title", "signature": {"key", "sha256"} or null}], in printed order.
     signatories jsonb NOT NULL DEFAULT '[]' CHECK (jsonb_typeof(signatories) = 'array'),
     -- Optional facts printed when the certificate has a value (render.template.OptionalField).
     fields text[] NOT NULL DEFAULT '{cohort,total_xp}'

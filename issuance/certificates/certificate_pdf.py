@@ -27,6 +27,7 @@ from db.ledger import LedgerKey
 from db.records import CertificateRecord
 from issuance.certificates.pdf_signing import signed_pdf
 from issuance.certificates.records import certificate_data, printed_row
+from issuance.certificates.templates import look as look_of
 from issuance.credentials.issue import sign_if_configured
 from render.certificate import render_pdf
 from render.storage import ObjectStore, PdfMetadata
@@ -127,7 +128,9 @@ def _render_and_store(
     version: int,
 ) -> CertificateRow:
     cert_id = certificates.certificate_id(record.enrollment_id, version)
-    data = certificate_data(settings, record, cert_id)
+    # The bootcamp's template as it is now: a version, once stored, never changes.
+    look = look_of(conn, store, record.enrollment_id)
+    data = certificate_data(settings, record, cert_id, look)
     pdf = signed_pdf(settings, render_pdf(data), cert_id)
     digest = hashlib.sha256(pdf).hexdigest()
     object_key = store.object_key(
@@ -159,6 +162,6 @@ def _render_and_store(
         attestation_uid=uid,
     )
     # What the page says, stored with the version: the site vouches for these values.
-    printed.record(conn, printed_row(record, data))
+    printed.record(conn, printed_row(record, data, look))
     sign_if_configured(conn, settings, record, row)  # its credential commits with it
     return row
