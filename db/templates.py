@@ -260,3 +260,27 @@ def _version(row: Any) -> TemplateVersion:
         created_at=row["created_at"],
         created_by=row["created_by"],
     )
+
+
+def set_learner_locale(conn: sa.Connection, user_profile_id: UUID, locale: str | None) -> bool:
+    """The learner's certificate language (None: the bootcamp's); False if not found."""
+    params = {"user_profile_id": user_profile_id, "locale": locale}
+    return conn.execute(query("learner_locale_set"), params).first() is not None
+
+
+def set_enrollment_facts(
+    conn: sa.Connection,
+    enrollment_id: UUID,
+    score: Decimal | None,
+    out_of: Decimal | None,
+    fields: dict[str, str],
+) -> bool:
+    """What the app reports for the certificate (score, custom field values); False if
+    the enrollment is not found."""
+    params = {
+        "enrollment_id": enrollment_id,
+        "score": score,
+        "out_of": out_of,
+        "fields": json.dumps(fields),
+    }
+    return conn.execute(query("enrollment_facts_set"), params).first() is not None

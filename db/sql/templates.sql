@@ -73,3 +73,16 @@ JOIN public.user_profiles u ON u.id = e.user_profile_id
 JOIN public.cohorts c ON c.id = e.cohort_id
 JOIN public.bootcamp_programs b ON b.id = c.bootcamp_program_id
 WHERE e.id = :enrollment_id;
+
+-- name: learner_locale_set
+-- The app's learner (row-level security: another community's is not found).
+UPDATE public.user_profiles SET certificate_locale = :locale, updated_at = now()
+WHERE id = :user_profile_id
+RETURNING id;
+
+-- name: enrollment_facts_set
+UPDATE public.bootcamp_enrollments
+SET certificate_score = :score, certificate_score_out_of = :out_of,
+    certificate_fields = CAST(:fields AS jsonb)
+WHERE id = :enrollment_id
+RETURNING id;
