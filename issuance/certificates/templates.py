@@ -50,6 +50,15 @@ class Look:
 PLAIN = Look()
 
 
+@dataclass(frozen=True)
+class Pin:
+    """The template version and locale an earlier certificate version was printed with."""
+
+    template_id: UUID | None = None
+    template_version: int | None = None
+    locale: str = "en"
+
+
 def image_key(image: Image) -> str:
     return f"templates/images/{image.sha256}.{_EXTENSIONS[image.kind]}"
 
@@ -126,29 +135,33 @@ def _load(store: ObjectStore, ref: ImageRef | None) -> Image | None:
     return validate_image(data)
 
 
-def look(conn: sa.Connection, store: ObjectStore, enrollment_id: UUID) -> Look:
-    """What the enrollment's next certificate version is printed with."""
+def look(
+    conn: sa.Connection, store: ObjectStore, enrollment_id: UUID, pinned: Pin | None = None
+) -> Look:
+    """What the enrollment's next certificate version is printed with: the bootcamp's
+    template and the learner's (else the bootcamp's) locale, or ``pinned`` ones."""
     found = templates.enrollment_look(conn, enrollment_id)
     if found is None:
         return PLAIN
+    pin = pinned or Pin(found.template_id, found.template_version, found.locale)
     score = None
     if found.score is not None:
         score = Score(found.score, found.score_out_of)
-    template, template_id, template_version = DEFAULT, None, None
-    if found.template_id is not None and found.template_version is not None:
-        version = templates.versions(conn, found.template_id, None, found.template_version)
+    template: Template = DEFAULT
+    custom: tuple[tuple[str, str], ...] = ()
+    printed_with: tuple[UUID | None, int | None] = (None, None)
+    if pin.template_id is not None and pin.template_version is not None:
+        version = templates.versions(conn, pin.template_id, None, pin.template_version)
         if not version:
-            raise RenderError(f"template {found.template_id} has no version to print")
+            raise RenderError(f"template {pin.template_id} has no version {pin.template_version}")
         template = template_of(store, version[0])
-        template_id, template_version = found.template_id, found.template_version
         custom = _custom_fields(version[0], found.custom_values)
-    else:
-        custom = ()
+        printed_with = (pin.template_id, pin.template_version)
     return Look(
         template=template,
-        template_id=template_id,
-        template_version=template_version,
-        locale=found.locale,
+        template_id=printed_with[0],
+        template_version=printed_with[1],
+        locale=pin.locale,
         score=score,
         # Email is personal data: printed only when the template lists it (off by default).
         email=found.email if "email" in template.fields else None,

@@ -23,7 +23,11 @@ from db.ledger import LedgerKey
 from issuance.certificates.certificate_pdf import render_certificate
 from render.storage import ObjectStore
 from tests.fixtures.s3 import ACCESS_KEY, SECRET_KEY
-from tests.integration.certificates_pdf.conftest import certificate_rows, settled_learner
+from tests.integration.certificates_pdf.conftest import (
+    certificate_rows,
+    set_attestation,
+    settled_learner,
+)
 from tests.integration.helpers import rows
 
 
@@ -130,6 +134,42 @@ def test_a_template_change_leaves_issued_pdfs_alone_and_rerender_prints_the_new_
     ]
     stored = store.stat(updated["logo"]["key"])
     assert (stored.content_type, stored.sha256) == ("image/png", updated["logo"]["sha256"])
+
+
+def test_an_attestation_arriving_keeps_the_look_only_rerender_takes_the_new_one(
+    engine: sa.Engine,
+    worker_engine: sa.Engine,
+    settings: Settings,
+    store: ObjectStore,
+    cli: CliRunner,
+) -> None:
+    """A certificate printed while the attestation was pending is printed again when it
+    arrives (a new version): with the template version and locale it had, not a newer
+    template nor a changed language; an admin's rerender takes the current ones."""
+    learner = settled_learner(engine, attestation_uid=None)
+    made = created(
+        run(cli, "templates", "create", "--community", "default", "--name", "T", "--json")
+    )
+    assert run(cli, "templates", "assign", "b1", made["id"], "--locale", "fr").exit_code == 0
+    render_certificate(
+        worker_engine, store, settings, learner.enrollment_id, LedgerKey("render", "k1", None)
+    )
+    assert run(cli, "templates", "update", made["id"], "--layout", "modern").exit_code == 0
+    assert run(cli, "templates", "assign", "b1", made["id"], "--locale", "de").exit_code == 0
+
+    set_attestation(engine, learner.enrollment_id, "0x" + "77" * 32)
+    render_certificate(
+        worker_engine, store, settings, learner.enrollment_id, LedgerKey("render", "k2", None)
+    )
+    again = run(cli, "certificate", "rerender", str(learner.enrollment_id))
+
+    assert again.exit_code == 0, again.output
+    template = UUID(made["id"])
+    assert printed_with(engine, learner.enrollment_id) == [
+        (1, template, 1, "fr", None),
+        (2, template, 1, "fr", None),
+        (3, template, 2, "de", None),
+    ]
 
 
 def test_the_learners_locale_wins_and_the_score_prints_when_the_template_lists_it(
