@@ -164,9 +164,15 @@ def list_templates(community: str | None, as_json: bool) -> None:
 @click.argument("template_id", required=False, type=click.UUID)
 @click.option("--default", "use_default", is_flag=True, help="certflow's own look again")
 @click.option("--locale", default=None, help="the bootcamp's certificate language (BCP 47)")
+@click.option("--community", default=None, help="refuse unless the bootcamp is this community's")
 @common.json_option
 def assign(
-    bootcamp_id: str, template_id: UUID | None, use_default: bool, locale: str | None, as_json: bool
+    bootcamp_id: str,
+    template_id: UUID | None,
+    use_default: bool,
+    locale: str | None,
+    community: str | None,
+    as_json: bool,
 ) -> None:
     """Print BOOTCAMP_ID's certificates with TEMPLATE_ID (its newest version), in LOCALE
     unless the learner has one. Only templates of the bootcamp's community."""
@@ -175,17 +181,22 @@ def assign(
     from issuance.certificates import template_admin
 
     settings = common.settings()
-    arguments = {"bootcamp_id": bootcamp_id, "template_id": template_id, "locale": locale}
+    arguments = {
+        "bootcamp_id": bootcamp_id,
+        "template_id": template_id,
+        "locale": locale,
+        "community": community,
+    }
     with (
         common.audited(settings, "templates assign", **arguments) as action,
         common.transaction(settings) as conn,
     ):
         if template_id is None and not use_default:
-            found = templates.bootcamp(conn, bootcamp_id, None)
+            found = templates.bootcamp(conn, bootcamp_id, community)
             if found is None or locale is None:
                 raise AdminRefused("give a TEMPLATE_ID, --default, or --locale")
             template_id = found.template_id  # only the locale changes
-        made = template_admin.assign(conn, bootcamp_id, template_id, locale)
+        made = template_admin.assign(conn, bootcamp_id, template_id, locale, community)
         action.done(
             {
                 "bootcamp": made.bootcamp_id,

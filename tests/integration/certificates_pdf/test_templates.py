@@ -270,9 +270,18 @@ def test_show_list_and_preview(cli: CliRunner, engine: sa.Engine, tmp_path: Path
     shown = json.loads(run(cli, "templates", "show", made["id"], "--json").stdout)
     listed = json.loads(run(cli, "templates", "list", "--json").stdout)
     previewed = run(cli, "templates", "preview", made["id"], "--locale", "fr", "-o", str(out))
+    only_locale = created(run(cli, "templates", "assign", "b1", "--locale", "ja", "--json"))
+    default = created(run(cli, "templates", "assign", "b1", "--default", "--json"))
+    other = run(cli, "templates", "assign", "b1", made["id"], "--community", "acme")
+    neither = run(cli, "templates", "assign", "b1")
 
     assert [(v["version"], v["layout"]) for v in shown] == [(2, "modern"), (1, "classic")]
     assert [(t["name"], t["version"], t["bootcamps"]) for t in listed] == [("Plain", 2, ["b1"])]
     assert previewed.exit_code == 0, previewed.output
+    assert (only_locale["template_id"], only_locale["locale"]) == (made["id"], "ja")
+    assert (default["template_id"], default["locale"]) == (None, "ja")
+    assert (other.exit_code, other.stderr.strip()) == (1, "error: no bootcamp 'b1'")
+    assert neither.exit_code == 1
+    assert "give a TEMPLATE_ID, --default, or --locale" in neither.stderr
     with PILImage.open(out) as image:
         assert (image.format, image.size) == ("PNG", (1123, 794))
