@@ -26,7 +26,6 @@ from db.templates import BootcampLook, CustomField, ImageRef, SignatoryRow, Vers
 from issuance.certificates.templates import store_image, template_of
 from render.preview import preview_png
 from render.storage import ObjectStore
-from render.template import DEFAULT
 
 LAYOUTS = ("classic", "modern")
 FONT_FAMILIES = ("serif", "sans")
@@ -181,10 +180,6 @@ def preview(
     chosen = found[0]
     custom = [(f.label, f.value or f"<{f.key}>") for f in chosen.spec.custom_fields]
     return preview_png(template_of(store, chosen), locale, custom)
-
-
-def default_preview(locale: str = "en") -> bytes:
-    return preview_png(DEFAULT, locale)
 
 
 def _newest(
