@@ -31,6 +31,7 @@ from cli import (
     processes,
     repairs,
     scheduler,
+    templates,
     web,
 )
 
@@ -61,6 +62,7 @@ for _module in (
     credentials,
     api_keys,
     community_auth,
+    templates,
 ):  # fmt: skip
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -34,6 +35,12 @@ class PrintedRow:
     attestation_uid: str | None
     anchor_tx_hash: str | None
     chain_id: int
+    #: What it was printed with (issue 22): None is certflow's own look.
+    template_id: UUID | None = None
+    template_version: int | None = None
+    locale: str = "en"
+    score: Decimal | None = None
+    score_out_of: Decimal | None = None
 
 
 def record(conn: sa.Connection, row: PrintedRow) -> None:

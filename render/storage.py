@@ -171,6 +171,20 @@ class ObjectStore:
             )
         return StoredObject(key, len(data), result.etag or "", PDF_TYPE, headers)
 
+    def put_image(self, key: str, data: bytes, content_type: str) -> StoredObject:
+        """Store a template image (content-addressed: same key, same bytes)."""
+        headers = {"sha256": hashlib.sha256(data).hexdigest()}
+        with _converted(key):
+            result = self._client.put_object(
+                self.bucket,
+                key,
+                io.BytesIO(data),
+                len(data),
+                content_type=content_type,
+                metadata=headers,  # type: ignore[arg-type]  # minio's DictType is too narrow
+            )
+        return StoredObject(key, len(data), result.etag or "", content_type, headers)
+
     def stat(self, key: str) -> StoredObject:
         """Size, etag and user metadata of ``key``; ObjectNotFound if it is absent."""
         with _converted(key):

@@ -1574,7 +1574,14 @@ CREATE TABLE public.bootcamp_enrollments (
     certificate_attest_batch_at timestamp with time zone,
     certificate_attestation_failed_at timestamp with time zone,
     certificate_wallet_address text,
-    CONSTRAINT bootcamp_enrollments_enrollment_status_check CHECK ((enrollment_status = ANY (ARRAY['enrolled'::text, 'active'::text, 'completed'::text, 'dropped'::text, 'suspended'::text])))
+    certificate_score numeric(12,2),
+    certificate_score_out_of numeric(12,2),
+    certificate_fields jsonb DEFAULT '{}'::jsonb NOT NULL,
+    CONSTRAINT bootcamp_enrollments_certificate_fields_check CHECK ((jsonb_typeof(certificate_fields) = 'object'::text)),
+    CONSTRAINT bootcamp_enrollments_certificate_score_check CHECK ((certificate_score >= (0)::numeric)),
+    CONSTRAINT bootcamp_enrollments_certificate_score_out_of_check CHECK ((certificate_score_out_of > (0)::numeric)),
+    CONSTRAINT bootcamp_enrollments_enrollment_status_check CHECK ((enrollment_status = ANY (ARRAY['enrolled'::text, 'active'::text, 'completed'::text, 'dropped'::text, 'suspended'::text]))),
+    CONSTRAINT bootcamp_enrollments_score_out_of CHECK (((certificate_score_out_of IS NULL) OR (certificate_score IS NOT NULL)))
 );
 
 ALTER TABLE public.bootcamp_enrollments OWNER TO certflow_owner;
@@ -1590,7 +1597,10 @@ CREATE TABLE public.bootcamp_programs (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     community_id text DEFAULT 'default'::text NOT NULL,
     attestation_mode text DEFAULT 'onchain'::text NOT NULL,
-    CONSTRAINT bootcamp_programs_attestation_mode_check CHECK ((attestation_mode = ANY (ARRAY['onchain'::text, 'offchain'::text])))
+    certificate_template_id uuid,
+    certificate_locale text DEFAULT 'en'::text NOT NULL,
+    CONSTRAINT bootcamp_programs_attestation_mode_check CHECK ((attestation_mode = ANY (ARRAY['onchain'::text, 'offchain'::text]))),
+    CONSTRAINT bootcamp_programs_certificate_locale_check CHECK ((certificate_locale ~ '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$'::text))
 );
 
 ALTER TABLE public.bootcamp_programs OWNER TO certflow_owner;
@@ -1620,6 +1630,11 @@ CREATE TABLE public.certificate_printed_fields (
     anchor_tx_hash text,
     chain_id bigint NOT NULL,
     recorded_at timestamp with time zone DEFAULT now() NOT NULL,
+    template_id uuid,
+    template_version integer,
+    locale text DEFAULT 'en'::text NOT NULL,
+    score numeric(12,2),
+    score_out_of numeric(12,2),
     CONSTRAINT certificate_printed_fields_bootcamp_title_check CHECK ((char_length(bootcamp_title) <= 400)),
     CONSTRAINT certificate_printed_fields_cohort_name_check CHECK ((char_length(cohort_name) <= 400)),
     CONSTRAINT certificate_printed_fields_learner_name_check CHECK (((char_length(learner_name) >= 1) AND (char_length(learner_name) <= 400))),
@@ -1637,6 +1652,53 @@ CREATE TABLE public.certificate_revocations (
 );
 
 ALTER TABLE public.certificate_revocations OWNER TO certflow_owner;
+
+CREATE TABLE public.certificate_template_versions (
+    template_id uuid NOT NULL,
+    version integer NOT NULL,
+    layout text DEFAULT 'classic'::text NOT NULL,
+    font_family text DEFAULT 'serif'::text NOT NULL,
+    colour_primary text NOT NULL,
+    colour_accent text NOT NULL,
+    colour_paper text NOT NULL,
+    colour_ink text NOT NULL,
+    logo_key text,
+    logo_sha256 text,
+    background_key text,
+    background_sha256 text,
+    signatories jsonb DEFAULT '[]'::jsonb NOT NULL,
+    fields text[] DEFAULT '{cohort,total_xp}'::text[] NOT NULL,
+    custom_fields jsonb DEFAULT '[]'::jsonb NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by text DEFAULT SESSION_USER NOT NULL,
+    CONSTRAINT certificate_template_versions_background_sha256_check CHECK ((background_sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT certificate_template_versions_check CHECK (((logo_key IS NULL) = (logo_sha256 IS NULL))),
+    CONSTRAINT certificate_template_versions_check1 CHECK (((background_key IS NULL) = (background_sha256 IS NULL))),
+    CONSTRAINT certificate_template_versions_colour_accent_check CHECK ((colour_accent ~ '^#[0-9A-Fa-f]{6}$'::text)),
+    CONSTRAINT certificate_template_versions_colour_ink_check CHECK ((colour_ink ~ '^#[0-9A-Fa-f]{6}$'::text)),
+    CONSTRAINT certificate_template_versions_colour_paper_check CHECK ((colour_paper ~ '^#[0-9A-Fa-f]{6}$'::text)),
+    CONSTRAINT certificate_template_versions_colour_primary_check CHECK ((colour_primary ~ '^#[0-9A-Fa-f]{6}$'::text)),
+    CONSTRAINT certificate_template_versions_custom_fields_check CHECK ((jsonb_typeof(custom_fields) = 'array'::text)),
+    CONSTRAINT certificate_template_versions_fields_check CHECK ((fields <@ '{score,email,cohort,total_xp}'::text[])),
+    CONSTRAINT certificate_template_versions_font_family_check CHECK ((font_family = ANY (ARRAY['serif'::text, 'sans'::text]))),
+    CONSTRAINT certificate_template_versions_layout_check CHECK ((layout = ANY (ARRAY['classic'::text, 'modern'::text]))),
+    CONSTRAINT certificate_template_versions_logo_sha256_check CHECK ((logo_sha256 ~ '^[0-9a-f]{64}$'::text)),
+    CONSTRAINT certificate_template_versions_signatories_check CHECK ((jsonb_typeof(signatories) = 'array'::text)),
+    CONSTRAINT certificate_template_versions_version_check CHECK ((version >= 1))
+);
+
+ALTER TABLE public.certificate_template_versions OWNER TO certflow_owner;
+
+CREATE TABLE public.certificate_templates (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    community_id text NOT NULL,
+    name text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    created_by text DEFAULT SESSION_USER NOT NULL,
+    CONSTRAINT certificate_templates_name_check CHECK (((char_length(btrim(name)) >= 1) AND (char_length(btrim(name)) <= 200)))
+);
+
+ALTER TABLE public.certificate_templates OWNER TO certflow_owner;
 
 CREATE TABLE public.certificates (
     id uuid NOT NULL,
@@ -1992,6 +2054,8 @@ CREATE TABLE public.user_profiles (
     updated_at timestamp with time zone DEFAULT now() NOT NULL,
     community_id text DEFAULT COALESCE(public.current_community_id(), 'default'::text) NOT NULL,
     time_zone text DEFAULT 'UTC'::text NOT NULL,
+    certificate_locale text,
+    CONSTRAINT user_profiles_certificate_locale_check CHECK ((certificate_locale ~ '^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$'::text)),
     CONSTRAINT user_profiles_time_zone_known CHECK (public.is_time_zone(time_zone))
 );
 
@@ -2060,6 +2124,15 @@ ALTER TABLE ONLY public.certificate_printed_fields
 
 ALTER TABLE ONLY public.certificate_revocations
     ADD CONSTRAINT certificate_revocations_pkey PRIMARY KEY (enrollment_id);
+
+ALTER TABLE ONLY public.certificate_template_versions
+    ADD CONSTRAINT certificate_template_versions_pkey PRIMARY KEY (template_id, version);
+
+ALTER TABLE ONLY public.certificate_templates
+    ADD CONSTRAINT certificate_templates_community_id_id_key UNIQUE (community_id, id);
+
+ALTER TABLE ONLY public.certificate_templates
+    ADD CONSTRAINT certificate_templates_pkey PRIMARY KEY (id);
 
 ALTER TABLE ONLY public.certificates
     ADD CONSTRAINT certificates_enrollment_id_version_key UNIQUE (enrollment_id, version);
@@ -2308,14 +2381,26 @@ ALTER TABLE ONLY public.bootcamp_enrollments
 ALTER TABLE ONLY public.bootcamp_programs
     ADD CONSTRAINT bootcamp_programs_community_id_fkey FOREIGN KEY (community_id) REFERENCES public.communities(id);
 
+ALTER TABLE ONLY public.bootcamp_programs
+    ADD CONSTRAINT bootcamp_programs_template_of_community FOREIGN KEY (community_id, certificate_template_id) REFERENCES public.certificate_templates(community_id, id);
+
 ALTER TABLE ONLY public.certificate_printed_fields
     ADD CONSTRAINT certificate_printed_fields_certificate_id_fkey FOREIGN KEY (certificate_id) REFERENCES public.certificates(id) ON DELETE CASCADE;
 
 ALTER TABLE ONLY public.certificate_printed_fields
     ADD CONSTRAINT certificate_printed_fields_enrollment_id_fkey FOREIGN KEY (enrollment_id) REFERENCES public.bootcamp_enrollments(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY public.certificate_printed_fields
+    ADD CONSTRAINT certificate_printed_fields_template_version FOREIGN KEY (template_id, template_version) REFERENCES public.certificate_template_versions(template_id, version);
+
 ALTER TABLE ONLY public.certificate_revocations
     ADD CONSTRAINT certificate_revocations_enrollment_id_fkey FOREIGN KEY (enrollment_id) REFERENCES public.bootcamp_enrollments(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.certificate_template_versions
+    ADD CONSTRAINT certificate_template_versions_template_id_fkey FOREIGN KEY (template_id) REFERENCES public.certificate_templates(id);
+
+ALTER TABLE ONLY public.certificate_templates
+    ADD CONSTRAINT certificate_templates_community_id_fkey FOREIGN KEY (community_id) REFERENCES public.communities(id);
 
 ALTER TABLE ONLY public.certificates
     ADD CONSTRAINT certificates_enrollment_id_fkey FOREIGN KEY (enrollment_id) REFERENCES public.bootcamp_enrollments(id) ON DELETE CASCADE;
@@ -2418,6 +2503,10 @@ ALTER TABLE public.certificate_printed_fields ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE public.certificate_revocations ENABLE ROW LEVEL SECURITY;
 
+ALTER TABLE public.certificate_template_versions ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.certificate_templates ENABLE ROW LEVEL SECURITY;
+
 ALTER TABLE public.certificates ENABLE ROW LEVEL SECURITY;
 
 ALTER TABLE public.cohort_instructors ENABLE ROW LEVEL SECURITY;
@@ -2466,6 +2555,10 @@ CREATE POLICY owner_all ON public.certificate_printed_fields TO certflow_owner U
 
 CREATE POLICY owner_all ON public.certificate_revocations TO certflow_owner USING (true) WITH CHECK (true);
 
+CREATE POLICY owner_all ON public.certificate_template_versions TO certflow_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY owner_all ON public.certificate_templates TO certflow_owner USING (true) WITH CHECK (true);
+
 CREATE POLICY owner_all ON public.certificates TO certflow_owner USING (true) WITH CHECK (true);
 
 CREATE POLICY owner_all ON public.cohort_instructors TO certflow_owner USING (true) WITH CHECK (true);
@@ -2500,6 +2593,10 @@ CREATE POLICY pipeline_all ON public.certificate_printed_fields TO certflow_work
 
 CREATE POLICY pipeline_all ON public.certificate_revocations TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
 
+CREATE POLICY pipeline_all ON public.certificate_template_versions TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY pipeline_all ON public.certificate_templates TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
 CREATE POLICY pipeline_all ON public.certificates TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
 
 CREATE POLICY pipeline_all ON public.cohort_instructors TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
@@ -2517,6 +2614,12 @@ CREATE POLICY pipeline_all ON public.offchain_attestations TO certflow_worker, c
 CREATE POLICY tenant_community ON public.achievements FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING (((community_id IS NULL) OR (community_id = public.current_community_id())));
 
 CREATE POLICY tenant_community ON public.bootcamp_programs FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING ((community_id = public.current_community_id()));
+
+CREATE POLICY tenant_community ON public.certificate_template_versions FOR SELECT TO certflow_app USING ((EXISTS ( SELECT 1
+   FROM public.certificate_templates t
+  WHERE (t.id = certificate_template_versions.template_id))));
+
+CREATE POLICY tenant_community ON public.certificate_templates FOR SELECT TO certflow_app USING ((community_id = public.current_community_id()));
 
 CREATE POLICY tenant_community ON public.cohort_instructors FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING ((public.community_of_cohort(cohort_id) = public.current_community_id()));
 
@@ -2826,6 +2929,12 @@ GRANT SELECT(certificate_claim_in_progress) ON TABLE public.bootcamp_enrollments
 
 GRANT SELECT(certificate_wallet_address) ON TABLE public.bootcamp_enrollments TO certflow_web;
 
+GRANT UPDATE(certificate_score) ON TABLE public.bootcamp_enrollments TO certflow_app;
+
+GRANT UPDATE(certificate_score_out_of) ON TABLE public.bootcamp_enrollments TO certflow_app;
+
+GRANT UPDATE(certificate_fields) ON TABLE public.bootcamp_enrollments TO certflow_app;
+
 GRANT SELECT ON TABLE public.bootcamp_programs TO certflow_app;
 GRANT SELECT ON TABLE public.bootcamp_programs TO certflow_worker;
 GRANT SELECT ON TABLE public.bootcamp_programs TO certflow_web;
@@ -2849,6 +2958,14 @@ GRANT INSERT ON TABLE public.certificate_revocations TO certflow_admin;
 GRANT SELECT ON TABLE public.certificate_revocations TO certflow_app;
 GRANT SELECT ON TABLE public.certificate_revocations TO certflow_web;
 GRANT SELECT ON TABLE public.certificate_revocations TO certflow_learner;
+
+GRANT SELECT,INSERT ON TABLE public.certificate_template_versions TO certflow_admin;
+GRANT SELECT ON TABLE public.certificate_template_versions TO certflow_worker;
+GRANT SELECT ON TABLE public.certificate_template_versions TO certflow_app;
+
+GRANT SELECT,INSERT ON TABLE public.certificate_templates TO certflow_admin;
+GRANT SELECT ON TABLE public.certificate_templates TO certflow_worker;
+GRANT SELECT ON TABLE public.certificate_templates TO certflow_app;
 
 GRANT SELECT,INSERT,UPDATE ON TABLE public.certificates TO certflow_worker;
 GRANT SELECT ON TABLE public.certificates TO certflow_app;

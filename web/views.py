@@ -61,16 +61,29 @@ def page_view(settings: Settings, page: CertificatePage) -> dict[str, Any]:
     }
 
 
+#: Languages written right to left (the primary subtag of a BCP 47 tag).
+RTL_LANGUAGES = frozenset({"ar", "ckb", "dv", "fa", "he", "ps", "sd", "ug", "ur", "yi"})
+
+
+def direction(locale: str) -> str:
+    """``rtl`` or ``ltr``: the HTML ``dir`` of text in ``locale``."""
+    return "rtl" if locale.split("-", maxsplit=1)[0].lower() in RTL_LANGUAGES else "ltr"
+
+
 def printed_view(page: CertificatePage) -> dict[str, Any]:
-    """Whether the facts shown are the ones printed, and which changed since issue."""
+    """Whether the facts shown are the ones printed, which changed since issue, and the
+    language (and its direction) they were printed in."""
     facts = page.facts
     recorded = facts is not None and facts.recorded
     changed = list(facts.changed) if facts is not None else []
+    locale = facts.locale if facts is not None else "en"
     return {
         "recorded": recorded,
         "changed": changed,
         "notice": CHANGED if changed else (None if recorded else NOT_RECORDED),
         "reprint": REPRINT if changed else None,
+        "locale": locale,
+        "dir": direction(locale),
     }
 
 

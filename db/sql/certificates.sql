@@ -55,15 +55,16 @@ ORDER BY e.id;
 INSERT INTO public.certificate_printed_fields
     (certificate_id, enrollment_id, learner_name, bootcamp_title, cohort_name, completion_date,
      total_xp, wallet_address, lock_address, key_tx_hash, attestation_uid, anchor_tx_hash,
-     chain_id)
+     chain_id, template_id, template_version, locale, score, score_out_of)
 VALUES (:certificate_id, :enrollment_id, :learner_name, :bootcamp_title, :cohort_name,
         :completion_date, :total_xp, :wallet_address, :lock_address, :key_tx_hash,
-        :attestation_uid, :anchor_tx_hash, :chain_id)
+        :attestation_uid, :anchor_tx_hash, :chain_id, :template_id, :template_version, :locale,
+        :score, :score_out_of)
 ON CONFLICT (certificate_id) DO NOTHING;
 
 -- name: printed_by_certificate
 SELECT certificate_id, enrollment_id, learner_name, bootcamp_title, cohort_name,
        completion_date, total_xp, wallet_address, lock_address, key_tx_hash, attestation_uid,
-       anchor_tx_hash, chain_id
+       anchor_tx_hash, chain_id, template_id, template_version, locale, score, score_out_of
 FROM public.certificate_printed_fields
 WHERE certificate_id = :certificate_id;

@@ -27,6 +27,8 @@ from db.ledger import LedgerKey
 from db.records import CertificateRecord
 from issuance.certificates.pdf_signing import signed_pdf
 from issuance.certificates.records import certificate_data, printed_row
+from issuance.certificates.templates import Pin
+from issuance.certificates.templates import look as look_of
 from issuance.credentials.issue import sign_if_configured
 from render.certificate import render_pdf
 from render.storage import ObjectStore, PdfMetadata
@@ -104,7 +106,8 @@ def render_certificate(
             )
             return RenderResult(Outcome.UNCHANGED, existing)
         version = 1 if existing is None else existing.version + 1
-        row = _render_and_store(conn, store, settings, record, version)
+        pin = None if existing is None or new_version else _printed_with(conn, existing)
+        row = _render_and_store(conn, store, settings, record, version, pin)
     log.info(
         "certificate_rendered",
         enrollment_id=str(enrollment_id),
@@ -119,15 +122,28 @@ def render_certificate(
     return RenderResult(Outcome.RENDERED, row)
 
 
+def _printed_with(conn: sa.Connection, existing: CertificateRow) -> Pin:
+    """An automatic new version (the attestation arrived) keeps the look of the one it
+    replaces: a template change reaches a learner's certificate only by an admin's
+    rerender. A version with no printed row predates templates: certflow's own, English."""
+    stored = printed.by_certificate(conn, existing.id)
+    if stored is None:
+        return Pin()
+    return Pin(stored.template_id, stored.template_version, stored.locale)
+
+
 def _render_and_store(
     conn: sa.Connection,
     store: ObjectStore,
     settings: Settings,
     record: CertificateRecord,
     version: int,
+    pin: Pin | None,
 ) -> CertificateRow:
     cert_id = certificates.certificate_id(record.enrollment_id, version)
-    data = certificate_data(settings, record, cert_id)
+    # The bootcamp's template as it is now (or the pinned one): a stored version never changes.
+    look = look_of(conn, store, record.enrollment_id, pin)
+    data = certificate_data(settings, record, cert_id, look)
     pdf = signed_pdf(settings, render_pdf(data), cert_id)
     digest = hashlib.sha256(pdf).hexdigest()
     object_key = store.object_key(
@@ -159,6 +175,6 @@ def _render_and_store(
         attestation_uid=uid,
     )
     # What the page says, stored with the version: the site vouches for these values.
-    printed.record(conn, printed_row(record, data))
+    printed.record(conn, printed_row(record, data, look))
     sign_if_configured(conn, settings, record, row)  # its credential commits with it
     return row

@@ -15,6 +15,7 @@ from certflow.settings import Settings
 from chain.attestation import CompletionAttestation
 from db.printed import PrintedRow
 from db.records import CertificateRecord
+from issuance.certificates.templates import PLAIN, Look
 from render.certificate import CertificateData, printed_page
 
 
@@ -24,9 +25,10 @@ def verify_url(settings: Settings, cert_id: UUID) -> str:
 
 
 def certificate_data(
-    settings: Settings, record: CertificateRecord, cert_id: UUID
+    settings: Settings, record: CertificateRecord, cert_id: UUID, look: Look = PLAIN
 ) -> CertificateData:
-    """What the page prints; RenderError when the enrollment is not ready for a certificate."""
+    """What the page prints, in ``look`` (the template, locale, score and custom fields);
+    RenderError when the enrollment is not ready for a certificate."""
     problem = _not_ready(record)
     if problem:
         raise RenderError(f"enrollment {record.enrollment_id}: {problem}")
@@ -48,12 +50,19 @@ def certificate_data(
         attestation_uid=record.certificate_attestation_uid,
         verify_url=verify_url(settings, cert_id),
         anchor_tx_hash=record.anchor_tx_hash,
+        locale=look.locale,
+        template=look.template,
+        score=look.score,
+        email=look.email,
+        custom_fields=look.custom_fields,
     )
 
 
-def printed_row(record: CertificateRecord, data: CertificateData) -> PrintedRow:
-    """The facts ``data`` prints, as the layout prints them (cleaned), plus the wallet."""
+def printed_row(record: CertificateRecord, data: CertificateData, look: Look = PLAIN) -> PrintedRow:
+    """The facts ``data`` prints, as the layout prints them (cleaned), plus the wallet,
+    and what it was printed with (template version, locale, score if printed)."""
     page = printed_page(data)
+    score = data.score if "score" in data.template.fields else None
     return PrintedRow(
         certificate_id=UUID(data.certificate_id),
         enrollment_id=record.enrollment_id,
@@ -68,6 +77,11 @@ def printed_row(record: CertificateRecord, data: CertificateData) -> PrintedRow:
         attestation_uid=data.attestation_uid,
         anchor_tx_hash=data.anchor_tx_hash,
         chain_id=data.chain_id,
+        template_id=look.template_id,
+        template_version=look.template_version,
+        locale=data.locale,
+        score=score.points if score else None,
+        score_out_of=score.out_of if score else None,
     )
 
 

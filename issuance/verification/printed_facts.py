@@ -44,6 +44,8 @@ class PrintedFacts:
     recorded: bool
     #: Labels of the printed facts that the record says differently today.
     changed: tuple[str, ...]
+    #: The language the version was printed in (BCP 47; "en" before templates).
+    locale: str = "en"
 
     def note(self) -> str:
         """What ``certflow verify`` says of the printed facts against today's record."""
@@ -64,7 +66,8 @@ def printed_facts(
     stored = printed.by_certificate(conn, row.id)
     if stored is None:
         return PrintedFacts(today, False, ())
-    return PrintedFacts(as_record(today, stored), True, changed_since(settings, row, today, stored))
+    changed = changed_since(settings, row, today, stored)
+    return PrintedFacts(as_record(today, stored), True, changed, stored.locale)
 
 
 def as_record(today: CertificateRecord, stored: PrintedRow) -> CertificateRecord:

@@ -10,10 +10,16 @@ from uuid import UUID
 from fastapi import APIRouter, Path, Request
 
 from db import api as db_api
+from db import templates
 from web.api_v1.auth import App
 from web.api_v1.certificates import listing
-from web.api_v1.errors import not_found
-from web.api_v1.models import ActivityBody, MilestoneCompletionBody
+from web.api_v1.errors import ApiError, not_found
+from web.api_v1.models import (
+    ActivityBody,
+    CertificateFactsBody,
+    LocaleBody,
+    MilestoneCompletionBody,
+)
 
 router = APIRouter(tags=["app"])
 
@@ -67,3 +73,33 @@ def record_activity(user_profile_id: UUID, body: ActivityBody, caller: App) -> d
 def learner_certificates(request: Request, user_profile_id: UUID, caller: App) -> dict[str, Any]:
     """The learner's current certificates, as the learner sees them."""
     return listing(request, caller.conn, _learner(caller, user_profile_id))
+
+
+@router.put("/learners/{user_profile_id}/certificate-locale")
+def learner_locale(user_profile_id: UUID, body: LocaleBody, caller: App) -> dict[str, Any]:
+    """The learner's certificate language (BCP 47), over the bootcamp's; null removes it.
+    Printed from the learner's next certificate version on."""
+    if not templates.set_learner_locale(caller.conn, user_profile_id, body.locale):
+        raise not_found("Learner not found")
+    return {"userProfileId": str(user_profile_id), "locale": body.locale}
+
+
+@router.put("/enrollments/{enrollment_id}/certificate-facts")
+def certificate_facts(
+    enrollment_id: UUID, body: CertificateFactsBody, caller: App
+) -> dict[str, Any]:
+    """The score and custom field values the enrollment's certificate may print (when its
+    template lists them), from its next version on."""
+    if body.outOf is not None and body.score is None:
+        raise ApiError(400, "bad_request", "outOf needs a score")
+    found = templates.set_enrollment_facts(
+        caller.conn, enrollment_id, body.score, body.outOf, dict(body.fields)
+    )
+    if not found:
+        raise not_found("Enrollment not found")
+    return {
+        "enrollmentId": str(enrollment_id),
+        "score": None if body.score is None else str(body.score),
+        "outOf": None if body.outOf is None else str(body.outOf),
+        "fields": dict(body.fields),
+    }

@@ -4,6 +4,7 @@ API_MAX_BODY_BYTES before it is parsed)."""
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -71,3 +72,26 @@ class AchievementChangeBody(_Body):
     is_public: bool | None = None
     is_active: bool | None = None
     criteria: dict[str, Any] | None = None
+
+
+#: BCP 47, as the tables check it (en, es, pt-BR, zh-Hant).
+Locale = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$", max_length=35)
+]
+FieldKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+FieldValue = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)]
+
+
+class LocaleBody(_Body):
+    """The learner's certificate language; null: the bootcamp's."""
+
+    locale: Locale | None
+
+
+class CertificateFactsBody(_Body):
+    """What the certificate may print for the enrollment: a score (out of ``outOf``; a
+    percentage is out of 100) and values of the template's custom fields."""
+
+    score: Decimal | None = Field(None, ge=0, le=1_000_000_000, decimal_places=2)
+    outOf: Decimal | None = Field(None, gt=0, le=1_000_000_000, decimal_places=2)
+    fields: dict[FieldKey, FieldValue] = Field(default_factory=dict, max_length=20)

@@ -77,6 +77,8 @@ def test_after_a_rename_the_json_gives_the_printed_name_and_the_change(
         "changed": ["learner name"],
         "notice": CHANGED,
         "reprint": body["printed"]["reprint"],
+        "locale": "en",
+        "dir": "ltr",
     }
     download = requests.get(
         f"{site.url}/certificates/{issued.certificate.id}.pdf", allow_redirects=False, timeout=10
