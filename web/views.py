@@ -11,6 +11,7 @@ from certflow.settings import Settings
 from issuance.verification.certificate_page import CertificatePage
 from issuance.verification.page_checks import PASS, Step
 from issuance.verification.printed_facts import CHANGED, NOT_RECORDED, REPRINT
+from render.i18n import text_direction
 from web import links
 
 
@@ -61,15 +62,6 @@ def page_view(settings: Settings, page: CertificatePage) -> dict[str, Any]:
     }
 
 
-#: Languages written right to left (the primary subtag of a BCP 47 tag).
-RTL_LANGUAGES = frozenset({"ar", "ckb", "dv", "fa", "he", "ps", "sd", "ug", "ur", "yi"})
-
-
-def direction(locale: str) -> str:
-    """``rtl`` or ``ltr``: the HTML ``dir`` of text in ``locale``."""
-    return "rtl" if locale.split("-", maxsplit=1)[0].lower() in RTL_LANGUAGES else "ltr"
-
-
 def printed_view(page: CertificatePage) -> dict[str, Any]:
     """Whether the facts shown are the ones printed, which changed since issue, and the
     language (and its direction) they were printed in."""
@@ -83,7 +75,7 @@ def printed_view(page: CertificatePage) -> dict[str, Any]:
         "notice": CHANGED if changed else (None if recorded else NOT_RECORDED),
         "reprint": REPRINT if changed else None,
         "locale": locale,
-        "dir": direction(locale),
+        "dir": text_direction(locale),
     }
 
 

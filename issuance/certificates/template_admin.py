@@ -24,6 +24,7 @@ from certflow.errors import AdminRefused, ImageRefused
 from db import templates
 from db.templates import BootcampLook, CustomField, ImageRef, SignatoryRow, VersionSpec
 from issuance.certificates.templates import store_image, template_of
+from render.parts import MAX_SIGNATORIES
 from render.preview import preview_png
 from render.storage import ObjectStore
 
@@ -35,7 +36,6 @@ _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 #: BCP 47 as the tables check it: a language, then subtags (es, pt-BR, zh-Hant-TW).
 LOCALE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_MAX_SIGNATORIES = 4
 _MAX_CUSTOM_FIELDS = 6
 _MAX_TEXT = 200
 
@@ -237,8 +237,8 @@ def _image(store: ObjectStore, data: bytes | None, what: str) -> ImageRef | None
 
 
 def _signatories(store: ObjectStore, given: tuple[SignatoryInput, ...]) -> tuple[SignatoryRow, ...]:
-    if len(given) > _MAX_SIGNATORIES:
-        raise AdminRefused(f"at most {_MAX_SIGNATORIES} signatories fit on a certificate")
+    if len(given) > MAX_SIGNATORIES:
+        raise AdminRefused(f"at most {MAX_SIGNATORIES} signatories fit on a certificate")
     return tuple(
         SignatoryRow(
             _text(s.name, "signatory name"),
