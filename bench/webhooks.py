@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import sqlalchemy as sa
 
-from bench._burst_procs import start, stop
+from bench._burst_procs import cpu_seconds, start, stop
 from bench._db import bench_database, median, percentile
 from bench._smoke import parse_args
 from db import outbox, webhooks
@@ -183,9 +183,12 @@ def main() -> None:
         try:
             idle_latency(engine, receiver, learner, 3)  # warm up: connections, imports
             latencies = idle_latency(engine, receiver, learner, args.idle)
-            rates = [
-                through_engine(engine, receiver, learner, args.events) for _ in range(args.runs)
-            ]
+            rates: list[float] = []
+            cpu: list[float] = []
+            for _ in range(args.runs):
+                before = cpu_seconds(procs[1].pid)
+                rates.append(through_engine(engine, receiver, learner, args.events))
+                cpu.append((cpu_seconds(procs[1].pid) - before) / args.events)
         finally:
             stop(*procs)
             engine.dispose()
@@ -198,6 +201,7 @@ def main() -> None:
     print(f"deliveries_per_second (outbox -> signed POST, median): {engine_rate:.0f}")
     print(f"deliveries_per_second baseline (plain loop of signed POSTs): {plain_rate:.0f}")
     print(f"ratio engine/baseline: {engine_rate / plain_rate:.2f}")
+    print(f"webhooks worker CPU per delivery (median): {median(cpu) * 1000:.2f} ms")
     print(
         f"idle commit_to_delivery_ms p50: {median(latencies) * 1000:.1f}"
         f" p95: {percentile(latencies, 95) * 1000:.1f} (n={len(latencies)})"

@@ -13,6 +13,7 @@ from prometheus_client import REGISTRY
 
 from certflow.settings import Settings
 from db import webhooks
+from events import webhooks as queueing
 from events.relay import Relay
 from tests.fixtures.database import wait_until
 from tests.integration.helpers import worker_process
@@ -166,3 +167,52 @@ def test_a_private_address_is_refused_without_allow_private(
     wait_until(lambda: len([d for d in deliveries(engine) if d.status == "failed"]) == 2)
     assert all("private address" in d.last_error for d in deliveries(engine))
     assert receiver.counts == {}
+
+
+def test_a_failed_delivery_is_replayed_under_its_id_and_a_test_event_is_sent(
+    engine: sa.Engine,
+    world: World,
+    receiver: Receiver,
+    runtime: Any,
+    pipeline: dramatiq.Worker,
+) -> None:
+    receiver.scripts["/f"] = always(500)
+    hook = endpoint(engine, receiver, "/f", ("achievement.unlocked", "webhook.test"))
+    unlock(engine, world.learner)
+    wait_until(lambda: bool(deliveries(engine)) and deliveries(engine)[0].status == "failed")
+    (failed,) = deliveries(engine)
+    assert failed.attempts == 4  # the first attempt and the three retries of the schedule
+    receiver.scripts["/f"] = always(200)
+    with engine.begin() as conn:  # the endpoint's owner fixed it: its streak is over
+        conn.execute(sa.text("UPDATE webhook_endpoints SET backoff_until = NULL"))
+    replayed = queueing.replay(engine, runtime.broker, failed.id)
+    assert replayed is not None
+    assert (replayed.status, replayed.replay_count) == ("pending", 1)
+    wait_delivered(engine, 1)
+    assert {r.webhook_id for r in receiver.of("/f")} == {failed.id}
+    test = queueing.send_test_event(engine, runtime.broker, hook)
+    assert test is not None
+    wait_delivered(engine, 2)
+    last = receiver.of("/f")[-1]
+    assert last.webhook_id == test.id
+    assert body_of(last.body)["type"] == "webhook.test"
+    assert last.verified_by == (0,)
+
+
+def test_an_endpoint_failing_for_five_days_is_disabled_with_its_reason(
+    engine: sa.Engine, world: World, receiver: Receiver, pipeline: dramatiq.Worker
+) -> None:
+    receiver.scripts["/down"] = always(500)
+    hook = endpoint(engine, receiver, "/down")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("UPDATE webhook_endpoints SET failing_since = now() - interval '6 days'")
+        )
+    unlock(engine, world.learner)
+    wait_until(lambda: bool(deliveries(engine)) and deliveries(engine)[0].status == "failed")
+    with engine.connect() as conn:
+        found = webhooks.get_endpoint(conn, hook)
+    assert found is not None
+    assert not found.enabled
+    assert found.disabled_reason == "failing for 5d (last error: HTTP 500)"
+    assert deliveries(engine)[0].last_error.startswith("endpoint disabled: failing for 5d")
