@@ -41,6 +41,7 @@ class Queued:
 class Taken:
     """A delivery held for one attempt, with what the attempt needs."""
 
+    id: str
     attempts: int
     body: str
     created_at: dt.datetime
@@ -109,12 +110,18 @@ def endpoint_of(conn: sa.Connection, delivery_id: str) -> UUID | None:
     ).scalar_one_or_none()
 
 
-def try_take(conn: sa.Connection, delivery_id: str, lease_seconds: float) -> Taken | None:
-    """Hold the delivery for one attempt if it may be made now (see webhook_try_take)."""
-    row = conn.execute(
-        query("webhook_try_take"), {"id": delivery_id, "lease": lease_seconds}
-    ).first()
-    return None if row is None else Taken(**row._mapping)
+def try_take(conn: sa.Connection, delivery_ids: list[str], lease_seconds: float) -> list[Taken]:
+    """Hold those of the deliveries that may be attempted now, one attempt each, in the
+    order given (see webhook_try_take)."""
+    rows = conn.execute(query("webhook_try_take"), {"ids": delivery_ids, "lease": lease_seconds})
+    taken = {row.id: Taken(**row._mapping) for row in rows}
+    return [taken[i] for i in delivery_ids if i in taken]
+
+
+def release(conn: sa.Connection, delivery_ids: list[str]) -> None:
+    """Let go of taken deliveries that were not attempted."""
+    if delivery_ids:
+        conn.execute(query("webhook_release"), {"ids": delivery_ids})
 
 
 def attempt_state(conn: sa.Connection, delivery_id: str) -> AttemptState | None:
@@ -128,15 +135,15 @@ def defer(conn: sa.Connection, delivery_id: str, at: float) -> None:
     conn.execute(query("webhook_defer"), {"id": delivery_id, "at": at})
 
 
-def record_delivered(
-    conn: sa.Connection, delivery_id: str, status_code: int, duration_ms: int
-) -> bool:
-    """Delivered (the endpoint is healthy again); False if it was no longer pending."""
-    row = conn.execute(
-        query("webhook_record_delivered"),
-        {"id": delivery_id, "status_code": status_code, "duration_ms": duration_ms},
-    ).first()
-    return row is not None
+def record_delivered(conn: sa.Connection, delivered: list[tuple[str, int, int]]) -> int:
+    """Deliveries (id, status code, duration in ms) delivered; how many were still pending."""
+    if not delivered:
+        return 0
+    ids, codes, durations = (list(column) for column in zip(*delivered, strict=True))
+    rows = conn.execute(
+        query("webhook_record_delivered"), {"ids": ids, "codes": codes, "durations": durations}
+    )
+    return len(rows.all())
 
 
 def record_failed_attempt(

@@ -74,46 +74,53 @@ def webhook_fan_out(rt: Runtime, payload: dict[str, Any], delivery: Delivery) ->
 
 
 def deliver_webhook(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:
-    """One attempt of each delivery of the message, and the message for what comes next."""
+    """One attempt of each delivery of the message, and the messages for what comes next."""
     ids = payload.get("delivery_ids", [payload.get("delivery_id")])
     if not ids or not all(isinstance(i, str) for i in ids):
         raise BadEvent("deliver_webhook needs delivery_ids")
-    for delivery_id in ids:
-        _deliver_one(rt, delivery_id, payload.get("endpoint_id"), delivery)
-
-
-def _deliver_one(rt: Runtime, delivery_id: str, given: object, delivery: Delivery) -> None:
-    endpoint = _endpoint(rt, delivery_id, given)
-    if endpoint is None:
-        OUTCOMES.labels("skipped").inc()
+    if isinstance(payload.get("endpoint_id"), str):
+        _deliver_chunk(rt, ids, UUID(payload["endpoint_id"]), delivery)
         return
+    for delivery_id in ids:  # a re-send names no endpoint: each is looked up
+        endpoint = _endpoint(rt, delivery_id)
+        if endpoint is None:
+            OUTCOMES.labels("skipped").inc()
+        else:
+            _deliver_chunk(rt, [delivery_id], endpoint, delivery)
+
+
+def _deliver_chunk(rt: Runtime, ids: list[str], endpoint: UUID, delivery: Delivery) -> None:
+    """Deliveries to one endpoint, holding one of its slots in this process."""
     slots = rt.webhook_slots
     if slots.acquire(endpoint):
         try:
-            outcome = deliver(rt.settings, rt.webhook_engine, delivery_id)
+            outcomes = deliver(rt.settings, rt.webhook_engine, ids)
         finally:
             slots.release(endpoint)
     else:
         budget = rt.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
-        outcome = Outcome("deferred", at=time.time() + slots.retry_in(endpoint, budget, _RNG))
-    _count(outcome)
-    if outcome.kind in ("retry", "deferred") and outcome.at is not None:
-        queueing.enqueue(rt.broker, [repo.Queued(delivery_id, endpoint)], at=outcome.at)
-    if outcome.kind in ("delivered", "retry", "failed"):
-        log.info(
-            "webhook_attempt",
-            delivery_id=delivery_id,
-            endpoint_id=str(endpoint),
-            idempotency_key=delivery.idempotency_key,
-            outcome=outcome.kind,
-            status_code=outcome.status_code,
-            error=outcome.error,
-        )
+        at = time.time() + slots.retry_in(endpoint, budget, _RNG)
+        outcomes = [(i, Outcome("deferred", at=at)) for i in ids]
+    later: dict[float, list[repo.Queued]] = {}
+    for delivery_id, outcome in outcomes:
+        _count(outcome)
+        if outcome.kind in ("retry", "deferred") and outcome.at is not None:
+            later.setdefault(outcome.at, []).append(repo.Queued(delivery_id, endpoint))
+        if outcome.kind in ("delivered", "retry", "failed"):
+            log.info(
+                "webhook_attempt",
+                delivery_id=delivery_id,
+                endpoint_id=str(endpoint),
+                idempotency_key=delivery.idempotency_key,
+                outcome=outcome.kind,
+                status_code=outcome.status_code,
+                error=outcome.error,
+            )
+    for at, queued in later.items():  # deferred together: one message again
+        queueing.enqueue(rt.broker, queued, at=at)
 
 
-def _endpoint(rt: Runtime, delivery_id: str, given: object) -> UUID | None:
-    if isinstance(given, str):
-        return UUID(given)
+def _endpoint(rt: Runtime, delivery_id: str) -> UUID | None:
     with transaction(rt.engine) as conn:
         return repo.endpoint_of(conn, delivery_id)
 

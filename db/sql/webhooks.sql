@@ -136,19 +136,21 @@ FROM lost WHERE d.id = lost.id
 RETURNING d.id, d.endpoint_id;
 
 -- name: webhook_try_take
--- An attempt takes the delivery (attempt number, lease) when it is pending,
+-- Attempts take these deliveries (attempt number, lease) when each is pending,
 -- due, not held by another attempt, its endpoint enabled and not backing off;
--- with what the attempt needs (body, URL, live secrets). No row: see
--- webhook_attempt_state for why.
+-- with what the attempt needs (body, URL, live secrets). A delivery without a
+-- row: see webhook_attempt_state for why.
 UPDATE public.webhook_deliveries d
 SET locked_until = now() + make_interval(secs => :lease), attempts = d.attempts + 1,
     last_attempt_at = now()
 FROM public.webhook_endpoints e
-WHERE d.id = :id AND e.id = d.endpoint_id AND d.status = 'pending' AND e.enabled
+WHERE d.id = ANY(CAST(:ids AS text[])) AND e.id = d.endpoint_id AND d.status = 'pending'
+  AND e.enabled
   AND (d.locked_until IS NULL OR d.locked_until < now())
   AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now() + interval '1 second')
   AND (e.backoff_until IS NULL OR e.backoff_until <= now())
-RETURNING d.attempts, d.body, d.created_at, d.endpoint_id, e.url, e.failing_since, now() AS now,
+RETURNING d.id, d.attempts, d.body, d.created_at, d.endpoint_id, e.url, e.failing_since,
+    now() AS now,
     ARRAY(SELECT s.secret FROM public.webhook_secrets s
           WHERE s.endpoint_id = e.id AND (s.expires_at IS NULL OR s.expires_at > now())
           ORDER BY s.id DESC) AS secrets;
@@ -169,24 +171,36 @@ SET next_attempt_at = to_timestamp(CAST(:at AS double precision))
 WHERE id = :id AND status = 'pending';
 
 -- name: webhook_record_delivered
-WITH done AS (
-    UPDATE public.webhook_deliveries
+-- Delivered (with each one's status and duration); the endpoint is healthy again.
+WITH r AS (
+    SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:codes AS integer[]),
+                         CAST(:durations AS integer[])) AS r(id, code, ms)
+),
+done AS (
+    UPDATE public.webhook_deliveries d
     SET status = 'delivered', delivered_at = now(), locked_until = NULL, next_attempt_at = NULL,
-        last_status_code = :status_code, last_error = NULL
-    WHERE id = :id AND status = 'pending'
-    RETURNING id, endpoint_id, community_id, attempts
+        last_status_code = r.code, last_error = NULL
+    FROM r WHERE d.id = r.id AND d.status = 'pending'
+    RETURNING d.id, d.endpoint_id, d.community_id, d.attempts, r.code, r.ms
 ),
 healthy AS (
     UPDATE public.webhook_endpoints e
     SET failing_since = NULL, backoff_until = NULL, updated_at = now()
-    FROM done WHERE e.id = done.endpoint_id
+    WHERE e.id IN (SELECT endpoint_id FROM done)
       AND (e.failing_since IS NOT NULL OR e.backoff_until IS NOT NULL)
     RETURNING 1
 )
 INSERT INTO public.webhook_attempts
     (delivery_id, community_id, attempt, status_code, duration_ms)
-SELECT done.id, done.community_id, done.attempts, :status_code, :duration_ms FROM done
+SELECT done.id, done.community_id, done.attempts, done.code, done.ms FROM done
 RETURNING attempt;
+
+-- name: webhook_release
+-- Taken but not attempted (the endpoint stopped answering meanwhile): let go, the
+-- attempt's number given back.
+UPDATE public.webhook_deliveries
+SET locked_until = NULL, attempts = attempts - 1
+WHERE id = ANY(CAST(:ids AS text[])) AND status = 'pending' AND locked_until IS NOT NULL;
 
 -- name: webhook_record_failed_attempt
 -- A failed attempt: the next one due at :next_at, or (null) the delivery failed.

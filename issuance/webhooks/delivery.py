@@ -118,27 +118,59 @@ def next_retry(settings: Settings, attempts: int, retry_after: float | None) -> 
     return delay
 
 
-def deliver(settings: Settings, engine: sa.Engine, delivery_id: str) -> Outcome:
-    """One attempt (or a deferral) of the delivery; its outcome is committed on return."""
+def deliver(
+    settings: Settings, engine: sa.Engine, delivery_ids: list[str]
+) -> list[tuple[str, Outcome]]:
+    """One attempt (or a deferral) of each delivery, in turn; the outcomes committed on return.
+
+    The deliveries are taken in one statement and those delivered recorded in one. If
+    the endpoint stops answering (or asks to wait, or is disabled) on the way, those
+    not attempted yet are let go and deferred with it.
+    """
     lease = settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
     # ``engine`` commits without waiting for the WAL flush (workers.runtime.webhook_engine):
     # losing the take in a crash loses a lease and an attempt's number; losing the outcome
     # means one more attempt under the same webhook-id (at least once).
     with transaction(engine) as conn:
-        taken = repo.try_take(conn, delivery_id, lease)
-    if taken is None:
-        with transaction(engine) as conn:
-            return _not_now(conn, settings, repo.attempt_state(conn, delivery_id), delivery_id)
-    started = time.monotonic()
-    status, retry_after, error = _attempt(settings, taken, delivery_id)
-    duration_ms = int((time.monotonic() - started) * 1000)
-    with transaction(engine) as conn:
+        taken = repo.try_take(conn, delivery_ids, lease)
+    held = {item.id for item in taken}
+    outcomes = _not_now_all(settings, engine, [i for i in delivery_ids if i not in held])
+    delivered: list[tuple[str, int, int]] = []
+    for n, item in enumerate(taken):
+        started = time.monotonic()
+        status, retry_after, error = _attempt(settings, item, item.id)
+        duration_ms = int((time.monotonic() - started) * 1000)
         if status is not None and 200 <= status < 300:
-            repo.record_delivered(conn, delivery_id, status, duration_ms)
-            age = (taken.now - taken.created_at).total_seconds() + duration_ms / 1000
-            return Outcome("delivered", status_code=status, latency_seconds=age)
-        attempt = _Attempt(taken, status, retry_after, error or f"HTTP {status}", duration_ms)
-        return _failed(conn, settings, delivery_id, attempt)
+            delivered.append((item.id, status, duration_ms))
+            age = (item.now - item.created_at).total_seconds() + (time.monotonic() - started)
+            outcomes.append(
+                (item.id, Outcome("delivered", status_code=status, latency_seconds=age))
+            )
+            continue
+        rest = [later.id for later in taken[n + 1 :]]
+        with transaction(engine) as conn:
+            attempt = _Attempt(item, status, retry_after, error or f"HTTP {status}", duration_ms)
+            outcome = _failed(conn, settings, item.id, attempt)
+            stops = status in (None, 410, 429, 503) or retry_after is not None
+            if rest and stops:
+                repo.release(conn, rest)
+        outcomes.append((item.id, outcome))
+        if rest and stops:
+            outcomes += _not_now_all(settings, engine, rest)
+            break
+    if delivered:
+        with transaction(engine) as conn:
+            repo.record_delivered(conn, delivered)
+    return outcomes
+
+
+def _not_now_all(
+    settings: Settings, engine: sa.Engine, delivery_ids: list[str]
+) -> list[tuple[str, Outcome]]:
+    if not delivery_ids:
+        return []
+    with transaction(engine) as conn:
+        return [(i, _not_now(conn, settings, repo.attempt_state(conn, i), i)) for i in delivery_ids]
 
 
 @dataclass(frozen=True)
