@@ -6,7 +6,7 @@
 -- one. Each certificate version records the template version and locale it was
 -- printed with: an issued PDF never changes, `certflow certificate rerender`
 -- makes a new version with the template as it is then.
--- depends: 0028.drop_chain_init_nonce
+-- depends: 0029.webhooks
 
 CREATE TABLE public.certificate_templates (
     id uuid PRIMARY KEY DEFAULT gen_random_uuid(),

@@ -20,6 +20,7 @@ from workers.broker import CertflowBroker, build_broker
 
 if TYPE_CHECKING:
     from issuance.certificates.issuer import Issuer
+    from issuance.webhooks.delivery import EndpointSlots
     from render.storage import ObjectStore
 
 
@@ -30,6 +31,8 @@ class Runtime:
     broker: CertflowBroker
     _store: ObjectStore | None = field(default=None, repr=False)
     _issuer: Issuer | None = field(default=None, repr=False)
+    _webhook_slots: EndpointSlots | None = field(default=None, repr=False)
+    _webhook_engine: sa.Engine | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -60,6 +63,34 @@ class Runtime:
                 self._issuer = Issuer.build(self.settings, self.engine)
             return self._issuer
 
+    @property
+    def webhook_slots(self) -> EndpointSlots:
+        """This worker process's cap on attempts in flight per webhook endpoint."""
+        with self._lock:
+            if self._webhook_slots is None:
+                from issuance.webhooks.delivery import EndpointSlots
+
+                self._webhook_slots = EndpointSlots(self.settings.webhook_max_in_flight)
+            return self._webhook_slots
+
+    @property
+    def webhook_engine(self) -> sa.Engine:
+        """Webhook attempts' connections: commits without waiting for the WAL flush (at
+        least once: a lost commit is one more attempt under the same id). The fan-out,
+        whose rows must survive before any attempt, uses ``engine``."""
+        with self._lock:
+            if self._webhook_engine is None:
+                self._webhook_engine = make_engine(
+                    self.settings, pool_size=16, pre_ping=False, flush_commits=False
+                )
+            return self._webhook_engine
+
     def close(self) -> None:
+        if self._webhook_engine is not None:
+            self._webhook_engine.dispose()
+        if self._webhook_slots is not None:
+            from issuance.webhooks.transport import close_idle
+
+            close_idle()
         self.broker.close()
         self.engine.dispose()
