@@ -2011,6 +2011,97 @@ CREATE TABLE public.user_streaks (
 
 ALTER TABLE public.user_streaks OWNER TO certflow_owner;
 
+CREATE TABLE public.webhook_attempts (
+    id bigint NOT NULL,
+    delivery_id text NOT NULL,
+    community_id text NOT NULL,
+    attempt integer NOT NULL,
+    at timestamp with time zone DEFAULT now() NOT NULL,
+    status_code integer,
+    error text,
+    duration_ms integer,
+    CONSTRAINT webhook_attempts_error_check CHECK ((length(error) <= 500))
+);
+
+ALTER TABLE public.webhook_attempts OWNER TO certflow_owner;
+
+ALTER TABLE public.webhook_attempts ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_attempts_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
+CREATE TABLE public.webhook_deliveries (
+    id text NOT NULL,
+    endpoint_id uuid NOT NULL,
+    community_id text NOT NULL,
+    outbox_id bigint,
+    event_type text NOT NULL,
+    body text NOT NULL,
+    status text DEFAULT 'pending'::text NOT NULL,
+    attempts integer DEFAULT 0 NOT NULL,
+    next_attempt_at timestamp with time zone DEFAULT now(),
+    locked_until timestamp with time zone,
+    last_attempt_at timestamp with time zone,
+    last_status_code integer,
+    last_error text,
+    delivered_at timestamp with time zone,
+    failed_at timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    replayed_at timestamp with time zone,
+    replay_count integer DEFAULT 0 NOT NULL,
+    CONSTRAINT webhook_deliveries_attempts_check CHECK ((attempts >= 0)),
+    CONSTRAINT webhook_deliveries_id_check CHECK ((id ~ '^msg_[A-Za-z0-9]{26,60}$'::text)),
+    CONSTRAINT webhook_deliveries_last_error_check CHECK ((length(last_error) <= 500)),
+    CONSTRAINT webhook_deliveries_status_check CHECK ((status = ANY (ARRAY['pending'::text, 'delivered'::text, 'failed'::text])))
+);
+
+ALTER TABLE public.webhook_deliveries OWNER TO certflow_owner;
+
+CREATE TABLE public.webhook_endpoints (
+    id uuid DEFAULT gen_random_uuid() NOT NULL,
+    community_id text NOT NULL,
+    url text NOT NULL,
+    event_types text[] NOT NULL,
+    description text DEFAULT ''::text NOT NULL,
+    enabled boolean DEFAULT true NOT NULL,
+    disabled_reason text,
+    disabled_at timestamp with time zone,
+    failing_since timestamp with time zone,
+    backoff_until timestamp with time zone,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    updated_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT webhook_endpoints_description_check CHECK ((length(description) <= 500)),
+    CONSTRAINT webhook_endpoints_disabled_reason_check CHECK ((length(disabled_reason) <= 500)),
+    CONSTRAINT webhook_endpoints_event_types_check CHECK (((cardinality(event_types) > 0) AND (event_types <@ ARRAY['enrollment.completed'::text, 'certificate.key_granted'::text, 'certificate.attested'::text, 'certificate.issued'::text, 'certificate.failed'::text, 'certificate.revoked'::text, 'achievement.unlocked'::text, 'webhook.test'::text]))),
+    CONSTRAINT webhook_endpoints_url_check CHECK (((length(url) <= 2000) AND (url ~ '^https?://'::text)))
+);
+
+ALTER TABLE public.webhook_endpoints OWNER TO certflow_owner;
+
+CREATE TABLE public.webhook_secrets (
+    id bigint NOT NULL,
+    endpoint_id uuid NOT NULL,
+    secret text NOT NULL,
+    created_at timestamp with time zone DEFAULT now() NOT NULL,
+    expires_at timestamp with time zone,
+    CONSTRAINT webhook_secrets_secret_check CHECK ((secret ~ '^whsec_[A-Za-z0-9+/]{32,88}={0,2}$'::text))
+);
+
+ALTER TABLE public.webhook_secrets OWNER TO certflow_owner;
+
+ALTER TABLE public.webhook_secrets ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME public.webhook_secrets_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+
 ALTER TABLE ONLY public.admin_audit ALTER COLUMN id SET DEFAULT nextval('public.admin_audit_id_seq'::regclass);
 
 ALTER TABLE ONLY public.achievement_criteria_types
@@ -2178,6 +2269,21 @@ ALTER TABLE ONLY public.user_profiles
 ALTER TABLE ONLY public.user_streaks
     ADD CONSTRAINT user_streaks_pkey PRIMARY KEY (user_profile_id, streak_kind);
 
+ALTER TABLE ONLY public.webhook_attempts
+    ADD CONSTRAINT webhook_attempts_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_endpoint_id_outbox_id_key UNIQUE (endpoint_id, outbox_id);
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.webhook_endpoints
+    ADD CONSTRAINT webhook_endpoints_pkey PRIMARY KEY (id);
+
+ALTER TABLE ONLY public.webhook_secrets
+    ADD CONSTRAINT webhook_secrets_pkey PRIMARY KEY (id);
+
 CREATE INDEX idx_achievements_criteria_type ON public.achievements USING btree (criteria_type) WHERE is_active;
 
 CREATE INDEX idx_admin_audit_at ON public.admin_audit USING btree (at DESC);
@@ -2251,6 +2357,22 @@ CREATE INDEX idx_user_activities_days ON public.user_activities USING btree (use
 CREATE INDEX idx_user_activities_user ON public.user_activities USING btree (user_profile_id, created_at);
 
 CREATE INDEX idx_user_profiles_community ON public.user_profiles USING btree (community_id);
+
+CREATE INDEX idx_webhook_attempts_delivery ON public.webhook_attempts USING btree (delivery_id, attempt);
+
+CREATE INDEX idx_webhook_deliveries_community ON public.webhook_deliveries USING btree (community_id, created_at DESC);
+
+CREATE INDEX idx_webhook_deliveries_due ON public.webhook_deliveries USING btree (next_attempt_at) WHERE (status = 'pending'::text);
+
+CREATE INDEX idx_webhook_deliveries_endpoint ON public.webhook_deliveries USING btree (endpoint_id, created_at DESC);
+
+CREATE INDEX idx_webhook_deliveries_in_flight ON public.webhook_deliveries USING btree (endpoint_id) WHERE (locked_until IS NOT NULL);
+
+CREATE INDEX idx_webhook_deliveries_outbox ON public.webhook_deliveries USING btree (outbox_id);
+
+CREATE INDEX idx_webhook_endpoints_community ON public.webhook_endpoints USING btree (community_id, created_at);
+
+CREATE INDEX idx_webhook_secrets_endpoint ON public.webhook_secrets USING btree (endpoint_id);
 
 CREATE UNIQUE INDEX uq_dead_letters_message ON public.dead_letters USING btree (message_id, actor) WHERE (replayed_at IS NULL);
 
@@ -2380,6 +2502,18 @@ ALTER TABLE ONLY public.user_profiles
 ALTER TABLE ONLY public.user_streaks
     ADD CONSTRAINT user_streaks_user_profile_id_fkey FOREIGN KEY (user_profile_id) REFERENCES public.user_profiles(id) ON DELETE CASCADE;
 
+ALTER TABLE ONLY public.webhook_attempts
+    ADD CONSTRAINT webhook_attempts_delivery_id_fkey FOREIGN KEY (delivery_id) REFERENCES public.webhook_deliveries(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.webhook_deliveries
+    ADD CONSTRAINT webhook_deliveries_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES public.webhook_endpoints(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.webhook_endpoints
+    ADD CONSTRAINT webhook_endpoints_community_id_fkey FOREIGN KEY (community_id) REFERENCES public.communities(id) ON DELETE CASCADE;
+
+ALTER TABLE ONLY public.webhook_secrets
+    ADD CONSTRAINT webhook_secrets_endpoint_id_fkey FOREIGN KEY (endpoint_id) REFERENCES public.webhook_endpoints(id) ON DELETE CASCADE;
+
 ALTER TABLE public.achievements ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY admin_all ON public.community_logins TO certflow_admin USING (true) WITH CHECK (true);
@@ -2488,6 +2622,14 @@ CREATE POLICY owner_all ON public.user_milestone_progress TO certflow_owner USIN
 
 CREATE POLICY owner_all ON public.user_profiles TO certflow_owner USING (true) WITH CHECK (true);
 
+CREATE POLICY owner_all ON public.webhook_attempts TO certflow_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY owner_all ON public.webhook_deliveries TO certflow_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY owner_all ON public.webhook_endpoints TO certflow_owner USING (true) WITH CHECK (true);
+
+CREATE POLICY owner_all ON public.webhook_secrets TO certflow_owner USING (true) WITH CHECK (true);
+
 CREATE POLICY owner_outbox ON public.event_outbox TO certflow_owner USING (true) WITH CHECK (true);
 
 CREATE POLICY pipeline_activities ON public.user_activities TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
@@ -2514,6 +2656,14 @@ CREATE POLICY pipeline_all ON public.credentials TO certflow_worker, certflow_ad
 
 CREATE POLICY pipeline_all ON public.offchain_attestations TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
 
+CREATE POLICY pipeline_all ON public.webhook_attempts TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY pipeline_all ON public.webhook_deliveries TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY pipeline_all ON public.webhook_endpoints TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
+CREATE POLICY pipeline_all ON public.webhook_secrets TO certflow_worker, certflow_admin USING (true) WITH CHECK (true);
+
 CREATE POLICY tenant_community ON public.achievements FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING (((community_id IS NULL) OR (community_id = public.current_community_id())));
 
 CREATE POLICY tenant_community ON public.bootcamp_programs FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING ((community_id = public.current_community_id()));
@@ -2525,6 +2675,20 @@ CREATE POLICY tenant_community ON public.cohort_milestones FOR SELECT TO certflo
 CREATE POLICY tenant_community ON public.cohorts FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING ((public.community_of_cohort(id) = public.current_community_id()));
 
 CREATE POLICY tenant_community ON public.communities FOR SELECT TO certflow_app, certflow_learner, certflow_instructor USING ((id = public.current_community_id()));
+
+CREATE POLICY tenant_community ON public.webhook_attempts FOR SELECT TO certflow_app USING ((community_id = public.current_community_id()));
+
+CREATE POLICY tenant_community ON public.webhook_deliveries TO certflow_app USING ((community_id = public.current_community_id())) WITH CHECK (((community_id = public.current_community_id()) AND (EXISTS ( SELECT 1
+   FROM public.webhook_endpoints e
+  WHERE (e.id = webhook_deliveries.endpoint_id)))));
+
+CREATE POLICY tenant_community ON public.webhook_endpoints TO certflow_app USING ((community_id = public.current_community_id())) WITH CHECK ((community_id = public.current_community_id()));
+
+CREATE POLICY tenant_endpoint ON public.webhook_secrets TO certflow_app USING ((EXISTS ( SELECT 1
+   FROM public.webhook_endpoints e
+  WHERE (e.id = webhook_secrets.endpoint_id)))) WITH CHECK ((EXISTS ( SELECT 1
+   FROM public.webhook_endpoints e
+  WHERE (e.id = webhook_secrets.endpoint_id))));
 
 CREATE POLICY tenant_enrollment ON public.certificate_printed_fields FOR SELECT TO certflow_app, certflow_learner USING ((EXISTS ( SELECT 1
    FROM public.bootcamp_enrollments e
@@ -2575,6 +2739,14 @@ CREATE POLICY web_reads ON public.credentials FOR SELECT TO certflow_web USING (
 CREATE POLICY web_reads ON public.offchain_attestations FOR SELECT TO certflow_web USING (true);
 
 CREATE POLICY web_reads ON public.user_profiles FOR SELECT TO certflow_web USING (true);
+
+ALTER TABLE public.webhook_attempts ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.webhook_deliveries ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.webhook_endpoints ENABLE ROW LEVEL SECURITY;
+
+ALTER TABLE public.webhook_secrets ENABLE ROW LEVEL SECURITY;
 
 CREATE POLICY worker_all ON public.bootcamp_enrollments TO certflow_worker USING (true) WITH CHECK (true);
 
@@ -2994,5 +3166,33 @@ GRANT SELECT(wallet_address) ON TABLE public.user_profiles TO certflow_web;
 GRANT SELECT ON TABLE public.user_streaks TO certflow_app;
 GRANT SELECT ON TABLE public.user_streaks TO certflow_learner;
 GRANT SELECT,INSERT,UPDATE ON TABLE public.user_streaks TO certflow_worker;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_attempts TO certflow_admin;
+GRANT SELECT,INSERT ON TABLE public.webhook_attempts TO certflow_worker;
+GRANT SELECT ON TABLE public.webhook_attempts TO certflow_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_deliveries TO certflow_admin;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.webhook_deliveries TO certflow_worker;
+GRANT SELECT,INSERT,UPDATE ON TABLE public.webhook_deliveries TO certflow_app;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_endpoints TO certflow_admin;
+GRANT SELECT ON TABLE public.webhook_endpoints TO certflow_worker;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_endpoints TO certflow_app;
+
+GRANT UPDATE(enabled) ON TABLE public.webhook_endpoints TO certflow_worker;
+
+GRANT UPDATE(disabled_reason) ON TABLE public.webhook_endpoints TO certflow_worker;
+
+GRANT UPDATE(disabled_at) ON TABLE public.webhook_endpoints TO certflow_worker;
+
+GRANT UPDATE(failing_since) ON TABLE public.webhook_endpoints TO certflow_worker;
+
+GRANT UPDATE(backoff_until) ON TABLE public.webhook_endpoints TO certflow_worker;
+
+GRANT UPDATE(updated_at) ON TABLE public.webhook_endpoints TO certflow_worker;
+
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_secrets TO certflow_admin;
+GRANT SELECT ON TABLE public.webhook_secrets TO certflow_worker;
+GRANT SELECT,INSERT,DELETE,UPDATE ON TABLE public.webhook_secrets TO certflow_app;
 
 ALTER DEFAULT PRIVILEGES FOR ROLE certflow_owner REVOKE ALL ON FUNCTIONS  FROM PUBLIC;
