@@ -32,6 +32,7 @@ from cli import (
     repairs,
     scheduler,
     web,
+    webhooks,
 )
 
 
@@ -61,6 +62,7 @@ for _module in (
     credentials,
     api_keys,
     community_auth,
+    webhooks,
 ):  # fmt: skip
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -71,3 +71,36 @@ class AchievementChangeBody(_Body):
     is_public: bool | None = None
     is_active: bool | None = None
     criteria: dict[str, Any] | None = None
+
+
+#: Event types as the documented list names them (checked against it by the route).
+EventType = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+WebhookUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class WebhookEndpointBody(_Body):
+    """A new webhook endpoint of the app's community."""
+
+    url: WebhookUrl
+    events: list[EventType] = Field(min_length=1, max_length=16)
+    description: Description = ""
+
+
+class WebhookEndpointChangeBody(_Body):
+    """What to change; a field left out stays as it is. ``enabled: false`` needs a reason."""
+
+    url: WebhookUrl | None = None
+    events: list[EventType] | None = Field(None, min_length=1, max_length=16)
+    description: Description | None = None
+    enabled: bool | None = None
+    disabled_reason: Annotated[Description, StringConstraints(min_length=1)] | None = None
+
+
+#: How long a replaced webhook secret is still accepted by default (24 h).
+DEFAULT_OVERLAP_SECONDS = 24 * 3600
+
+
+class RotationBody(_Body):
+    #: How long the replaced secret is still accepted (at most 7 days).
+    overlap_seconds: int = Field(DEFAULT_OVERLAP_SECONDS, ge=0, le=7 * 24 * 3600)
