@@ -74,12 +74,13 @@ def send_test(endpoint_id: UUID, as_json: bool) -> None:
     from issuance.operations import webhooks
 
     settings = common.settings()
-    with common.audited(settings, "webhooks test", id=endpoint_id) as action:
-        with common.transaction(settings) as conn:
-            made = webhooks.send_test(conn, endpoint_id)
-            if made is None:
-                raise AdminRefused(f"no webhook endpoint {endpoint_id}")
-        _queue(settings, made.id)
+    with (
+        common.audited(settings, "webhooks test", id=endpoint_id) as action,
+        common.transaction(settings) as conn,
+    ):
+        made = webhooks.send_test(conn, endpoint_id)
+        if made is None:
+            raise AdminRefused(f"no webhook endpoint {endpoint_id}")
         action.done(webhooks.delivery_json(made))
     common.output(action.result, as_json, lambda r: click.echo(f"queued {r['id']}"))
 
@@ -93,19 +94,15 @@ def replay(delivery_id: str, as_json: bool) -> None:
     from issuance.operations import webhooks
 
     settings = common.settings()
-    with common.audited(settings, "webhooks replay", id=delivery_id) as action:
-        with common.transaction(settings) as conn:
-            again = webhooks.replay(conn, delivery_id)
-            if again is None:
-                raise AdminRefused(f"no webhook delivery {delivery_id}")
-        _queue(settings, again.id)
+    with (
+        common.audited(settings, "webhooks replay", id=delivery_id) as action,
+        common.transaction(settings) as conn,
+    ):
+        again = webhooks.replay(conn, delivery_id)
+        if again is None:
+            raise AdminRefused(f"no webhook delivery {delivery_id}")
         action.done(webhooks.delivery_json(again))
     common.output(action.result, as_json, lambda r: click.echo(f"replaying {r['id']}"))
-
-
-def _queue(settings: Any, delivery_id: str) -> None:
-    """After the commit: to the webhooks queue (lost, the reconciler finds it due)."""
-    raise NotImplementedError(delivery_id)
 
 
 COMMANDS: list[click.Command] = [deliveries, delivery, send_test, replay]

@@ -76,6 +76,13 @@ def body(conn: sa.Connection, delivery_id: str) -> str | None:
     return None if found is None else str(found)
 
 
+def queue(conn: sa.Connection, delivery_id: str) -> None:
+    """Send the pending delivery to the webhooks queue when this transaction commits (a
+    ``webhook.resend`` event in the outbox: the relay sends it, and the reconciler finds a
+    pending delivery whose message Redis lost)."""
+    conn.execute(query("webhook_delivery_queue"), {"id": delivery_id})
+
+
 def attempts(conn: sa.Connection, delivery_id: str) -> list[dict[str, Any]]:
     """Every attempt of the delivery, first first: when, the status code or the error."""
     rows = conn.execute(query("webhook_delivery_attempts"), {"id": delivery_id})

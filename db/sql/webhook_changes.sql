@@ -34,3 +34,8 @@ FROM public.webhook_attempts WHERE delivery_id = :id ORDER BY attempt, id;
 
 -- name: webhook_delivery_body
 SELECT body FROM public.webhook_deliveries WHERE id = :id;
+
+-- name: webhook_delivery_queue
+-- A webhook.resend event for the pending delivery, in this transaction (sql/rules/
+-- webhook_requests.sql): another community's delivery is refused as an unknown one.
+SELECT public.queue_webhook_delivery(:id);

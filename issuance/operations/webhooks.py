@@ -110,21 +110,29 @@ def webhook_test_body(endpoint_id: UUID, now: datetime | None = None) -> str:
 
 
 def send_test(conn: sa.Connection, endpoint_id: UUID) -> Delivery | None:
-    """A ``webhook.test`` delivery to the endpoint, queued; None: no such endpoint."""
+    """A ``webhook.test`` delivery to the endpoint, queued when the caller commits; None: no
+    such endpoint (for this caller)."""
     delivery_id = webhooks.new_delivery_id()
     body = webhook_test_body(endpoint_id)
-    return webhooks.insert_test_delivery(conn, endpoint_id, body, delivery_id)
+    made = webhooks.insert_test_delivery(conn, endpoint_id, body, delivery_id)
+    if made is not None:
+        webhook_changes.queue(conn, made.id)
+    return made
 
 
 def replay(conn: sa.Connection, delivery_id: str) -> Delivery | None:
     """A failed delivery back in line: same webhook-id and body, the retry schedule from
-    its start. None: no such delivery (for this caller); refused unless it failed."""
+    its start, queued when the caller commits. None: no such delivery (for this caller);
+    refused unless it failed."""
     found = webhooks.get_delivery(conn, delivery_id)
     if found is None:
         return None
     if found.status != "failed":
         raise Refused(f"Only a failed delivery is replayed; {delivery_id} is {found.status}")
-    return webhooks.reset_for_replay(conn, delivery_id)
+    again = webhooks.reset_for_replay(conn, delivery_id)
+    if again is not None:
+        webhook_changes.queue(conn, again.id)
+    return again
 
 
 def endpoint_views(conn: sa.Connection, endpoints: Sequence[Endpoint]) -> list[dict[str, Any]]:

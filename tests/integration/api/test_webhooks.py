@@ -107,6 +107,8 @@ def test_test_event_deliveries_and_replay_of_a_failed_delivery(
     assert (replayed.json()["id"], replayed.json()["status"]) == (failed, "pending")
     assert replayed.json()["replay_count"] == 1
     assert again.status_code == 409  # it is pending now: nothing to replay
+    queued = rows(admin_engine, "SELECT payload FROM event_outbox WHERE kind = 'webhook.resend'")
+    assert [e.payload["delivery_ids"] for e in queued] == [[tested.json()["id"]], [failed]]
     row = rows(
         admin_engine, "SELECT status, attempts FROM webhook_deliveries WHERE id = :id", id=failed
     )
@@ -149,7 +151,7 @@ def test_private_addresses_are_allowed_only_with_webhook_allow_private(
     assert made.json()["url"] == "http://127.0.0.1:9/hook"
 
 
-def _attempts(api: ApiServer, key: str, endpoint: str, delivery: str) -> dict[str, int | str]:
+def _attempts(api: ApiServer, key: str, endpoint: str, delivery: str) -> dict[str, str]:
     """Every webhook route that names an id, as (status, body) the caller sees."""
     h = bearer(key)
     e, d = f"/webhooks/endpoints/{endpoint}", f"/webhooks/deliveries/{delivery}"

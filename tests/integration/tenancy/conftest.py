@@ -35,6 +35,7 @@ class Tenant:
     certificate: UUID
     achievement: str
     achievement_id: UUID
+    webhook_delivery: str  # pending, to a webhook endpoint of the community
 
 
 @dataclass(frozen=True)
@@ -115,13 +116,35 @@ def _tenant(engine: sa.Engine, community: str) -> Tenant:
             ),
             {"code": f"local_{c}", "c": community},
         ).scalar_one()
+        webhook_delivery = _webhook_delivery(conn, community)
     s.complete(engine, other, ids)  # the manual one waits for the instructor
     activity = s.record(engine, learner, "login", "2026-02-01T12:00:00Z")
     s.evaluate(engine, "activity.recorded", learner)  # a streak and an award
     return Tenant(
         community, f"bootcamp-{c}", f"cohort-{c}", ids, learner, other, instructor,
         enrollment, other_enrollment, activity, certificate, f"local_{c}", achievement_id,
+        webhook_delivery,
     )  # fmt: skip
+
+
+def _webhook_delivery(conn: sa.Connection, community: str) -> str:
+    """A pending delivery to a webhook endpoint of the community."""
+    endpoint = conn.execute(
+        sa.text(
+            "INSERT INTO webhook_endpoints (community_id, url, event_types)"
+            " VALUES (:c, 'https://hooks.example/x', ARRAY['webhook.test']) RETURNING id"
+        ),
+        {"c": community},
+    ).scalar_one()
+    delivery = f"msg_{community.lower()}{uuid.uuid4().hex}"
+    conn.execute(
+        sa.text(
+            "INSERT INTO webhook_deliveries (id, endpoint_id, community_id, event_type, body)"
+            " VALUES (:d, :e, :c, 'webhook.test', '{}')"
+        ),
+        {"d": delivery, "e": endpoint, "c": community},
+    )
+    return delivery
 
 
 @pytest.fixture
