@@ -149,6 +149,10 @@ class Duplicate(Refused):
     """Something with that name already exists."""
 
 
+class WebhookUrlRefused(Refused):
+    """A webhook URL must be https and reach only public addresses."""
+
+
 class ConfigError(PermanentError):
     """Configuration is missing or invalid."""
 

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, model_validator
+from pydantic import ConfigDict, Field, SecretStr, ValidationError, model_validator
 
 from certflow.errors import ConfigError
 from certflow.settings_types import (
@@ -19,13 +19,14 @@ from certflow.settings_types import (
     Rate,
     private_key,
 )
+from certflow.settings_webhooks import WebhookSettings
 
 LogFormat = Literal["json", "console"]
 #: Chain ids of local development nodes (anvil, Hardhat, Ganache).
 DEV_CHAIN_IDS = frozenset({31337, 1337})
 
 
-class Settings(BaseModel):
+class Settings(WebhookSettings):
     """certflow's configuration. Field aliases are the environment variable names."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")

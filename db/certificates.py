@@ -15,6 +15,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from db import outbox
 from db.queries import query
 
 #: Namespace of certificate ids: uuid5(namespace, "{enrollment_id}:{version}").
@@ -99,6 +100,13 @@ def record(
             "attestation_uid": attestation_uid,
         },
     ).one()
+    # certificate.issued for the apps' webhooks: this version's PDF is stored.
+    outbox.emit(
+        conn,
+        "certificate.issued",
+        {"enrollment_id": str(enrollment_id), "certificate_id": str(cert_id), "version": version},
+        f"certificate.issued:{cert_id}",
+    )
     return CertificateRow(**row._mapping)
 
 

@@ -7,10 +7,13 @@ the chain. Each returns how many rows it healed.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 
 import sqlalchemy as sa
 
+from db import outbox
+from db import webhook_deliveries as webhooks
 from db.queries import query
 
 
@@ -52,6 +55,33 @@ def resend_lost(
         window=window,
         limit=limit,
     )
+
+
+def _resend(conn: sa.Connection, queued: Sequence[webhooks.Queued]) -> int:
+    """Queue deliveries again through the outbox (webhook.resend, to the fan-out actor)."""
+    if queued:
+        outbox.emit(
+            conn,
+            "webhook.resend",
+            {"delivery_ids": [q.delivery_id for q in queued]},
+            f"webhook.resend:{uuid.uuid4()}",
+        )
+    return len(queued)
+
+
+def fan_out_webhooks(
+    conn: sa.Connection, older_than: int, window: int, limit: int, verify_base: str, site_base: str
+) -> int:
+    """Events sent with a subscribed endpoint but no delivery (the fan-out message was
+    lost): their deliveries created now, and queued."""
+    events = webhooks.unfanned_events(conn, older_than, window, limit)
+    return _resend(conn, webhooks.fan_out(conn, events, verify_base, site_base))
+
+
+def resend_webhooks(conn: sa.Connection, older_than: int, limit: int) -> int:
+    """Deliveries due for ``older_than`` seconds and not in an attempt (their message was
+    lost with Redis): queued again."""
+    return _resend(conn, webhooks.lost_deliveries(conn, older_than, limit))
 
 
 def prune_outbox(conn: sa.Connection, older_than: int, limit: int) -> int:

@@ -14,6 +14,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
+from db import outbox
 from db.queries import query
 
 
@@ -40,6 +41,13 @@ def record(
     )
     found = by_enrollment(conn, enrollment_id)
     assert found is not None  # inserted now or earlier, in a committed or this transaction
+    # certificate.revoked for the apps' webhooks; a second revoke emits nothing (same key).
+    outbox.emit(
+        conn,
+        "certificate.revoked",
+        {"enrollment_id": str(enrollment_id)},
+        f"certificate.revoked:{enrollment_id}",
+    )
     return found
 
 

@@ -10,25 +10,34 @@ from collections.abc import Mapping
 
 from certflow.errors import BadEvent
 
+#: The actor that turns events into webhook deliveries (README "Webhooks").
+FAN_OUT = "webhook_fan_out"
+
 ROUTES: Mapping[str, tuple[str, ...]] = {
     "milestone.completed": ("check_completion", "evaluate_achievements"),
-    "enrollment.completed": ("auto_claim", "evaluate_achievements"),
+    "enrollment.completed": ("auto_claim", "evaluate_achievements", FAN_OUT),
     "certificate.claim_requested": ("grant_key",),
-    "certificate.key_granted": ("attest", "evaluate_achievements"),
-    "certificate.attested": ("render_certificate",),
-    "certificate.attestation_failed": ("render_certificate",),
+    "certificate.key_granted": ("attest", "evaluate_achievements", FAN_OUT),
+    "certificate.attested": ("render_certificate", FAN_OUT),
+    # The webhook certificate.failed (stage "attestation").
+    "certificate.attestation_failed": ("render_certificate", FAN_OUT),
     # A learner's "Retry Attestation" (POST /api/v1/certificates/retry-attestation).
     "certificate.attestation_retry_requested": ("retry_attestation",),
     "activity.recorded": ("evaluate_achievements",),
-    # For the apps (notifications); no certflow actor acts on it.
-    "achievement.unlocked": (),
+    # For the apps (webhooks) alone: no other certflow actor acts on these.
+    "achievement.unlocked": (FAN_OUT,),
+    "certificate.issued": (FAN_OUT,),
+    "certificate.failed": (FAN_OUT,),
+    "certificate.revoked": (FAN_OUT,),
+    # The reconciler's re-send of deliveries due but not queued (Redis lost them).
+    "webhook.resend": (FAN_OUT,),
 }
 
 #: Actors the relay sends ONE message per drained batch, carrying every event
 #: of the batch routed to them (payload ``{"events": [...]}``): their work per
 #: event is one cheap set-based SQL call, so a message per event would spend
 #: most of the time on per-message costs (decoding, the Redis acknowledgement).
-BATCHED: frozenset[str] = frozenset({"check_completion", "evaluate_achievements"})
+BATCHED: frozenset[str] = frozenset({"check_completion", "evaluate_achievements", FAN_OUT})
 
 #: The event kinds evaluate_achievements takes (its routes above).
 ACHIEVEMENT_EVENTS: frozenset[str] = frozenset(
@@ -44,6 +53,9 @@ QUEUES: Mapping[str, str] = {
     "retry_attestation": "chain",
     "render_certificate": "render",
     "evaluate_achievements": "achievements",
+    # Webhooks on their own queue: a slow endpoint never holds the pipeline's workers.
+    FAN_OUT: "webhooks",
+    "deliver_webhook": "webhooks",
 }
 
 
@@ -66,10 +78,15 @@ def redeliverable() -> dict[str, tuple[str, ...]]:
     key (and no open dead letter) long after sending means its copy was lost.
     auto_claim gives its key back when refused for a fixable reason, so its
     copy of enrollment.completed is left to the reconciler's own auto-claim
-    state, which knows when the reason is fixed.
+    state, which knows when the reason is fixed. The webhook fan-out keeps no
+    ledger: the reconciler finds events without deliveries from the deliveries.
     """
     scanned = {
-        kind: tuple(a for a in actors if (kind, a) != ("enrollment.completed", "auto_claim"))
+        kind: tuple(
+            a
+            for a in actors
+            if (kind, a) != ("enrollment.completed", "auto_claim") and a != FAN_OUT
+        )
         for kind, actors in ROUTES.items()
     }
     return {kind: actors for kind, actors in scanned.items() if actors}

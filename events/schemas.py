@@ -39,6 +39,22 @@ class AchievementUnlocked(_Payload):
     code: str
 
 
+class CertificateIssued(EnrollmentEvent):
+    certificate_id: UUID
+    version: int
+
+
+class CertificateFailed(EnrollmentEvent):
+    #: Where it failed: "claim" (the key grant) or "attestation".
+    stage: str
+    #: What the learner is shown.
+    message: str
+
+
+class WebhookResend(_Payload):
+    delivery_ids: list[str]
+
+
 class BatchedEvent(_Payload):
     """One outbox event inside a batch message (see ``events.batches``), with its own key."""
 
@@ -75,6 +91,10 @@ SCHEMAS: dict[str, type[_Payload]] = {
     "certificate.attestation_failed": EnrollmentEvent,
     "activity.recorded": ActivityRecorded,
     "achievement.unlocked": AchievementUnlocked,
+    "certificate.issued": CertificateIssued,
+    "certificate.failed": CertificateFailed,
+    "certificate.revoked": EnrollmentEvent,
+    "webhook.resend": WebhookResend,
     "replay": Replay,
 }
 

@@ -26,6 +26,7 @@ from workers.grant_key import grant_key
 from workers.render import render_certificate
 from workers.retry_attestation import retry_attestation
 from workers.runtime import Runtime
+from workers.webhooks import deliver_webhook, webhook_fan_out
 
 log = structlog.get_logger(__name__)
 Handler = Callable[[Runtime, dict[str, Any], Delivery], None]
@@ -38,12 +39,18 @@ HANDLERS: Mapping[str, Handler] = {
     "render_certificate": render_certificate,
     "retry_attestation": retry_attestation,
     "evaluate_achievements": evaluate_achievements,
+    "webhook_fan_out": webhook_fan_out,
+    "deliver_webhook": deliver_webhook,
 }
 
 #: Options of one actor on top of the failure policy's. auto_claim gives its ledger
 #: key back after a fixable refusal, so the in-memory duplicate skip must not
 #: remember its keys (workers/middleware/idempotency.py): the ledger row decides.
-OPTIONS: Mapping[str, Mapping[str, Any]] = {"auto_claim": {"remember_keys": False}}
+#: deliver_webhook's key names the delivery, and every attempt's message carries it.
+OPTIONS: Mapping[str, Mapping[str, Any]] = {
+    "auto_claim": {"remember_keys": False},
+    "deliver_webhook": {"remember_keys": False},
+}
 
 
 def declare_actors(rt: Runtime) -> dict[str, dramatiq.Actor[Any, None]]:

@@ -9,6 +9,7 @@ actors on its broker.
 from __future__ import annotations
 
 import dramatiq
+import structlog
 
 from certflow.logging import configure_logging
 from certflow.settings import load_settings
@@ -21,6 +22,12 @@ from workers.runtime import Runtime
 def setup() -> None:
     settings = load_settings()
     configure_logging(settings)
+    if settings.webhook_allow_private:
+        structlog.get_logger("certflow.webhooks").warning(
+            "webhook_allow_private",
+            message="WEBHOOK_ALLOW_PRIVATE=true: webhooks may go to http and private addresses"
+            " (development and tests only)",
+        )
     runtime = Runtime.build(settings)
     runtime.broker.add_middleware(WarmUp(runtime))
     declare_actors(runtime)

@@ -60,15 +60,25 @@ FROM granted;
 
 -- name: record_claim_error
 -- A claim that cannot go on: the error for the learner, the lock released
--- so that a claim after the fix starts afresh.
-UPDATE public.bootcamp_enrollments
-SET certificate_last_error = :error,
-    certificate_last_error_at = now(),
-    certificate_retry_count = coalesce(certificate_retry_count, 0) + 1,
-    certificate_claim_in_progress = false,
-    certificate_grant_batch = NULL,
-    certificate_grant_batch_at = NULL
-WHERE id = ANY(:ids) AND NOT certificate_issued;
+-- so that a claim after the fix starts afresh; certificate.failed (for the
+-- apps' webhooks) says so with the learner's message, once per failure.
+WITH failed AS (
+    UPDATE public.bootcamp_enrollments
+    SET certificate_last_error = :error,
+        certificate_last_error_at = now(),
+        certificate_retry_count = coalesce(certificate_retry_count, 0) + 1,
+        certificate_claim_in_progress = false,
+        certificate_grant_batch = NULL,
+        certificate_grant_batch_at = NULL
+    WHERE id = ANY(:ids) AND NOT certificate_issued
+    RETURNING id, certificate_retry_count
+)
+SELECT public.emit_event(
+    'certificate.failed',
+    jsonb_build_object('enrollment_id', failed.id, 'stage', 'claim',
+                       'message', CAST(:error AS text)),
+    'certificate.failed:' || failed.id::text || ':claim:' || failed.certificate_retry_count::text)
+FROM failed;
 
 -- name: record_claim_warning
 -- A message for the learner while the claim stays in progress (it is retried).

@@ -106,6 +106,15 @@ def _steps(
             window=settings.retention_seconds // 2,
             limit=batch,
         ),
+        "webhook_fan_outs": functools.partial(
+            states.fan_out_webhooks,
+            older_than=older,
+            window=settings.retention_seconds // 2,
+            limit=batch,
+            verify_base=settings.verify_base_url,
+            site_base=settings.verify_base_url.rstrip("/").removesuffix("/verify"),
+        ),
+        "webhook_resends": functools.partial(states.resend_webhooks, older_than=older, limit=batch),
         "pruned_outbox": functools.partial(_prune, states.prune_outbox, settings),
         "pruned_ledger": functools.partial(_prune, states.prune_ledger, settings),
     }

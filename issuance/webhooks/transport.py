@@ -1,0 +1,85 @@
+"""One POST to a checked address: no redirect followed, one time budget, no pooling.
+
+``http.client`` never follows redirects (a 3xx is an answer like any other)
+and lets the connection be opened to an address of our choosing while the
+Host header and the TLS server name (SNI, certificate check) stay the URL's
+name: the transport connects only to the address ``urls.resolve`` checked.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import http.client
+import socket
+import ssl
+import time
+from dataclasses import dataclass
+
+from issuance.webhooks.urls import Target
+
+#: Most of an answer's body that is read (and thrown away): the status is what counts.
+_MAX_BODY = 64 * 1024
+_TLS = ssl.create_default_context()
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    #: Seconds the endpoint asked us to wait (Retry-After), if it said.
+    retry_after: float | None
+
+
+class _Pinned(http.client.HTTPConnection):
+    """Plain HTTP to the checked address (development and tests only)."""
+
+    def __init__(self, target: Target, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout)
+        self.address = target.address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+class _PinnedTls(http.client.HTTPSConnection):
+    """TLS to the checked address, with the URL's host name for SNI and the certificate."""
+
+    def __init__(self, target: Target, timeout: float) -> None:
+        super().__init__(target.host, target.port, timeout=timeout, context=_TLS)
+        self.address = target.address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = _TLS.wrap_socket(sock, server_hostname=self.host)
+
+
+def retry_after(value: str | None, now: float) -> float | None:
+    """Retry-After in seconds from now: a number of seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def post(target: Target, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
+    """POST ``body``; the answer's status. OSError (refused, reset, timed out) or
+    http.client.HTTPException (not HTTP) when there is none."""
+    deadline = time.monotonic() + timeout
+    kind = _PinnedTls if target.scheme == "https" else _Pinned
+    conn = kind(target, timeout)
+    try:
+        conn.request("POST", target.path, body=body, headers=headers)
+        # The budget covers the whole attempt: what connecting and sending used is gone.
+        if conn.sock is not None:
+            conn.sock.settimeout(max(0.001, deadline - time.monotonic()))
+        response = conn.getresponse()
+        response.read(_MAX_BODY)
+        return Answer(response.status, retry_after(response.getheader("Retry-After"), time.time()))
+    finally:
+        conn.close()
