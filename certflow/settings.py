@@ -170,8 +170,6 @@ class Settings(WebhookSettings):
     api_jwks_min_refresh_seconds: float = Field(30.0, alias="API_JWKS_MIN_REFRESH_SECONDS", ge=0)
     api_auth_cache_seconds: float = Field(30.0, alias="API_AUTH_CACHE_SECONDS", ge=0)
     api_jwt_leeway_seconds: int = Field(30, alias="API_JWT_LEEWAY_SECONDS", ge=0, le=300)
-    #: Webhook URLs may be http and private addresses: development and tests only.
-    webhook_allow_private: bool = Field(False, alias="WEBHOOK_ALLOW_PRIVATE")
 
     log_level: LogLevelName = Field("INFO", alias="LOG_LEVEL")
     log_format: LogFormat = Field("console", alias="LOG_FORMAT")

@@ -71,6 +71,8 @@ def _show(detail: dict[str, Any]) -> None:
 def send_test(endpoint_id: UUID, as_json: bool) -> None:
     """Send a webhook.test event to the endpoint (whatever events it subscribed to)."""
     from certflow.errors import AdminRefused
+    from db import webhook_changes
+    from events.webhooks import create_test_delivery
     from issuance.operations import webhooks
 
     settings = common.settings()
@@ -78,9 +80,10 @@ def send_test(endpoint_id: UUID, as_json: bool) -> None:
         common.audited(settings, "webhooks test", id=endpoint_id) as action,
         common.transaction(settings) as conn,
     ):
-        made = webhooks.send_test(conn, endpoint_id)
+        made = create_test_delivery(conn, endpoint_id)
         if made is None:
             raise AdminRefused(f"no webhook endpoint {endpoint_id}")
+        webhook_changes.queue(conn, made.id)  # sent when this transaction commits
         action.done(webhooks.delivery_json(made))
     common.output(action.result, as_json, lambda r: click.echo(f"queued {r['id']}"))
 

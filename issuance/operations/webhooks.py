@@ -12,16 +12,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
 
 from certflow.errors import Refused
-from certflow.webhook_urls import Resolve, check_url, system_resolve
 from db import webhook_changes, webhooks
 from db.webhooks import Delivery, Endpoint
+from issuance.webhooks import urls
 
 MAX_DESCRIPTION = 500
 #: The longest a replaced secret may stay accepted after a rotation.
@@ -41,6 +41,17 @@ def event_types(given: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def checked_url(url: str, allow_private: bool) -> str:
+    """The URL when certflow may deliver to it (``issuance.webhooks.urls``, the engine's one
+    policy): https, and a host whose every address is public, resolved now (the engine
+    checks again the address it connects to). ``WebhookUrlRefused`` saying why."""
+    url = url.strip()
+    if allow_private:
+        return urls.check_url(url, allow_private=True)
+    urls.resolve(url, allow_private=False)
+    return url
+
+
 def _description(text: str) -> str:
     text = text.strip()
     if len(text) > MAX_DESCRIPTION:
@@ -56,11 +67,10 @@ def register(
     description: str = "",
     *,
     allow_private: bool,
-    resolve: Resolve = system_resolve,
 ) -> tuple[Endpoint, str]:
     """A new endpoint and its first secret (to be shown once, never stored elsewhere)."""
     types = event_types(events)
-    checked = check_url(url, allow_private=allow_private, resolve=resolve)
+    checked = checked_url(url, allow_private)
     if not webhook_changes.community_exists(conn, community_id):
         raise Refused(f"No community {community_id!r}")
     return webhooks.create_endpoint(conn, community_id, checked, types, _description(description))
@@ -74,10 +84,9 @@ def change(
     events: Sequence[str] | None = None,
     description: str | None = None,
     allow_private: bool,
-    resolve: Resolve = system_resolve,
 ) -> Endpoint | None:
     """Change what is given; None when there is no such endpoint (for this caller)."""
-    checked = None if url is None else check_url(url, allow_private=allow_private, resolve=resolve)
+    checked = None if url is None else checked_url(url, allow_private)
     types = None if events is None else event_types(events)
     text = None if description is None else _description(description)
     changed = webhook_changes.change(
@@ -100,24 +109,6 @@ def rotate(conn: sa.Connection, endpoint_id: UUID, overlap: timedelta) -> dict[s
         "secret": secret,
         "previous_secret_expires_at": expires.isoformat() if expires else None,
     }
-
-
-def webhook_test_body(endpoint_id: UUID, now: datetime | None = None) -> str:
-    """The ``webhook.test`` body: no fact of anyone's, only which endpoint it tests."""
-    at = (now or datetime.now(UTC)).isoformat().replace("+00:00", "Z")
-    data = {"endpoint_id": str(endpoint_id), "message": "A test event from certflow."}
-    return json.dumps({"type": "webhook.test", "timestamp": at, "data": data})
-
-
-def send_test(conn: sa.Connection, endpoint_id: UUID) -> Delivery | None:
-    """A ``webhook.test`` delivery to the endpoint, queued when the caller commits; None: no
-    such endpoint (for this caller)."""
-    delivery_id = webhooks.new_delivery_id()
-    body = webhook_test_body(endpoint_id)
-    made = webhooks.insert_test_delivery(conn, endpoint_id, body, delivery_id)
-    if made is not None:
-        webhook_changes.queue(conn, made.id)
-    return made
 
 
 def replay(conn: sa.Connection, delivery_id: str) -> Delivery | None:

@@ -17,8 +17,10 @@ import structlog
 from fastapi import APIRouter, Path, Query, Request, Response
 
 from certflow.errors import Refused
+from db import webhook_changes
 from db import webhooks as repository
 from db.webhooks import Delivery
+from events.webhooks import create_test_delivery
 from issuance.operations import webhooks
 from web.api_v1.auth import App, AppCaller
 from web.api_v1.context import api_of
@@ -114,8 +116,6 @@ def change(
 @router.delete("/endpoints/{endpoint_id}", status_code=204)
 def delete(endpoint_id: UUID, caller: App) -> Response:
     """The endpoint, its secrets and its deliveries."""
-    from db import webhook_changes
-
     if not webhook_changes.delete(caller.conn, endpoint_id):
         raise not_found(ENDPOINT_NOT_FOUND)
     _logged("api.webhook_deleted", caller, endpoint_id=str(endpoint_id))
@@ -139,9 +139,10 @@ def rotate_secret(
 @router.post("/endpoints/{endpoint_id}/test", status_code=202)
 def send_test(endpoint_id: UUID, caller: App) -> dict[str, Any]:
     """Queue a ``webhook.test`` delivery to the endpoint."""
-    made = webhooks.send_test(caller.conn, endpoint_id)
+    made = create_test_delivery(caller.conn, endpoint_id)
     if made is None:
         raise not_found(ENDPOINT_NOT_FOUND)
+    webhook_changes.queue(caller.conn, made.id)  # sent when the request's transaction commits
     _logged("api.webhook_test", caller, endpoint_id=str(endpoint_id), delivery_id=made.id)
     return _queued(made)
 

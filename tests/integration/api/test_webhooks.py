@@ -119,8 +119,8 @@ def test_test_event_deliveries_and_replay_of_a_failed_delivery(
     ("body", "why"),
     [
         ({"url": "http://93.184.215.14/x"}, "must start with https://"),
-        ({"url": "https://127.0.0.1/x"}, "not a public address"),
-        ({"url": "https://169.254.169.254/latest"}, "not a public address"),
+        ({"url": "https://127.0.0.1/x"}, "private address"),
+        ({"url": "https://169.254.169.254/latest"}, "private address"),
         ({"events": ["certificate.exploded"]}, "Unknown event type 'certificate.exploded'"),
         ({"events": []}, "events"),
         ({"secret": "whsec_mine"}, "secret"),
