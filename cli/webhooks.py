@@ -120,7 +120,8 @@ def rotate_secret(endpoint_id: UUID, overlap: str, as_json: bool) -> None:
 @click.option("--reason", required=True, help="why (shown in lists and on /admin)")
 @common.json_option
 def disable(endpoint_id: UUID, reason: str, as_json: bool) -> None:
-    """Stop delivering to the endpoint; its deliveries wait until it is enabled."""
+    """Stop delivering to the endpoint: no new deliveries, its pending ones fail (replay them
+    after `enable`)."""
     from certflow.errors import AdminRefused
     from db import webhooks as repository
     from issuance.operations import webhooks
