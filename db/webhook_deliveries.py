@@ -38,24 +38,30 @@ class Queued:
 
 
 @dataclass(frozen=True)
-class AttemptState:
-    status: str
+class Taken:
+    """A delivery held for one attempt, with what the attempt needs."""
+
     attempts: int
+    body: str
+    created_at: dt.datetime
+    endpoint_id: UUID
+    url: str
+    failing_since: dt.datetime | None
+    now: dt.datetime
+    secrets: list[str]
+
+
+@dataclass(frozen=True)
+class AttemptState:
+    """Why a delivery was not taken."""
+
+    status: str
     next_attempt_at: dt.datetime | None
     locked_until: dt.datetime | None
-    body: str
-    event_type: str
-    community_id: str
-    endpoint_id: UUID
-    created_at: dt.datetime
-    url: str
     enabled: bool
     disabled_reason: str | None
     backoff_until: dt.datetime | None
-    failing_since: dt.datetime | None
     now: dt.datetime
-    in_flight: int
-    slot_free_at: dt.datetime | None
 
 
 def _queued(rows: Any) -> list[Queued]:
@@ -103,20 +109,18 @@ def endpoint_of(conn: sa.Connection, delivery_id: str) -> UUID | None:
     ).scalar_one_or_none()
 
 
-def attempt_state(conn: sa.Connection, delivery_id: str, endpoint_id: UUID) -> AttemptState | None:
-    """The delivery (row locked) and its endpoint, under the endpoint's lock until commit."""
-    conn.execute(query("webhook_endpoint_lock"), {"endpoint": str(endpoint_id)})
+def try_take(conn: sa.Connection, delivery_id: str, lease_seconds: float) -> Taken | None:
+    """Hold the delivery for one attempt if it may be made now (see webhook_try_take)."""
+    row = conn.execute(
+        query("webhook_try_take"), {"id": delivery_id, "lease": lease_seconds}
+    ).first()
+    return None if row is None else Taken(**row._mapping)
+
+
+def attempt_state(conn: sa.Connection, delivery_id: str) -> AttemptState | None:
+    """Why the delivery was not taken (its row locked until commit); None: unknown."""
     row = conn.execute(query("webhook_attempt_state"), {"id": delivery_id}).first()
     return None if row is None else AttemptState(**row._mapping)
-
-
-def take(conn: sa.Connection, delivery_id: str, lease_seconds: float) -> int:
-    """Hold the delivery for one attempt; returns the attempt's number."""
-    return int(
-        conn.execute(
-            query("webhook_attempt_take"), {"id": delivery_id, "lease": lease_seconds}
-        ).scalar_one()
-    )
 
 
 def defer(conn: sa.Connection, delivery_id: str, at: float) -> None:

@@ -49,9 +49,14 @@ def enqueue(broker: dramatiq.Broker, queued: Sequence[Queued], at: float | None 
     """Send these deliveries now, or at Unix time ``at``. A lost send is not an error:
     the rows are committed and the reconciler re-sends what stays due."""
     delay_ms = None if at is None else max(0, int((at - time.time()) * 1000))
+    messages = [message(item.delivery_id, item.endpoint_id) for item in queued]
     try:
-        for item in queued:
-            broker.enqueue(message(item.delivery_id, item.endpoint_id), delay=delay_ms or None)
+        enqueue_many = getattr(broker, "enqueue_many", None)
+        if not delay_ms and enqueue_many is not None and len(messages) > 1:
+            enqueue_many(messages)  # one Redis round trip (the fan-out's thousands)
+            return
+        for item in messages:
+            broker.enqueue(item, delay=delay_ms or None)
     except redis.RedisError as exc:
         log.warning("webhook_enqueue_failed", error=type(exc).__name__, count=len(queued))
 

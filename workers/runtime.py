@@ -20,6 +20,7 @@ from workers.broker import CertflowBroker, build_broker
 
 if TYPE_CHECKING:
     from issuance.certificates.issuer import Issuer
+    from issuance.webhooks.delivery import EndpointSlots
     from render.storage import ObjectStore
 
 
@@ -30,6 +31,7 @@ class Runtime:
     broker: CertflowBroker
     _store: ObjectStore | None = field(default=None, repr=False)
     _issuer: Issuer | None = field(default=None, repr=False)
+    _webhook_slots: EndpointSlots | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -60,6 +62,20 @@ class Runtime:
                 self._issuer = Issuer.build(self.settings, self.engine)
             return self._issuer
 
+    @property
+    def webhook_slots(self) -> EndpointSlots:
+        """This worker process's cap on attempts in flight per webhook endpoint."""
+        with self._lock:
+            if self._webhook_slots is None:
+                from issuance.webhooks.delivery import EndpointSlots
+
+                self._webhook_slots = EndpointSlots(self.settings.webhook_max_in_flight)
+            return self._webhook_slots
+
     def close(self) -> None:
+        if self._webhook_slots is not None:
+            from issuance.webhooks.transport import close_idle
+
+            close_idle()
         self.broker.close()
         self.engine.dispose()

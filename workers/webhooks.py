@@ -9,6 +9,8 @@ at its scheduled time, a deferral when the endpoint is free again.
 
 from __future__ import annotations
 
+import random
+import time
 from typing import Any
 from uuid import UUID
 
@@ -21,7 +23,7 @@ from db.engine import transaction
 from events import webhooks as queueing
 from events.messages import Delivery, event_kind
 from events.schemas import EventBatch, parse
-from issuance.webhooks.delivery import Outcome, deliver
+from issuance.webhooks.delivery import LEASE_MARGIN_SECONDS, Outcome, deliver
 from workers.runtime import Runtime
 
 log = structlog.get_logger("certflow.webhooks")
@@ -37,6 +39,7 @@ LATENCY = Histogram(
     "From a delivery's creation (its event fanned out) to the endpoint's 2xx.",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 7200, 36000),
 )
+_RNG = random.Random()
 DISABLED = Counter(
     "certflow_webhook_endpoints_disabled",
     "Endpoints the engine disabled: gone (410) or failing (for WEBHOOK_DISABLE_AFTER).",
@@ -74,7 +77,15 @@ def deliver_webhook(rt: Runtime, payload: dict[str, Any], delivery: Delivery) ->
     if endpoint is None:
         OUTCOMES.labels("skipped").inc()
         return
-    outcome = deliver(rt.settings, rt.engine, delivery_id, endpoint)
+    slots = rt.webhook_slots
+    if slots.acquire(endpoint):
+        try:
+            outcome = deliver(rt.settings, rt.engine, delivery_id)
+        finally:
+            slots.release(endpoint)
+    else:
+        budget = rt.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
+        outcome = Outcome("deferred", at=time.time() + slots.retry_in(endpoint, budget, _RNG))
     _count(outcome)
     if outcome.kind in ("retry", "deferred") and outcome.at is not None:
         queueing.enqueue(rt.broker, [repo.Queued(delivery_id, endpoint)], at=outcome.at)

@@ -133,32 +133,32 @@ UPDATE public.webhook_deliveries d SET next_attempt_at = now()
 FROM lost WHERE d.id = lost.id
 RETURNING d.id, d.endpoint_id;
 
--- name: webhook_endpoint_lock
--- One decision at a time per endpoint (its in-flight count), until commit.
-SELECT pg_advisory_xact_lock(hashtextextended('certflow.webhook:' || CAST(:endpoint AS text), 0));
+-- name: webhook_try_take
+-- An attempt takes the delivery (attempt number, lease) when it is pending,
+-- due, not held by another attempt, its endpoint enabled and not backing off;
+-- with what the attempt needs (body, URL, live secrets). No row: see
+-- webhook_attempt_state for why.
+UPDATE public.webhook_deliveries d
+SET locked_until = now() + make_interval(secs => :lease), attempts = d.attempts + 1,
+    last_attempt_at = now()
+FROM public.webhook_endpoints e
+WHERE d.id = :id AND e.id = d.endpoint_id AND d.status = 'pending' AND e.enabled
+  AND (d.locked_until IS NULL OR d.locked_until < now())
+  AND (d.next_attempt_at IS NULL OR d.next_attempt_at <= now() + interval '1 second')
+  AND (e.backoff_until IS NULL OR e.backoff_until <= now())
+RETURNING d.attempts, d.body, d.created_at, d.endpoint_id, e.url, e.failing_since, now() AS now,
+    ARRAY(SELECT s.secret FROM public.webhook_secrets s
+          WHERE s.endpoint_id = e.id AND (s.expires_at IS NULL OR s.expires_at > now())
+          ORDER BY s.id DESC) AS secrets;
 
 -- name: webhook_attempt_state
--- What the next attempt of a delivery depends on, the delivery row locked.
-SELECT d.status, d.attempts, d.next_attempt_at, d.locked_until, d.body, d.event_type,
-       d.community_id, d.endpoint_id, d.created_at, e.url, e.enabled, e.disabled_reason,
-       e.backoff_until, e.failing_since, now() AS now,
-       (SELECT count(*) FROM public.webhook_deliveries f
-        WHERE f.endpoint_id = d.endpoint_id AND f.locked_until > now() AND f.id <> d.id)
-           AS in_flight,
-       (SELECT min(f.locked_until) FROM public.webhook_deliveries f
-        WHERE f.endpoint_id = d.endpoint_id AND f.locked_until > now() AND f.id <> d.id)
-           AS slot_free_at
+-- Why a delivery could not be taken, the delivery row locked.
+SELECT d.status, d.next_attempt_at, d.locked_until, e.enabled, e.disabled_reason,
+       e.backoff_until, now() AS now
 FROM public.webhook_deliveries d
 JOIN public.webhook_endpoints e ON e.id = d.endpoint_id
 WHERE d.id = :id
 FOR UPDATE OF d;
-
--- name: webhook_attempt_take
-UPDATE public.webhook_deliveries
-SET locked_until = now() + make_interval(secs => :lease), attempts = attempts + 1,
-    last_attempt_at = now()
-WHERE id = :id
-RETURNING attempts;
 
 -- name: webhook_defer
 -- Not attempted now (the endpoint is busy or backing off): due at :at instead.

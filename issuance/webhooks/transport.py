@@ -1,9 +1,11 @@
-"""One POST to a checked address: no redirect followed, one time budget, no pooling.
+"""One POST to a checked address: no redirect followed, one time budget.
 
 ``http.client`` never follows redirects (a 3xx is an answer like any other)
 and lets the connection be opened to an address of our choosing while the
 Host header and the TLS server name (SNI, certificate check) stay the URL's
 name: the transport connects only to the address ``urls.resolve`` checked.
+Each worker thread keeps its connections alive, one per (scheme, name, port,
+checked address): a name that resolves elsewhere next time gets a new one.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import email.utils
 import http.client
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 
@@ -20,6 +23,14 @@ from issuance.webhooks.urls import Target
 #: Most of an answer's body that is read (and thrown away): the status is what counts.
 _MAX_BODY = 64 * 1024
 _TLS = ssl.create_default_context()
+#: Errors of a kept-alive connection the endpoint closed meanwhile: sent again on a new one.
+_STALE = (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError)
+_POOL = threading.local()
+Pool = dict[tuple[str, str, int, str], http.client.HTTPConnection]
+#: Every thread's pool, so that ``close_idle`` reaches them (and a finished thread's
+#: connections are closed by it, not left to the garbage collector).
+_POOLS: list[Pool] = []
+_POOLS_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -67,19 +78,67 @@ def retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
+def _connections() -> Pool:
+    found: Pool | None = getattr(_POOL, "connections", None)
+    if found is None:
+        found = _POOL.connections = {}
+        with _POOLS_LOCK:
+            _POOLS.append(found)
+    return found
+
+
+def close_idle() -> None:
+    """Close every kept-alive connection (a worker stopping)."""
+    with _POOLS_LOCK:
+        for pool in _POOLS:
+            for key in list(pool):
+                conn = pool.pop(key, None)
+                if conn is not None:
+                    conn.close()
+
+
 def post(target: Target, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
     """POST ``body``; the answer's status. OSError (refused, reset, timed out) or
     http.client.HTTPException (not HTTP) when there is none."""
     deadline = time.monotonic() + timeout
+    key = (target.scheme, target.host, target.port, target.address)
+    pool = _connections()
+    conn = pool.pop(key, None)
+    if conn is not None:
+        try:
+            return _send(conn, pool, key, target, body, headers, deadline)
+        except _STALE:
+            conn.close()  # closed by the endpoint while idle: once more, on a new connection
     kind = _PinnedTls if target.scheme == "https" else _Pinned
-    conn = kind(target, timeout)
+    return _send(kind(target, timeout), pool, key, target, body, headers, deadline)
+
+
+def _send(
+    conn: http.client.HTTPConnection,
+    pool: Pool,
+    key: tuple[str, str, int, str],
+    target: Target,
+    body: bytes,
+    headers: dict[str, str],
+    deadline: float,
+) -> Answer:
+    kept = False
     try:
+        conn.timeout = max(0.001, deadline - time.monotonic())
+        if conn.sock is not None:
+            conn.sock.settimeout(conn.timeout)
         conn.request("POST", target.path, body=body, headers=headers)
         # The budget covers the whole attempt: what connecting and sending used is gone.
         if conn.sock is not None:
             conn.sock.settimeout(max(0.001, deadline - time.monotonic()))
         response = conn.getresponse()
         response.read(_MAX_BODY)
+        if not response.isclosed():
+            response.close()
+        elif not response.will_close:
+            pool[key] = conn
+            kept = True
         return Answer(response.status, retry_after(response.getheader("Retry-After"), time.time()))
     finally:
-        conn.close()
+        if not kept:
+            conn.close()
