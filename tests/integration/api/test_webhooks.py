@@ -53,6 +53,7 @@ def test_an_app_manages_its_endpoint_from_registration_to_deletion(
 
     listed = api.http.get("/webhooks/endpoints", headers=bearer(key)).json()["endpoints"]
     changed = api.http.patch(path, json={"events": ["certificate.revoked"]}, headers=bearer(key))
+    private = api.http.patch(path, json={"url": "https://10.1.2.3/x"}, headers=bearer(key))
     off = api.http.patch(
         path, json={"enabled": False, "disabled_reason": "maintenance"}, headers=bearer(key)
     )
@@ -66,6 +67,8 @@ def test_an_app_manages_its_endpoint_from_registration_to_deletion(
     assert [e["id"] for e in listed] == [endpoint["id"]]
     assert all("secret" not in e for e in listed)
     assert changed.json()["events"] == ["certificate.revoked"]
+    assert private.status_code == 400
+    assert "private address" in private.json()["message"]
     assert (off.json()["enabled"], off.json()["disabled_reason"]) == (False, "maintenance")
     assert (on.json()["enabled"], on.json()["disabled_reason"]) == (True, None)
     assert rotated.status_code == 200
