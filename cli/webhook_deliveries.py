@@ -80,7 +80,11 @@ def send_test(endpoint_id: UUID, as_json: bool) -> None:
         common.audited(settings, "webhooks test", id=endpoint_id) as action,
         common.transaction(settings) as conn,
     ):
-        made = create_test_delivery(conn, endpoint_id)
+        made = (
+            create_test_delivery(conn, endpoint_id)
+            if webhooks.testable(conn, endpoint_id)
+            else None
+        )
         if made is None:
             raise AdminRefused(f"no webhook endpoint {endpoint_id}")
         webhook_changes.queue(conn, made.id)  # sent when this transaction commits

@@ -111,6 +111,17 @@ def rotate(conn: sa.Connection, endpoint_id: UUID, overlap: timedelta) -> dict[s
     }
 
 
+def testable(conn: sa.Connection, endpoint_id: UUID) -> Endpoint | None:
+    """The endpoint a test event may go to; None: no such endpoint (for this caller).
+    Refused when it is disabled: the engine would fail the test at once."""
+    found = webhooks.get_endpoint(conn, endpoint_id)
+    if found is not None and not found.enabled:
+        raise Refused(
+            f"Webhook endpoint {endpoint_id} is disabled ({found.disabled_reason}): enable it first"
+        )
+    return found
+
+
 def replay(conn: sa.Connection, delivery_id: str) -> Delivery | None:
     """A failed delivery back in line: same webhook-id and body, the retry schedule from
     its start, queued when the caller commits. None: no such delivery (for this caller);

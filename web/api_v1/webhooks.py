@@ -138,8 +138,12 @@ def rotate_secret(
 
 @router.post("/endpoints/{endpoint_id}/test", status_code=202)
 def send_test(endpoint_id: UUID, caller: App) -> dict[str, Any]:
-    """Queue a ``webhook.test`` delivery to the endpoint."""
-    made = create_test_delivery(caller.conn, endpoint_id)
+    """Queue a ``webhook.test`` delivery to the endpoint (409 while it is disabled)."""
+    try:
+        endpoint = webhooks.testable(caller.conn, endpoint_id)
+    except Refused as exc:
+        raise ApiError(409, "conflict", exc.user_message) from None
+    made = None if endpoint is None else create_test_delivery(caller.conn, endpoint_id)
     if made is None:
         raise not_found(ENDPOINT_NOT_FOUND)
     webhook_changes.queue(caller.conn, made.id)  # sent when the request's transaction commits

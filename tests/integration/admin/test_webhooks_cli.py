@@ -114,12 +114,19 @@ def test_disable_with_a_reason_then_enable(
 
     off = as_json(run(cli, "disable", made["id"], "--reason", "receiver moved", "--json"))
     listed_off = run(cli, "list")
+    test_off = run(cli, "test", made["id"])
     on = as_json(run(cli, "enable", made["id"], "--json"))
 
     assert (off["enabled"], off["disabled_reason"]) == (False, "receiver moved")
     assert "disabled: receiver moved" in listed_off.output
+    assert test_off.exit_code == 1
+    assert "is disabled (receiver moved): enable it first" in test_off.output
     assert (on["enabled"], on["disabled_reason"], on["failing_since"]) == (True, None, None)
-    assert [a.command for a in audit(engine)][-2:] == ["webhooks disable", "webhooks enable"]
+    assert [(a.command, a.outcome) for a in audit(engine)][-3:] == [
+        ("webhooks disable", "ok"),
+        ("webhooks test", "refused"),
+        ("webhooks enable", "ok"),
+    ]
 
 
 def test_test_event_deliveries_and_replay_under_the_same_webhook_id(

@@ -57,6 +57,7 @@ def test_an_app_manages_its_endpoint_from_registration_to_deletion(
     off = api.http.patch(
         path, json={"enabled": False, "disabled_reason": "maintenance"}, headers=bearer(key)
     )
+    test_while_off = api.http.post(f"{path}/test", headers=bearer(key))
     on = api.http.patch(path, json={"enabled": True}, headers=bearer(key))
     rotated = api.http.post(f"{path}/rotate-secret", headers=bearer(key))
     shown = api.http.get(path, headers=bearer(key)).json()
@@ -70,6 +71,8 @@ def test_an_app_manages_its_endpoint_from_registration_to_deletion(
     assert private.status_code == 400
     assert "private address" in private.json()["message"]
     assert (off.json()["enabled"], off.json()["disabled_reason"]) == (False, "maintenance")
+    assert test_while_off.status_code == 409
+    assert "is disabled (maintenance): enable it first" in test_while_off.json()["message"]
     assert (on.json()["enabled"], on.json()["disabled_reason"]) == (True, None)
     assert rotated.status_code == 200
     assert rotated.json()["secret"].startswith("whsec_")
