@@ -162,9 +162,9 @@ def record_failed_attempt(
     return row is not None
 
 
-def endpoint_failing(conn: sa.Connection, endpoint_id: UUID, backoff_until: float) -> float:
-    """The endpoint failed again: it backs off until ``backoff_until``; how long it has
-    been failing (seconds since the first failure without a success since)."""
+def endpoint_failing(conn: sa.Connection, endpoint_id: UUID, backoff_until: float | None) -> float:
+    """The endpoint failed again (backing off until ``backoff_until``, if given); how long
+    it has been failing (seconds since the first failure without a success since)."""
     return float(
         conn.execute(
             query("webhook_endpoint_failing"),

@@ -123,7 +123,8 @@ LIMIT :limit;
 WITH lost AS (
     SELECT id FROM public.webhook_deliveries
     WHERE status = 'pending'
-      AND next_attempt_at < now() - make_interval(secs => :older_than)
+      -- At least a second: what the fan-out step of this same pass just queued is not lost.
+      AND next_attempt_at < now() - make_interval(secs => GREATEST(:older_than, 1))
       AND (locked_until IS NULL OR locked_until < now())
     ORDER BY next_attempt_at
     LIMIT :limit
@@ -207,10 +208,11 @@ RETURNING attempt;
 
 -- name: webhook_endpoint_failing
 -- The endpoint's failing streak goes on (or starts), and it backs off until
--- :backoff_until; returns how long it has been failing.
+-- :backoff_until when given; returns how long it has been failing.
 UPDATE public.webhook_endpoints
 SET failing_since = coalesce(failing_since, now()),
-    backoff_until = GREATEST(coalesce(backoff_until, now()), to_timestamp(CAST(:backoff_until AS double precision))),
+    backoff_until = GREATEST(backoff_until,
+                             to_timestamp(CAST(:backoff_until AS double precision))),
     updated_at = now()
 WHERE id = :endpoint
 RETURNING extract(epoch FROM now() - failing_since) AS failing_seconds;

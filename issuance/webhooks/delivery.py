@@ -218,12 +218,19 @@ def _failed(
         duration_ms=attempt.duration_ms,
         next_at=next_at,
     )
-    # The endpoint backs off longer the longer it has been failing (up to an hour).
-    streak = 0.0 if taken.failing_since is None else now - taken.failing_since.timestamp()
-    backoff = max(
-        settings.webhook_schedule[0], min(streak / 2, MAX_BACKOFF_SECONDS), attempt.retry_after or 0
-    )
-    failing_for = repo.endpoint_failing(conn, taken.endpoint_id, now + backoff)
+    # An endpoint that does not answer, or asks us to wait, backs off as a whole (its
+    # other deliveries wait, holding no thread), longer the longer it has been failing.
+    # An error answer is the delivery's own: its retry schedule is enough.
+    backoff_until = None
+    if status is None or status in (429, 503) or attempt.retry_after is not None:
+        streak = 0.0 if taken.failing_since is None else now - taken.failing_since.timestamp()
+        backoff = max(
+            settings.webhook_schedule[0],
+            min(streak / 2, MAX_BACKOFF_SECONDS),
+            attempt.retry_after or 0,
+        )
+        backoff_until = now + backoff
+    failing_for = repo.endpoint_failing(conn, taken.endpoint_id, backoff_until)
     disabled = None
     if gone:
         disabled = "410 Gone from the endpoint"

@@ -42,6 +42,8 @@ class Receiver:
     secrets: dict[str, list[str]] = field(default_factory=dict)
     #: Paths that never answer (until the receiver stops).
     hang: set[str] = field(default_factory=set)
+    #: Paths whose first request is held without an answer until the event is set.
+    hold_first: dict[str, threading.Event] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -60,6 +62,14 @@ class Receiver:
             n = self.counts[path] = self.counts.get(path, 0) + 1
         if path in self.hang:
             self.stopping.wait(120)
+            return
+        if path in self.hold_first and n == 1:
+            with self.lock:
+                self.received.append(
+                    Received(path, headers.get("webhook-id", ""), body, headers, (), 0)
+                )
+            self.hold_first[path].wait(60)
+            handler.close_connection = True
             return
         status, extra = self.scripts.get(path, always(200))(n)
         verified = tuple(

@@ -123,3 +123,32 @@ def test_rotation_signs_with_both_secrets_during_the_overlap(
     # Each secret alone verifies it: an app that knows only the old or only the new one.
     assert got.verified_by == (0, 1)
     assert len(got.headers["webhook-signature"].split(" ")) == 2
+
+
+@pytest.fixture
+def strict_pipeline(hook_settings: Settings, runtime: Any) -> Iterator[None]:
+    """The pipeline as deployed: WEBHOOK_ALLOW_PRIVATE off."""
+    import threading
+
+    strict = hook_settings.model_copy(update={"webhook_allow_private": False})
+    relay = Relay(strict, runtime.broker)
+    thread = threading.Thread(target=relay.run, daemon=True)
+    thread.start()
+    with worker_process(strict, "webhooks"):
+        yield
+    relay.stop()
+    thread.join(10)
+
+
+def test_a_private_address_is_refused_without_allow_private(
+    engine: sa.Engine, world: World, receiver: Receiver, strict_pipeline: None
+) -> None:
+    port = receiver.url.rsplit(":", 1)[1]
+    # A name resolving to 127.0.0.1 (checked at every attempt), and a literal one.
+    for url in (f"https://localhost:{port}/name", f"https://127.0.0.1:{port}/literal"):
+        with engine.begin() as conn:
+            webhooks.create_endpoint(conn, "hooks", url, ["achievement.unlocked"])
+    unlock(engine, world.learner)
+    wait_until(lambda: len([d for d in deliveries(engine) if d.status == "failed"]) == 2)
+    assert all("private address" in d.last_error for d in deliveries(engine))
+    assert receiver.counts == {}
