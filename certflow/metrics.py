@@ -31,8 +31,13 @@ SCHEDULER = (
     "certflow_scheduler_job_runs_total",
     "certflow_scheduler_job_last_success_timestamp_seconds",
 )
-#: Counted in the worker processes (the render queue's), next to dramatiq's own.
-WORKERS = ("certflow_certificates_rendered_total",)
+#: Counted in the worker processes (the render and webhooks queues'), next to dramatiq's own.
+WORKERS = (
+    "certflow_certificates_rendered_total",
+    "certflow_webhook_deliveries_total",
+    "certflow_webhook_delivery_latency_seconds",
+    "certflow_webhook_endpoints_disabled_total",
+)
 #: dramatiq's Prometheus middleware, under its own names (the worker processes).
 DRAMATIQ = (
     "dramatiq_messages_total",

@@ -39,12 +39,17 @@ LATENCY = Histogram(
     "From a delivery's creation (its event fanned out) to the endpoint's 2xx.",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 7200, 36000),
 )
-_RNG = random.Random()
 DISABLED = Counter(
     "certflow_webhook_endpoints_disabled",
     "Endpoints the engine disabled: gone (410) or failing (for WEBHOOK_DISABLE_AFTER).",
     ["reason"],
 )
+_RNG = random.Random()
+# Every series from the start (0), so a rate or an alert has something to read.
+for _outcome in ("delivered", "retry", "failed", "deferred", "skipped"):
+    OUTCOMES.labels(_outcome)
+for _reason in ("gone", "failing"):
+    DISABLED.labels(_reason)
 
 
 def webhook_fan_out(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:

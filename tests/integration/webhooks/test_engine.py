@@ -9,6 +9,7 @@ from typing import Any
 import dramatiq
 import pytest
 import sqlalchemy as sa
+from prometheus_client import REGISTRY
 
 from certflow.settings import Settings
 from db import webhooks
@@ -24,6 +25,12 @@ from tests.integration.webhooks.conftest import (
     wait_delivered,
 )
 from tests.integration.webhooks.receiver import Receiver, always, fails_then
+
+
+def _counted(outcome: str) -> float:
+    """The worker's certflow_webhook_deliveries_total{outcome} (the worker runs in process)."""
+    found = REGISTRY.get_sample_value("certflow_webhook_deliveries_total", {"outcome": outcome})
+    return found or 0.0
 
 
 @pytest.fixture
@@ -65,8 +72,15 @@ def test_500_twice_then_200_is_one_delivery_under_one_id(
 ) -> None:
     receiver.scripts["/flaky"] = fails_then(2, 500)
     endpoint(engine, receiver, "/flaky")
+    before = {o: _counted(o) for o in ("retry", "delivered")}
+    latencies = REGISTRY.get_sample_value("certflow_webhook_delivery_latency_seconds_count") or 0
     unlock(engine, world.learner)
     wait_delivered(engine, 1)
+    wait_until(lambda: _counted("delivered") == before["delivered"] + 1)
+    assert _counted("retry") == before["retry"] + 2
+    assert REGISTRY.get_sample_value("certflow_webhook_delivery_latency_seconds_count") == (
+        latencies + 1
+    )
     got = receiver.of("/flaky")
     assert [r.status for r in got] == [500, 500, 200]
     assert len({r.webhook_id for r in got}) == 1
