@@ -19,7 +19,12 @@ from certflow.settings import Settings
 
 
 def make_engine(
-    settings: Settings, *, pool_size: int = 10, pre_ping: bool = True, read_only: bool = False
+    settings: Settings,
+    *,
+    pool_size: int = 10,
+    pre_ping: bool = True,
+    read_only: bool = False,
+    flush_commits: bool = True,
 ) -> sa.Engine:
     """One pooled engine per process.
 
@@ -27,9 +32,15 @@ def make_engine(
     hot path, and a connection that died with the server fails as a transient
     error (retried), after which SQLAlchemy drops the stale pool.
     ``read_only`` makes every transaction read-only (the web process): a second
-    guard besides the role's grants.
+    guard besides the role's grants. ``flush_commits=False``: commits do not wait for
+    the WAL flush (webhook attempts: a commit lost in a crash means one more attempt).
     """
-    connect_args = {"options": "-c default_transaction_read_only=on"} if read_only else {}
+    options = []
+    if read_only:
+        options.append("-c default_transaction_read_only=on")
+    if not flush_commits:
+        options.append("-c synchronous_commit=off")
+    connect_args = {"options": " ".join(options)} if options else {}
     return sa.create_engine(
         settings.sqlalchemy_url,
         pool_size=pool_size,

@@ -31,8 +31,13 @@ log = structlog.get_logger("certflow.webhooks")
 ACTOR = "deliver_webhook"
 
 
-def message(delivery_id: str, endpoint_id: UUID | None) -> dramatiq.Message[Any]:
-    payload: dict[str, Any] = {"delivery_id": delivery_id}
+#: Deliveries to one endpoint per message at most: a thread attempts them in turn (over
+#: one kept-alive connection), so the per-message cost is paid once for many.
+CHUNK = 16
+
+
+def message(delivery_ids: Sequence[str], endpoint_id: UUID | None) -> dramatiq.Message[Any]:
+    payload: dict[str, Any] = {"delivery_ids": list(delivery_ids)}
     if endpoint_id is not None:
         payload["endpoint_id"] = str(endpoint_id)
     return dramatiq.Message(
@@ -40,16 +45,30 @@ def message(delivery_id: str, endpoint_id: UUID | None) -> dramatiq.Message[Any]
         actor_name=ACTOR,
         args=(payload,),
         kwargs={},
-        # The key names the delivery; every attempt's message carries the same one.
-        options={IDEMPOTENCY_KEY: f"webhook.deliver:{delivery_id}"},
+        # The key names the (first) delivery, for the logs: the delivery row decides.
+        options={IDEMPOTENCY_KEY: f"webhook.deliver:{delivery_ids[0]}"},
     )
+
+
+def _chunks(queued: Sequence[Queued]) -> list[tuple[list[str], UUID | None]]:
+    """The deliveries grouped by endpoint, ``CHUNK`` at most each (unknown endpoint: alone)."""
+    groups: dict[UUID, list[str]] = {}
+    chunks: list[tuple[list[str], UUID | None]] = []
+    for item in queued:
+        if item.endpoint_id is None:
+            chunks.append(([item.delivery_id], None))
+        else:
+            groups.setdefault(item.endpoint_id, []).append(item.delivery_id)
+    for endpoint, ids in groups.items():
+        chunks += [(ids[i : i + CHUNK], endpoint) for i in range(0, len(ids), CHUNK)]
+    return chunks
 
 
 def enqueue(broker: dramatiq.Broker, queued: Sequence[Queued], at: float | None = None) -> None:
     """Send these deliveries now, or at Unix time ``at``. A lost send is not an error:
     the rows are committed and the reconciler re-sends what stays due."""
     delay_ms = None if at is None else max(0, int((at - time.time()) * 1000))
-    messages = [message(item.delivery_id, item.endpoint_id) for item in queued]
+    messages = [message(ids, endpoint) for ids, endpoint in _chunks(queued)]
     try:
         enqueue_many = getattr(broker, "enqueue_many", None)
         if not delay_ms and enqueue_many is not None and len(messages) > 1:

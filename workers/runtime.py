@@ -32,6 +32,7 @@ class Runtime:
     _store: ObjectStore | None = field(default=None, repr=False)
     _issuer: Issuer | None = field(default=None, repr=False)
     _webhook_slots: EndpointSlots | None = field(default=None, repr=False)
+    _webhook_engine: sa.Engine | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @classmethod
@@ -72,7 +73,21 @@ class Runtime:
                 self._webhook_slots = EndpointSlots(self.settings.webhook_max_in_flight)
             return self._webhook_slots
 
+    @property
+    def webhook_engine(self) -> sa.Engine:
+        """Webhook attempts' connections: commits without waiting for the WAL flush (at
+        least once: a lost commit is one more attempt under the same id). The fan-out,
+        whose rows must survive before any attempt, uses ``engine``."""
+        with self._lock:
+            if self._webhook_engine is None:
+                self._webhook_engine = make_engine(
+                    self.settings, pool_size=16, pre_ping=False, flush_commits=False
+                )
+            return self._webhook_engine
+
     def close(self) -> None:
+        if self._webhook_engine is not None:
+            self._webhook_engine.dispose()
         if self._webhook_slots is not None:
             from issuance.webhooks.transport import close_idle
 

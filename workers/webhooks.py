@@ -74,18 +74,23 @@ def webhook_fan_out(rt: Runtime, payload: dict[str, Any], delivery: Delivery) ->
 
 
 def deliver_webhook(rt: Runtime, payload: dict[str, Any], delivery: Delivery) -> None:
-    """One attempt of the delivery, and the message for what comes next."""
-    delivery_id = payload.get("delivery_id")
-    if not isinstance(delivery_id, str):
-        raise BadEvent("deliver_webhook needs a delivery_id")
-    endpoint = _endpoint(rt, delivery_id, payload.get("endpoint_id"))
+    """One attempt of each delivery of the message, and the message for what comes next."""
+    ids = payload.get("delivery_ids", [payload.get("delivery_id")])
+    if not ids or not all(isinstance(i, str) for i in ids):
+        raise BadEvent("deliver_webhook needs delivery_ids")
+    for delivery_id in ids:
+        _deliver_one(rt, delivery_id, payload.get("endpoint_id"), delivery)
+
+
+def _deliver_one(rt: Runtime, delivery_id: str, given: object, delivery: Delivery) -> None:
+    endpoint = _endpoint(rt, delivery_id, given)
     if endpoint is None:
         OUTCOMES.labels("skipped").inc()
         return
     slots = rt.webhook_slots
     if slots.acquire(endpoint):
         try:
-            outcome = deliver(rt.settings, rt.engine, delivery_id)
+            outcome = deliver(rt.settings, rt.webhook_engine, delivery_id)
         finally:
             slots.release(endpoint)
     else:

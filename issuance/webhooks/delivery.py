@@ -25,7 +25,6 @@ import structlog
 
 from certflow.errors import WebhookUrlRefused
 from certflow.settings import Settings
-from db import ledger
 from db import webhook_deliveries as repo
 from db.engine import transaction
 from issuance.webhooks import signing, transport, urls
@@ -122,9 +121,10 @@ def next_retry(settings: Settings, attempts: int, retry_after: float | None) -> 
 def deliver(settings: Settings, engine: sa.Engine, delivery_id: str) -> Outcome:
     """One attempt (or a deferral) of the delivery; its outcome is committed on return."""
     lease = settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS
+    # ``engine`` commits without waiting for the WAL flush (workers.runtime.webhook_engine):
+    # losing the take in a crash loses a lease and an attempt's number; losing the outcome
+    # means one more attempt under the same webhook-id (at least once).
     with transaction(engine) as conn:
-        # Losing this commit in a crash loses only the lease (and an attempt's number).
-        ledger.commit_without_flush(conn)
         taken = repo.try_take(conn, delivery_id, lease)
     if taken is None:
         with transaction(engine) as conn:
@@ -133,8 +133,6 @@ def deliver(settings: Settings, engine: sa.Engine, delivery_id: str) -> Outcome:
     status, retry_after, error = _attempt(settings, taken, delivery_id)
     duration_ms = int((time.monotonic() - started) * 1000)
     with transaction(engine) as conn:
-        # At least once: a lost "delivered" means one more attempt under the same id.
-        ledger.commit_without_flush(conn)
         if status is not None and 200 <= status < 300:
             repo.record_delivered(conn, delivery_id, status, duration_ms)
             age = (taken.now - taken.created_at).total_seconds() + duration_ms / 1000
