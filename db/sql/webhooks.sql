@@ -43,8 +43,8 @@ bodies AS (
     SELECT f.id, f.type, f.community_id, f.created_at,
            jsonb_build_object(
                'type', f.type,
-               'timestamp', to_char(f.created_at AT TIME ZONE 'UTC',
-                                    'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+               -- ISO 8601 in UTC (jsonb's rendering, "Z" added).
+               'timestamp', (to_jsonb(f.created_at AT TIME ZONE 'UTC') #>> '{}') || 'Z',
                'data', jsonb_strip_nulls(
                    jsonb_build_object(
                        'community_id', f.community_id, 'enrollment_id', f.enrollment_id,
@@ -61,8 +61,9 @@ bodies AS (
                       WHEN 'certificate.issued' THEN jsonb_build_object(
                           'certificate_id', f.payload ->> 'certificate_id',
                           'version', f.version, 'sha256', f.sha256,
-                          'verify_url', :verify_base || '/' || (f.payload ->> 'certificate_id'),
-                          'download_url', :site_base || '/certificates/'
+                          'verify_url',
+                              CAST(:verify_base AS text) || '/' || (f.payload ->> 'certificate_id'),
+                          'download_url', CAST(:site_base AS text) || '/certificates/'
                                           || (f.payload ->> 'certificate_id') || '.pdf')
                       WHEN 'certificate.failed' THEN jsonb_build_object(
                           'stage', coalesce(f.payload ->> 'stage', 'attestation'),

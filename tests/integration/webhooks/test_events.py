@@ -3,6 +3,7 @@ webhook body is the documented one: public facts and ids, the community, never a
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import uuid
 from typing import Any
@@ -35,6 +36,8 @@ def _fan_out_all(worker_engine: sa.Engine) -> dict[str, list[dict[str, Any]]]:
     found: dict[str, list[dict[str, Any]]] = {}
     for body in bodies:
         assert set(body) == {"type", "timestamp", "data"}
+        assert body["timestamp"].endswith("Z")
+        assert dt.datetime.fromisoformat(body["timestamp"]).tzinfo == dt.UTC
         found.setdefault(body["type"], []).append(body["data"])
     return found
 
