@@ -33,6 +33,7 @@ from cli import (
     scheduler,
     templates,
     web,
+    webhooks,
 )
 
 
@@ -63,6 +64,7 @@ for _module in (
     api_keys,
     community_auth,
     templates,
+    webhooks,
 ):  # fmt: skip
     for _command in _module.COMMANDS:
         main.add_command(_command)

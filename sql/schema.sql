@@ -1128,6 +1128,31 @@ $$;
 
 ALTER FUNCTION public.milestone_gate() OWNER TO certflow_owner;
 
+CREATE FUNCTION public.queue_webhook_delivery(p_delivery_id text) RETURNS void
+    LANGUAGE plpgsql SECURITY DEFINER
+    SET search_path TO ''
+    AS $$
+DECLARE
+    v_community text;
+    v_replays integer;
+BEGIN
+    SELECT d.community_id, d.replay_count INTO v_community, v_replays
+    FROM public.webhook_deliveries d
+    WHERE d.id = p_delivery_id AND d.status = 'pending';
+    IF NOT FOUND OR NOT public.session_sees_community(v_community) THEN
+        RAISE EXCEPTION 'No pending webhook delivery %', p_delivery_id
+            USING ERRCODE = 'no_data_found';
+    END IF;
+    -- One event per request: a replay counts up, so a second replay is a new event.
+    PERFORM public.emit_event(
+        'webhook.resend',
+        pg_catalog.jsonb_build_object('delivery_ids', pg_catalog.jsonb_build_array(p_delivery_id)),
+        'webhook.resend:request:' || p_delivery_id || ':' || v_replays::text);
+END;
+$$;
+
+ALTER FUNCTION public.queue_webhook_delivery(p_delivery_id text) OWNER TO certflow_owner;
+
 CREATE FUNCTION public.rebuild_streaks(p_user_profile_ids uuid[] DEFAULT NULL::uuid[]) RETURNS integer
     LANGUAGE sql
     SET search_path TO ''
@@ -3006,6 +3031,10 @@ REVOKE ALL ON FUNCTION public.milestone_gate() FROM PUBLIC;
 GRANT ALL ON FUNCTION public.milestone_gate() TO certflow_app;
 GRANT ALL ON FUNCTION public.milestone_gate() TO certflow_instructor;
 GRANT ALL ON FUNCTION public.milestone_gate() TO certflow_worker;
+
+REVOKE ALL ON FUNCTION public.queue_webhook_delivery(p_delivery_id text) FROM PUBLIC;
+GRANT ALL ON FUNCTION public.queue_webhook_delivery(p_delivery_id text) TO certflow_app;
+GRANT ALL ON FUNCTION public.queue_webhook_delivery(p_delivery_id text) TO certflow_admin;
 
 REVOKE ALL ON FUNCTION public.rebuild_streaks(p_user_profile_ids uuid[]) FROM PUBLIC;
 GRANT ALL ON FUNCTION public.rebuild_streaks(p_user_profile_ids uuid[]) TO certflow_worker;

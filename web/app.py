@@ -13,7 +13,16 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from certflow.errors import CertflowError
-from web import admin_letters, admin_pages, admin_templates, api, attestations, credentials, pages
+from web import (
+    admin_letters,
+    admin_pages,
+    admin_templates,
+    admin_webhooks,
+    api,
+    attestations,
+    credentials,
+    pages,
+)
 from web.admin_auth import LoginRequired
 from web.admin_site import AdminConsoleOff, AdminSite
 from web.api_v1 import API_PREFIX, create_api
@@ -96,6 +105,7 @@ def create_app(site: Site) -> FastAPI:
     app.include_router(admin_pages.router)
     app.include_router(admin_letters.router)
     app.include_router(admin_templates.router)
+    app.include_router(admin_webhooks.router)
     app.include_router(attestations.router)
     app.include_router(credentials.router)
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from certflow.settings import Settings
-from web.api_v1 import apps, catalog, errors, instructor, learner
+from web.api_v1 import apps, catalog, errors, instructor, learner, webhooks
 from web.api_v1.context import ApiContext
 from web.api_v1.middleware import RequestLog
 
@@ -37,7 +37,7 @@ def create_api(settings: Settings) -> tuple[FastAPI, ApiContext | None]:
         return {"status": "ok"}
 
     if context is not None:
-        for module in (learner, apps, catalog, instructor):
+        for module in (learner, apps, catalog, instructor, webhooks):
             app.include_router(module.router)
     app.add_middleware(RequestLog, max_body=settings.api_max_body_bytes)
     return app, context

@@ -95,3 +95,36 @@ class CertificateFactsBody(_Body):
     score: Decimal | None = Field(None, ge=0, le=1_000_000_000, decimal_places=2)
     outOf: Decimal | None = Field(None, gt=0, le=1_000_000_000, decimal_places=2)
     fields: dict[FieldKey, FieldValue] = Field(default_factory=dict, max_length=20)
+
+
+#: Event types as the documented list names them (checked against it by the route).
+EventType = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+WebhookUrl = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Description = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+
+
+class WebhookEndpointBody(_Body):
+    """A new webhook endpoint of the app's community."""
+
+    url: WebhookUrl
+    events: list[EventType] = Field(min_length=1, max_length=16)
+    description: Description = ""
+
+
+class WebhookEndpointChangeBody(_Body):
+    """What to change; a field left out stays as it is. ``enabled: false`` needs a reason."""
+
+    url: WebhookUrl | None = None
+    events: list[EventType] | None = Field(None, min_length=1, max_length=16)
+    description: Description | None = None
+    enabled: bool | None = None
+    disabled_reason: Annotated[Description, StringConstraints(min_length=1)] | None = None
+
+
+#: How long a replaced webhook secret is still accepted by default (24 h).
+DEFAULT_OVERLAP_SECONDS = 24 * 3600
+
+
+class RotationBody(_Body):
+    #: How long the replaced secret is still accepted (at most 7 days).
+    overlap_seconds: int = Field(DEFAULT_OVERLAP_SECONDS, ge=0, le=7 * 24 * 3600)

@@ -35,6 +35,8 @@ class Tenant:
     certificate: UUID
     achievement: str
     achievement_id: UUID
+    webhook_endpoint: UUID  # with a secret
+    webhook_delivery: str  # pending, to that endpoint, with one failed attempt
 
 
 @dataclass(frozen=True)
@@ -115,13 +117,47 @@ def _tenant(engine: sa.Engine, community: str) -> Tenant:
             ),
             {"code": f"local_{c}", "c": community},
         ).scalar_one()
+        webhook_endpoint, webhook_delivery = _webhook_delivery(conn, community)
     s.complete(engine, other, ids)  # the manual one waits for the instructor
     activity = s.record(engine, learner, "login", "2026-02-01T12:00:00Z")
     s.evaluate(engine, "activity.recorded", learner)  # a streak and an award
     return Tenant(
         community, f"bootcamp-{c}", f"cohort-{c}", ids, learner, other, instructor,
         enrollment, other_enrollment, activity, certificate, f"local_{c}", achievement_id,
+        webhook_endpoint, webhook_delivery,
     )  # fmt: skip
+
+
+def _webhook_delivery(conn: sa.Connection, community: str) -> tuple[UUID, str]:
+    """A webhook endpoint of the community with its secret, and a pending delivery to it
+    with one failed attempt."""
+    endpoint = conn.execute(
+        sa.text(
+            "INSERT INTO webhook_endpoints (community_id, url, event_types)"
+            " VALUES (:c, 'https://hooks.example/x', ARRAY['webhook.test']) RETURNING id"
+        ),
+        {"c": community},
+    ).scalar_one()
+    delivery = f"msg_{community.lower()}{uuid.uuid4().hex}"
+    conn.execute(
+        sa.text(
+            "INSERT INTO webhook_deliveries (id, endpoint_id, community_id, event_type, body)"
+            " VALUES (:d, :e, :c, 'webhook.test', '{}')"
+        ),
+        {"d": delivery, "e": endpoint, "c": community},
+    )
+    conn.execute(
+        sa.text("INSERT INTO webhook_secrets (endpoint_id, secret) VALUES (:e, :s)"),
+        {"e": endpoint, "s": "whsec_" + "A" * 43 + "="},
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO webhook_attempts (delivery_id, community_id, attempt, status_code)"
+            " VALUES (:d, :c, 1, 500)"
+        ),
+        {"d": delivery, "c": community},
+    )
+    return endpoint, delivery
 
 
 @pytest.fixture

@@ -35,6 +35,10 @@ TENANT_TABLES = {
     "offchain_attestations": "enrollment_id",
     "credentials": "enrollment_id",
     "achievements": "code",
+    "webhook_endpoints": "id",
+    "webhook_secrets": "endpoint_id",
+    "webhook_deliveries": "id",
+    "webhook_attempts": "delivery_id",
 }
 
 
@@ -58,6 +62,10 @@ def _b_keys(world: World) -> dict[str, list[Any]]:
         "offchain_attestations": [b.enrollment],
         "credentials": [b.enrollment],
         "achievements": [b.achievement],
+        "webhook_endpoints": [b.webhook_endpoint],
+        "webhook_secrets": [b.webhook_endpoint],
+        "webhook_deliveries": [b.webhook_delivery],
+        "webhook_attempts": [b.webhook_delivery],
     }
 
 

@@ -90,6 +90,13 @@ PROBES: dict[str, Probe] = {
         ("no-such-milestone",),
         ("instructor",),
     ),
+    # Queueing a test event or a replay of a webhook delivery (sql/rules/webhook_requests.sql).
+    "queue_webhook_delivery(text)": Probe(
+        "SELECT queue_webhook_delivery(%s)::text",
+        lambda t: (t.webhook_delivery,),
+        ("msg_" + "0" * 32,),
+        ("app", "app_api"),
+    ),
     "validate_milestone(uuid,text,boolean,text)": Probe(
         "SELECT validate_milestone(%s, %s, true)",
         lambda t: (t.other_learner, t.milestones[1]),
