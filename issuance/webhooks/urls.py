@@ -32,11 +32,32 @@ class Target:
     address: str
 
 
+# IPv6 prefixes that carry an IPv4 address a gateway forwards to (RFC 6052 NAT64,
+# well-known and local-use): judged as that IPv4, or the metadata service at
+# 169.254.169.254 is one AAAA record away.
+_NAT64 = (ipaddress.IPv6Network("64:ff9b::/96"), ipaddress.IPv6Network("64:ff9b:1::/48"))
+
+
 def is_public(address: IpAddress) -> bool:
-    """Globally routable unicast (an IPv4-mapped IPv6 address is judged as its IPv4)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Globally routable unicast. An IPv6 address that wraps an IPv4 one (mapped,
+    6to4, Teredo, NAT64) is public only if the IPv4 inside is too."""
+    if isinstance(address, ipaddress.IPv6Address):
+        inner = _wrapped_ipv4(address)
+        if inner is not None:
+            return is_public(inner)
     return address.is_global and not address.is_multicast
+
+
+def _wrapped_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]  # the client's address; the server is public by design
+    if any(address in network for network in _NAT64):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
 
 
 def _literal(host: str) -> IpAddress | None:

@@ -42,11 +42,15 @@ def test_these_urls_are_refused_saying_why(url: str, why: str) -> None:
     assert why in refused.value.user_message
 
 
-@pytest.mark.xfail(
-    reason="issuance.webhooks.urls.is_public unwraps ::ffff: only, not NAT64 or 6to4",
-    strict=True,
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://[64:ff9b::a9fe:a9fe]/x",  # NAT64 of the metadata service
+        "https://[64:ff9b:1::7f00:1]/x",  # local-use NAT64 of loopback
+        "https://[2002:7f00:1::]/x",  # 6to4 of loopback
+        "https://[2001:0:4136:e378:8000:63bf:f5ff:fffe]/x",  # Teredo, client 10.0.0.1
+    ],
 )
-@pytest.mark.parametrize("url", ["https://[64:ff9b::a9fe:a9fe]/x", "https://[2002:7f00:1::]/x"])
 def test_ipv4_wrapped_in_nat64_or_6to4_is_refused(url: str) -> None:
     with pytest.raises(WebhookUrlRefused):
         checked_url(url, allow_private=False)
