@@ -10,8 +10,11 @@ checked address): a name that resolves elsewhere next time gets a new one.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import heapq
 import http.client
+import itertools
 import socket
 import ssl
 import threading
@@ -123,6 +126,9 @@ def _send(
     deadline: float,
 ) -> Answer:
     kept = False
+    # Socket timeouts count per receive: an endpoint that drips a byte now and then
+    # would hold the thread for ever. The watchdog cuts the socket at the deadline.
+    ticket = _WATCHDOG.watch(conn, deadline)
     try:
         conn.timeout = max(0.001, deadline - time.monotonic())
         if conn.sock is not None:
@@ -139,6 +145,64 @@ def _send(
             pool[key] = conn
             kept = True
         return Answer(response.status, retry_after(response.getheader("Retry-After"), time.time()))
+    except (OSError, http.client.HTTPException) as exc:
+        if time.monotonic() >= deadline:
+            raise TimeoutError("the endpoint did not answer within the budget") from exc
+        raise
     finally:
+        _WATCHDOG.forget(ticket)
         if not kept:
             conn.close()
+
+
+class _Watchdog:
+    """One thread that shuts down the socket of any attempt still running at its deadline."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, http.client.HTTPConnection]] = []
+        self._live: set[int] = set()
+        self._tickets = itertools.count()
+        self._wake = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, conn: http.client.HTTPConnection, deadline: float) -> int:
+        with self._wake:
+            ticket = next(self._tickets)
+            heapq.heappush(self._due, (deadline, ticket, conn))
+            self._live.add(ticket)
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="webhook-deadlines")
+                self._thread.daemon = True
+                self._thread.start()
+            self._wake.notify()
+            return ticket
+
+    def forget(self, ticket: int) -> None:
+        with self._wake:
+            self._live.discard(ticket)
+
+    def _run(self) -> None:
+        with self._wake:
+            while True:
+                while self._due and self._due[0][1] not in self._live:
+                    heapq.heappop(self._due)  # finished in time
+                if not self._due:
+                    self._wake.wait()
+                    continue
+                wait = self._due[0][0] - time.monotonic()
+                if wait > 0:
+                    self._wake.wait(wait)
+                    continue
+                _, ticket, conn = heapq.heappop(self._due)
+                self._live.discard(ticket)
+                _cut(conn)
+
+
+def _cut(conn: http.client.HTTPConnection) -> None:
+    sock = conn.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):  # already closed
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+_WATCHDOG = _Watchdog()
