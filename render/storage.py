@@ -158,22 +158,15 @@ class ObjectStore:
 
     def put_pdf(self, key: str, data: bytes, metadata: PdfMetadata) -> StoredObject:
         """Store ``data`` at ``key``; its sha256 goes into the object metadata."""
-        digest = hashlib.sha256(data).hexdigest()
-        headers = metadata.headers(digest)
-        with _converted(key):
-            result = self._client.put_object(
-                self.bucket,
-                key,
-                io.BytesIO(data),
-                len(data),
-                content_type=PDF_TYPE,
-                metadata=headers,  # type: ignore[arg-type]  # minio's DictType is too narrow
-            )
-        return StoredObject(key, len(data), result.etag or "", PDF_TYPE, headers)
+        return self._put(key, data, PDF_TYPE, metadata.headers(hashlib.sha256(data).hexdigest()))
 
     def put_image(self, key: str, data: bytes, content_type: str) -> StoredObject:
         """Store a template image (content-addressed: same key, same bytes)."""
-        headers = {"sha256": hashlib.sha256(data).hexdigest()}
+        return self._put(key, data, content_type, {"sha256": hashlib.sha256(data).hexdigest()})
+
+    def _put(
+        self, key: str, data: bytes, content_type: str, headers: dict[str, str]
+    ) -> StoredObject:
         with _converted(key):
             result = self._client.put_object(
                 self.bucket,
