@@ -85,7 +85,7 @@ def run_demo(
     timeout: float,
     keep_running: bool = False,
 ) -> int:
-    from cli import demo_api, demo_cohort, demo_services, demo_signing
+    from cli import demo_api, demo_cohort, demo_services, demo_signing, demo_webhooks
     from cli.demo_cohort import COMPLETED, RENDERED
     from cli.dev_identity import DevIdentity
     from db.engine import make_engine
@@ -100,6 +100,10 @@ def run_demo(
         if "VERIFY_BASE_URL" not in os.environ:
             env.update(demo_services.web_env(settings))
         env["API_DATABASE_URL"] = demo_api.api_login(settings, env["DATABASE_URL"])
+        # The app's webhook receiver is on this machine: development only.
+        env["WEBHOOK_ALLOW_PRIVATE"] = "true"
+        hooks, hook_url = stack.enter_context(demo_webhooks.receiving())
+        demo_webhooks.register(env, hooks, hook_url)
         demo_settings = load_settings(env)
         engine = make_engine(demo_settings, pool_size=2)
         idp = stack.enter_context(DevIdentity())
@@ -119,6 +123,7 @@ def run_demo(
             print(f"  the site says: {verdict} (it runs until the demo ends)")
             site_root = demo_settings.verify_base_url.rstrip("/").removesuffix("/verify")
             print(f"  its Open Badges credential: {site_root}/credentials/{shown}.json")
+        demo_webhooks.report(hooks, demo_webhooks.wait_delivered(engine, timeout))
         completed = demo_cohort.count(engine, COMPLETED, cohort.cohort_id)
         rendered = demo_cohort.count(engine, RENDERED, cohort.cohort_id)
         engine.dispose()

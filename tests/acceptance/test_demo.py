@@ -32,6 +32,12 @@ def test_demo_runs_milestones_to_certificates_end_to_end(pg_admin_url: str, redi
     assert "the site says: verified" in done.stdout  # its credential step passed too
     assert "its Open Badges credential: http://localhost:" in done.stdout
     assert "PDF readers will call these signatures untrusted" in done.stdout
+    # The app's webhook endpoint heard of every certificate, each delivery verified by the
+    # Standard Webhooks library, and nothing is left pending or failed.
+    hooks = done.stdout.split("webhooks: ")[1].splitlines()[0]
+    assert "certificate.issued 3," in hooks
+    assert "certificate.key_granted 3" in hooks
+    assert "refused 0; deliveries by status: {'delivered': " in hooks
     preview = done.stdout.split("preview of one certificate: ")[1].split()[0]
     assert (ROOT / preview).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
