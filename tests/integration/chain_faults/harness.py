@@ -397,17 +397,7 @@ class HostileProxy:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                upstream = requests.post(
-                    proxy.upstream,
-                    data=body,
-                    headers={"Content-Type": "application/json"},
-                    timeout=30,
-                )
-                self.send_response(upstream.status_code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(upstream.content)))
-                self.end_headers()
-                self.wfile.write(upstream.content)
+                _forward(self, proxy.upstream, body)
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -427,6 +417,18 @@ class HostileProxy:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def _forward(handler: BaseHTTPRequestHandler, upstream: str, body: bytes) -> None:
+    """Send a JSON-RPC request on to anvil and its answer back to the caller."""
+    answer = requests.post(
+        upstream, data=body, headers={"Content-Type": "application/json"}, timeout=30
+    )
+    handler.send_response(answer.status_code)
+    handler.send_header("Content-Type", "application/json")
+    handler.send_header("Content-Length", str(len(answer.content)))
+    handler.end_headers()
+    handler.wfile.write(answer.content)
 
 
 # ---------------------------------------------------------------- a paused request
@@ -449,17 +451,7 @@ class PausingProxy:
                 if f'"{method}"' in body.decode() and not proxy.arrived.is_set():
                     proxy.arrived.set()
                     proxy.release.wait(60)
-                upstream = requests.post(
-                    proxy.upstream,
-                    data=body,
-                    headers={"Content-Type": "application/json"},
-                    timeout=30,
-                )
-                self.send_response(upstream.status_code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(upstream.content)))
-                self.end_headers()
-                self.wfile.write(upstream.content)
+                _forward(self, proxy.upstream, body)
 
             def log_message(self, *args: Any) -> None:
                 pass
