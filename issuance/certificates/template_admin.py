@@ -15,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 from uuid import UUID
 
 import sqlalchemy as sa
@@ -27,10 +27,12 @@ from issuance.certificates.templates import store_image, template_of
 from render.parts import MAX_SIGNATORIES
 from render.preview import preview_png
 from render.storage import ObjectStore
+from render.template import FontFamily, Layout, OptionalField
 
-LAYOUTS = ("classic", "modern")
-FONT_FAMILIES = ("serif", "sans")
-FIELDS = ("score", "email", "cohort", "total_xp")
+# The choices the render layer draws, read from its types so the two cannot drift.
+LAYOUTS: tuple[str, ...] = get_args(Layout)
+FONT_FAMILIES: tuple[str, ...] = get_args(FontFamily)
+FIELDS: tuple[str, ...] = get_args(OptionalField)
 COLOURS = ("primary", "accent", "paper", "ink")
 _HEX = re.compile(r"^#[0-9A-Fa-f]{6}$")
 #: BCP 47 as the tables check it: a language, then subtags (es, pt-BR, zh-Hant-TW).
