@@ -84,3 +84,34 @@ def test_an_app_reports_score_and_fields_for_its_enrollments_only(
         alpha.completed_enrollment: (Decimal("92.50"), Decimal("100.00"), {"credits": "3 ECTS"}),
         beta.completed_enrollment: (None, None, {}),
     }
+
+
+def test_a_missing_or_forged_key_changes_nothing(
+    api: ApiServer, tenants: dict[str, Tenant], admin_engine: sa.Engine
+) -> None:
+    alpha = tenants["alpha"]
+    # The real key's prefix with one character of its secret changed.
+    forged = bearer(alpha.key[:-1] + ("1" if alpha.key.endswith("0") else "0"))
+    for headers in ({}, forged):
+        locale = api.http.put(
+            f"/learners/{alpha.completed}/certificate-locale",
+            json={"locale": "ar"},
+            headers=headers,
+        )
+        facts = api.http.put(
+            f"/enrollments/{alpha.completed_enrollment}/certificate-facts",
+            json={"score": "10"},
+            headers=headers,
+        )
+        assert (locale.status_code, facts.status_code) == (401, 401)
+    [learner] = rows(
+        admin_engine,
+        "SELECT certificate_locale FROM user_profiles WHERE id = :id",
+        id=alpha.completed,
+    )
+    [enrollment] = rows(
+        admin_engine,
+        "SELECT certificate_score FROM bootcamp_enrollments WHERE id = :id",
+        id=alpha.completed_enrollment,
+    )
+    assert (learner.certificate_locale, enrollment.certificate_score) == (None, None)
